@@ -1,0 +1,48 @@
+# Dealpane developer tasks. Run `make` (or `make help`) for the list.
+
+PYTHON      ?= python3
+VENV        := .venv
+VENV_PY     := $(VENV)/bin/python
+STAMP       := $(VENV)/.installed
+PORT_DEFAULT := 5000
+PYTEST_ARGS ?=
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help:
+	@echo "Dealpane make targets:"
+	@echo "  make venv    create .venv and install the package with test extras (pip install -e '.[test]')"
+	@echo "  make demo    run the demo server: .venv/bin/dealpane demo --port \$${PORT:-$(PORT_DEFAULT)}"
+	@echo "  make test    run pytest against a throwaway PostgreSQL (tools/with-postgres.sh)"
+	@echo "               extra pytest arguments: make test PYTEST_ARGS='-k foo -x'"
+	@echo "  make clean   remove .venv and caches"
+
+.PHONY: venv
+venv: $(STAMP)
+
+# Re-install only when pyproject.toml is newer than the stamp (or the venv is gone).
+$(STAMP): pyproject.toml
+	@if [ ! -x "$(VENV_PY)" ]; then \
+		echo "creating $(VENV)"; \
+		$(PYTHON) -m venv $(VENV); \
+	fi
+	$(VENV_PY) -m pip install --quiet --upgrade pip
+	$(VENV_PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+.PHONY: demo
+demo: venv
+	$(VENV)/bin/dealpane demo --port $${PORT:-$(PORT_DEFAULT)}
+
+.PHONY: test
+test: venv
+	bash tools/with-postgres.sh $(VENV_PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: clean
+clean:
+	rm -rf $(VENV) .pytest_cache build dist *.egg-info
+	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+	find . -path ./.git -prune -o -type f -name '*.py[co]' -exec rm -f {} +

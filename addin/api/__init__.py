@@ -1,0 +1,8 @@
+"""REST API v1 (API.md): one blueprint per area, registered by register_api(app)."""
+
+
+def register_api(app) -> None:
+    from . import crm, history, opportunities, process, workspaces  # noqa: PLC0415
+
+    for module in (workspaces, crm, opportunities, history, process):
+        app.register_api(module.bp)

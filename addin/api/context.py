@@ -1,0 +1,81 @@
+"""Per-request plumbing: the unit of work, the caller, their membership, ETag/If-Match."""
+from __future__ import annotations
+
+from flask import current_app, g, json, request
+
+from addin.auth import Identity
+from storage.db import UnitOfWork
+from storage.errors import VersionMismatch
+from storage.models import Member, User, Workspace
+from storage.services import access
+
+
+def uow() -> UnitOfWork:
+    """The request's unit of work, opened on first use and closed (rolled back unless
+    committed) when the request ends."""
+    if "uow" not in g:
+        g.uow = UnitOfWork(current_app.extensions["dealpane"].session_factory).__enter__()
+    return g.uow
+
+
+def session():
+    return uow().session
+
+
+def commit() -> None:
+    uow().commit()
+
+
+def close_uow(_exc=None) -> None:
+    unit = g.pop("uow", None)
+    if unit is not None:
+        unit.__exit__(None, None, None)
+
+
+def current_user() -> User:
+    if "user" not in g:
+        identity: Identity = g.identity
+        if identity.is_entra:
+            user = access.get_or_create_entra_user(
+                session(), tenant_id=identity.tenant_id, object_id=identity.object_id,
+                email=identity.email, display_name=identity.display_name,
+            )
+        else:
+            user = access.get_or_create_dev_user(session(), identity.email)
+        if session().new or session().dirty:
+            commit()  # the first call of a new user creates them, whatever the request does next
+        g.user = user
+    return g.user
+
+
+def member(ws: str) -> Member:
+    """The caller's membership of workspace `ws`, or 404."""
+    return access.membership(session(), ws, current_user())
+
+
+def workspace(ws: str) -> tuple[Workspace, Member]:
+    m = member(ws)
+    return m.workspace, m
+
+
+def check_if_match(record) -> None:
+    """Honour If-Match: a stale version gets 412 and changes nothing."""
+    header = request.headers.get("If-Match")
+    if not header or header.strip() == "*":
+        return
+    wanted = {tag.strip().removeprefix("W/").strip('"') for tag in header.split(",")}
+    if str(record.version) not in wanted:
+        raise VersionMismatch(
+            f"The record is at version {record.version}, not {header.strip()}; load it again before changing it."
+        )
+
+
+def record_response(data: dict, status: int = 200):
+    response = current_app.response_class(json.dumps(data), status=status, mimetype="application/json")
+    if "version" in data:
+        response.headers["ETag"] = f'"{data["version"]}"'
+    return response
+
+
+def json_response(data, status: int = 200):
+    return current_app.response_class(json.dumps(data), status=status, mimetype="application/json")

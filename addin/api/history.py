@@ -1,0 +1,114 @@
+"""Communication history, the "Link to" search and the pane's context call."""
+from flask_openapi3 import APIBlueprint, Tag
+
+from storage.errors import RuleViolation
+from storage.models import Account, Contact
+from storage.services import history as service
+from storage.services.opportunities import get_opportunity
+from storage.services.queries import SEARCH_TYPES, context, history_of, search
+from storage.services.records import get_record
+
+from . import schemas as s
+from . import serializers
+from .context import commit, current_user, json_response, member, record_response, session
+from .paths import WsLinkPath, WsPath, WsRecordPath
+
+bp = APIBlueprint("history", __name__, url_prefix="/api/v1/workspaces/<ws>", abp_tags=[Tag(name="history")],
+                  abp_security=[{"entra": []}, {"dev": []}])
+PROBLEMS = {400: s.Problem, 401: s.Problem, 404: s.Problem, 422: s.Problem}
+
+
+def _page(record_type: str, record_id: str, workspace_id: str, query: s.PageQuery):
+    page = history_of(session(), workspace_id, record_type, record_id, query.cursor, query.limit)
+    return json_response({"items": [serializers.history_item(h) for h in page.items], "next_cursor": page.next_cursor})
+
+
+@bp.get("/opportunities/<id>/history", responses={200: s.HistoryList, **PROBLEMS})
+def opportunity_history(path: WsRecordPath, query: s.PageQuery):
+    """Every history item linked to the opportunity, newest first."""
+    m = member(path.ws)
+    opportunity = get_opportunity(session(), m.workspace_id, path.id)
+    return _page("opportunity", opportunity.id, m.workspace_id, query)
+
+
+@bp.get("/accounts/<id>/history", responses={200: s.HistoryList, **PROBLEMS})
+def account_history(path: WsRecordPath, query: s.PageQuery):
+    """The account's history, with its contacts' and its opportunities' items."""
+    m = member(path.ws)
+    account = get_record(session(), Account, m.workspace_id, path.id)
+    return _page("account", account.id, m.workspace_id, query)
+
+
+@bp.get("/contacts/<id>/history", responses={200: s.HistoryList, **PROBLEMS})
+def contact_history(path: WsRecordPath, query: s.PageQuery):
+    """The contact's history, with its opportunities' items."""
+    m = member(path.ws)
+    contact = get_record(session(), Contact, m.workspace_id, path.id)
+    return _page("contact", contact.id, m.workspace_id, query)
+
+
+@bp.post("/opportunities/<id>/history", responses={201: s.HistoryOut, **PROBLEMS})
+def add_history(path: WsRecordPath, body: s.HistoryIn):
+    """Add a business note, phone log, task or file link to the opportunity's history."""
+    m = member(path.ws)
+    opportunity = get_opportunity(session(), m.workspace_id, path.id)
+    data = body.model_dump(exclude_unset=True)
+    item = service.add_manual_item(session(), opportunity, current_user(), data)
+    result = serializers.history_item(item)
+    commit()
+    return record_response(result, 201)
+
+
+@bp.delete("/opportunities/<id>/links/<history_id>", responses={204: None, **PROBLEMS})
+def unlink(path: WsLinkPath):
+    """Take an item out of the opportunity's history."""
+    m = member(path.ws)
+    opportunity = get_opportunity(session(), m.workspace_id, path.id)
+    service.unlink(session(), opportunity, path.history_id)
+    commit()
+    return "", 204
+
+
+@bp.get("/search", responses={200: s.SearchOut, **PROBLEMS})
+def search_records(path: WsPath, query: s.SearchQuery):
+    """Records for the "Link to" dialog: prefix and case-insensitive on names, e-mail addresses and domains."""
+    m = member(path.ws)
+    types = [t.strip() for t in query.types.split(",") if t.strip()]
+    unknown = [t for t in types if t not in SEARCH_TYPES]
+    if unknown or not types:
+        raise RuleViolation.on("types", f"must be a comma-separated list of {', '.join(SEARCH_TYPES)}")
+    return json_response({"items": search(session(), m.workspace_id, query.q, types, query.limit)})
+
+
+def _addresses(*values: str | None) -> list[str]:
+    found = []
+    for value in values:
+        for part in (value or "").replace(";", ",").split(","):
+            part = part.strip()
+            if "<" in part and part.endswith(">"):
+                part = part[part.rindex("<") + 1:-1]
+            if part:
+                found.append(part)
+    return found
+
+
+@bp.get("/context", responses={200: s.ContextOut, **PROBLEMS})
+def item_context(path: WsPath, query: s.ContextQuery):
+    """What the pane shows for the open e-mail or appointment, answered from the database alone."""
+    m = member(path.ws)
+    user = current_user()
+    result = context(
+        session(), m.workspace_id, internet_message_id=query.internet_message_id, item_id=query.item_id,
+        addresses=_addresses(query.from_, query.to, query.cc), own_addresses={user.email},
+    )
+    return json_response(s.ContextOut(
+        linked_opportunities=[serializers.opportunity_summary(o) for o in result.linked_opportunities],
+        linked_items=[h.id for h in result.linked_items],
+        matched_contacts=[s.ContactSummary(id=c.id, display_name=c.display_name, email_addresses=c.email_addresses,
+                                           account_id=c.account_id, job_title=c.job_title)
+                          for c in result.matched_contacts],
+        matched_accounts=[s.AccountSummary(id=a.id, name=a.name, email_domains=a.email_domains)
+                          for a in result.matched_accounts],
+        open_opportunities=[serializers.opportunity_summary(o) for o in result.open_opportunities],
+        currency=m.workspace.currency,
+    ).model_dump(mode="json"))

@@ -1,0 +1,110 @@
+"""The application factory: create_app(config). Nothing happens at import time."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from flask import g, json, request
+from flask_openapi3 import Info, OpenAPI
+from sqlalchemy import orm as so
+
+from addin.auth import AuthError, DevAuthenticator
+from addin.config import Config
+from addin.errors import problem, register_error_handlers, validation_problem
+from storage.db import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+
+SECURITY_SCHEMES = {
+    "entra": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+              "description": "Microsoft Entra ID access token for this API (Nested App Authentication in Outlook)."},
+    "dev": {"type": "apiKey", "in": "header", "name": "X-Dev-User",
+            "description": "Demo/dev mode only: the e-mail address of the user to act as."},
+}
+
+
+@dataclass
+class Services:
+    """What the app holds for the requests: built once in create_app."""
+
+    config: Config
+    engine: Any
+    session_factory: so.sessionmaker
+    authenticator: Any
+
+
+def create_app(config: Config | None = None, *, engine=None) -> OpenAPI:
+    config = config or Config.from_env()
+    app = OpenAPI(
+        __name__,
+        info=Info(title="Dealpane API", version="1",
+                  description="Sales opportunity tracking inside Outlook. All money is a decimal string."),
+        security_schemes=SECURITY_SCHEMES,
+        doc_prefix="/api/docs",
+        doc_url="/openapi.json",
+        validation_error_status=422,
+        validation_error_callback=validation_problem,
+    )
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    engine = engine or make_engine(config.database_url)
+    app.extensions["dealpane"] = Services(
+        config=config, engine=engine, session_factory=make_session_factory(engine),
+        authenticator=_authenticator(config),
+    )
+    register_error_handlers(app)
+    _register_request_hooks(app)
+
+    from addin.api import register_api  # noqa: PLC0415 - blueprints are built per app, not at import
+
+    register_api(app)
+
+    @app.get("/api/v1/openapi.json", doc_ui=False)
+    def openapi_document():
+        return app.response_class(json.dumps(app.api_doc), mimetype="application/json")
+
+    @app.get("/", doc_ui=False)
+    def index():
+        return app.redirect("/api/docs/")
+
+    return app
+
+
+def _authenticator(config: Config):
+    if config.auth_mode == "dev":
+        return DevAuthenticator()
+    from addin.tokens import EntraAuthenticator  # noqa: PLC0415
+
+    return EntraAuthenticator(config)
+
+
+def _register_request_hooks(app: OpenAPI) -> None:
+    from addin.api.context import close_uow  # noqa: PLC0415
+
+    services: Services = app.extensions["dealpane"]
+
+    @app.before_request
+    def _authenticate_and_parse():
+        if not request.path.startswith("/api/v1/") or request.path == "/api/v1/openapi.json":
+            return None
+        if request.path.startswith("/api/v1/graph/notifications"):
+            return None
+        try:
+            g.identity = services.authenticator.identify()
+        except AuthError as error:
+            challenge = 'Bearer error="invalid_token"' if error.error else "Bearer"
+            if services.config.auth_mode == "dev":
+                challenge = 'Bearer realm="dealpane", X-Dev-User'
+            return problem(401, error.detail, headers={"WWW-Authenticate": challenge})
+        if request.method in ("POST", "PUT", "PATCH") and request.content_length:
+            if not request.is_json:
+                return problem(415, "Send the body as application/json.")
+            try:
+                json.loads(request.get_data(cache=True))
+            except ValueError:
+                return problem(400, "The body is not valid JSON.", [{"field": "body", "message": "malformed JSON"}])
+        return None
+
+    app.teardown_request(close_uow)

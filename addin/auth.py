@@ -1,0 +1,51 @@
+"""Who is calling: an Entra access token (production) or the X-Dev-User header (demo/dev only)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request
+
+
+class AuthError(Exception):
+    """No or invalid credentials: 401 with a WWW-Authenticate challenge, and no detail that helps an attacker."""
+
+    def __init__(self, detail: str = "A valid access token is required.", error: str | None = "invalid_token"):
+        super().__init__(detail)
+        self.detail = detail
+        self.error = error
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The caller as the credentials name them; resolved to a User row per request."""
+
+    email: str | None
+    display_name: str | None = None
+    tenant_id: str | None = None
+    object_id: str | None = None
+
+    @property
+    def is_entra(self) -> bool:
+        return self.object_id is not None
+
+
+class DevAuthenticator:
+    """Demo/dev mode only: trust the X-Dev-User header. Never enabled by default."""
+
+    header = "X-Dev-User"
+
+    def identify(self) -> Identity:
+        email = (request.headers.get(self.header) or "").strip()
+        if not email:
+            raise AuthError(f"Send the {self.header} header (dev mode).", error=None)
+        if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
+            raise AuthError(f"{self.header} must be an e-mail address.", error=None)
+        return Identity(email=email.lower())
+
+
+def bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError(error=None)
+    return token.strip()

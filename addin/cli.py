@@ -1,0 +1,112 @@
+"""The `dealpane` command line (click)."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from addin.config import Config, sqlite_url
+
+DEFAULT_DEMO_DB = Path("instance") / "demo.sqlite3"
+
+
+def _default_port() -> int:
+    try:
+        return int(os.environ.get("PORT", "5000"))
+    except ValueError:
+        raise click.BadParameter("PORT must be a number") from None
+
+
+@click.group()
+def main() -> None:
+    """Dealpane: sales opportunity tracking inside Outlook."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@main.command()
+@click.option("--port", type=int, default=_default_port, show_default="5000 or $PORT")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DEMO_DB,
+              show_default=True, help="SQLite file of the demo")
+def demo(port: int, host: str, db_path: Path) -> None:
+    """Serve the demo: SQLite, dev auth (X-Dev-User), the seeded Demo workspace."""
+    from storage import migrate  # noqa: PLC0415 - keep `dealpane --help` fast
+    from storage.db import make_engine, make_session_factory
+    from storage.demo import DEMO_OWNER, seed_demo
+
+    from addin.app import create_app
+
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    config = Config.from_env(database_url=sqlite_url(db_path), auth_mode="dev", demo=True)
+    engine = make_engine(config.database_url)
+    migrate.upgrade(engine)
+    with make_session_factory(engine)() as session:
+        workspace, created = seed_demo(session)
+        session.commit()
+    click.echo(f"Database: {db_path} ({'seeded the Demo workspace' if created else 'Demo workspace kept as it was'})")
+    click.echo(f"Dealpane demo on http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs/)")
+    click.echo(f"Try: curl -H 'X-Dev-User: {DEMO_OWNER}' http://{host}:{port}/api/v1/workspaces/{workspace.id}/opportunities")
+    app = create_app(config, engine=engine)
+    from werkzeug.serving import run_simple  # noqa: PLC0415
+
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@main.command()
+@click.option("--port", type=int, default=_default_port, show_default="5000 or $PORT")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--workers", type=int, default=2, show_default=True)
+def serve(port: int, host: str, workers: int) -> None:
+    """Production mode: Entra token validation, configuration from DEALPANE_* variables."""
+    from storage import migrate  # noqa: PLC0415
+    from storage.db import make_engine
+
+    config = Config.from_env()
+    missing = config.missing_for_serve()
+    if missing:
+        raise click.ClickException(
+            "serve needs Microsoft Entra settings; missing: " + ", ".join(missing)
+            + ". (For a local try-out without Entra, run `dealpane demo`.)")
+    if config.auth_mode == "dev":
+        click.echo("WARNING: DEALPANE_AUTH_MODE=dev: anyone can act as anyone with the X-Dev-User header.", err=True)
+    engine = make_engine(config.database_url)
+    if not migrate.schema_is_current(engine):
+        raise click.ClickException(
+            f"The database schema is at revision {migrate.current_revision(engine) or 'none'}, "
+            f"the code needs {migrate.head_revision()}. Run `dealpane db upgrade` first.")
+    engine.dispose()
+    from addin.wsgi import run_gunicorn  # noqa: PLC0415
+
+    run_gunicorn(config, host=host, port=port, workers=workers)
+
+
+@main.group()
+def db() -> None:
+    """Database administration."""
+
+
+@db.command("upgrade")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite file (default: DEALPANE_DATABASE_URL)")
+def db_upgrade(db_path: Path | None) -> None:
+    """Apply the Alembic migrations up to the newest schema."""
+    from storage import migrate  # noqa: PLC0415
+    from storage.db import make_engine
+
+    config = Config.from_env(**({"database_url": sqlite_url(db_path)} if db_path else {}))
+    if config.database_url.startswith("sqlite:///"):
+        Path(config.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(config.database_url)
+    before = migrate.current_revision(engine)
+    migrate.upgrade(engine)
+    after = migrate.current_revision(engine)
+    safe_url = engine.url.render_as_string(hide_password=True)
+    click.echo(f"{safe_url}: {before or 'empty'} -> {after}" if before != after else f"{safe_url}: already at {after}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

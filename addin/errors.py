@@ -1,0 +1,112 @@
+"""Every error leaves the API as RFC 9457 problem+json; domain errors map to statuses here, once."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, json, request
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from storage.errors import BadInput, Conflict, DomainError, Forbidden, NotFound, RuleViolation, VersionMismatch
+
+log = logging.getLogger(__name__)
+
+STATUS_OF = {BadInput: 400, Forbidden: 403, NotFound: 404, Conflict: 409, VersionMismatch: 412, RuleViolation: 422}
+TITLES = {
+    400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+    406: "Not acceptable", 409: "Conflict", 412: "Precondition failed", 413: "Request body too large",
+    415: "Unsupported media type", 422: "Unprocessable content", 428: "Precondition required",
+    429: "Too many requests", 500: "Internal server error", 503: "Service unavailable",
+}
+# pydantic error types that mean "not the right JSON type or format" (400); all others
+# (missing, out of range, unknown field, bad choice) are rule breaks (422).
+TYPE_ERROR_SUFFIXES = ("_type", "_parsing", "json_invalid", "int_from_float", "_syntax")
+
+
+def problem(status: int, detail: str = "", errors: list[dict] | None = None, headers: dict | None = None) -> Response:
+    body = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "errors": errors or [],
+    }
+    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def field_path(loc: tuple) -> str:
+    """('lines', 0, 'quantity') -> 'lines[0].quantity'"""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def validation_problem(error: ValidationError, where: str | None = None) -> Response:
+    errors, malformed = [], False
+    for item in error.errors(include_url=False):
+        loc = tuple(part for part in item["loc"] if not (isinstance(part, str) and "[" in part and "]" in part))
+        field = field_path(loc) or (where or "body")
+        kind = item["type"]
+        if kind.endswith(TYPE_ERROR_SUFFIXES) or kind in ("model_type", "dict_type", "model_attributes_type"):
+            malformed = True
+        message = item["msg"]
+        if kind == "extra_forbidden":
+            message = "is not a field of this request"
+        errors.append({"field": field, "message": message})
+    status = 400 if malformed else 422
+    detail = "The request has values of the wrong type or format." if malformed else "The request breaks one or more rules."
+    if len(errors) == 1:
+        detail = f"{errors[0]['field']}: {errors[0]['message']}"
+    return problem(status, detail, errors)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        status = STATUS_OF.get(type(error), 422)
+        return problem(status, error.detail, [{"field": e.field, "message": e.message} for e in error.errors])
+
+    @app.errorhandler(ValidationError)
+    def _validation(error: ValidationError):
+        return validation_problem(error)
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_error):
+        return problem(409, "Someone else changed this record at the same moment; load it again and retry.")
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(error: IntegrityError):
+        # The services check every rule first; this is a race between two requests.
+        log.warning("integrity error on %s %s: %s", request.method, request.path, error.orig)
+        return problem(409, "The change conflicts with another change made at the same time; retry.")
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(error: OperationalError):
+        log.error("database error on %s %s: %s", request.method, request.path, error.orig)
+        return problem(503, "The database is busy or unreachable; retry shortly.", headers={"Retry-After": "2"})
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        if getattr(error, "response", None) is not None:
+            return error.response  # a finished response aborted with
+        headers = {}
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            headers["Allow"] = ", ".join(error.valid_methods)
+        detail = {413: "The request body is larger than this API accepts."}.get(error.code, error.description or "")
+        return problem(error.code or 500, detail, headers=headers)
+
+    @app.errorhandler(Exception)
+    def _bug(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if app.config.get("PROPAGATE_BUGS"):
+            raise error
+        return problem(500, "An unexpected error occurred; it has been logged.")

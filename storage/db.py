@@ -1,0 +1,73 @@
+"""Engines, sessions and the unit of work: one transaction per request or per sync page."""
+from __future__ import annotations
+
+from typing import Callable
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy import orm as so
+
+
+def make_engine(url: str, *, echo: bool = False) -> sa.Engine:
+    """An engine with the settings Dealpane relies on.
+
+    SQLite: WAL so readers never wait for the writer, foreign keys on (off by default in
+    SQLite), a busy timeout instead of instant "database is locked" errors, and
+    BEGIN IMMEDIATE so two writers queue instead of deadlocking on lock upgrade.
+    """
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # let SQLAlchemy's BEGIN below drive transactions
+            cur = dbapi_conn.cursor()
+            if not _is_memory(url):
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write", True) else "BEGIN")
+
+        return engine
+    return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _is_memory(url: str) -> bool:
+    return url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url
+
+
+def make_session_factory(engine: sa.Engine) -> so.sessionmaker[so.Session]:
+    return so.sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+class UnitOfWork:
+    """A session whose transaction rolls back unless `commit()` is called.
+
+    Callers open it (one per request, one per sync page); services receive the session
+    and never commit on their own.
+    """
+
+    def __init__(self, session_factory: Callable[[], so.Session]):
+        self._factory = session_factory
+        self.session: so.Session | None = None
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self._factory()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        assert self.session is not None
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+            self.session = None
+
+    def commit(self) -> None:
+        assert self.session is not None
+        self.session.commit()

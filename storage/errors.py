@@ -1,0 +1,47 @@
+"""Domain errors. The API maps each class to one HTTP status in one place (addin/errors.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class DomainError(Exception):
+    """Base of every error a service function raises on purpose."""
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class NotFound(DomainError):
+    """The record does not exist or is not visible to this user (never say which)."""
+
+
+class Forbidden(DomainError):
+    """Authenticated and visible, but this user may not do this."""
+
+
+class RuleViolation(DomainError):
+    """Well-formed input that breaks a business rule."""
+
+    @classmethod
+    def on(cls, field: str, message: str) -> "RuleViolation":
+        return cls(message, [FieldError(field, message)])
+
+
+class Conflict(DomainError):
+    """The change conflicts with the record's state (closed record, built-in stage, ...)."""
+
+
+class VersionMismatch(DomainError):
+    """If-Match named a version that is no longer current."""
+
+
+class BadInput(DomainError):
+    """Input that is malformed rather than wrong (a bad cursor, a bad id format)."""

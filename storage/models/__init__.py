@@ -1,0 +1,13 @@
+"""All Dealpane entities. Import from here so the metadata is complete."""
+from .base import Base, new_id
+from .crm import Account, AccountDomain, Category, Contact, ContactEmail, MarketingActivity, Product
+from .directory import ROLES, Member, User, Workspace
+from .history import HISTORY_KINDS, LINK_TYPES, MANUAL_KINDS, HistoryItem, HistoryLink
+from .sales import LIST_NAMES, ChecklistMark, ListValue, Opportunity, OpportunityLine, SalesActivity, SalesStage
+
+__all__ = [
+    "Base", "new_id", "Account", "AccountDomain", "Category", "Contact", "ContactEmail", "MarketingActivity",
+    "Product", "ROLES", "Member", "User", "Workspace", "HISTORY_KINDS", "LINK_TYPES", "MANUAL_KINDS",
+    "HistoryItem", "HistoryLink", "LIST_NAMES", "ChecklistMark", "ListValue", "Opportunity", "OpportunityLine",
+    "SalesActivity", "SalesStage",
+]

@@ -1,0 +1,377 @@
+"""Opportunities: the rules of BCM's opportunity record, enforced for API, CLI and sync alike."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from storage.errors import Conflict, DomainError, Forbidden, NotFound, RuleViolation
+from storage.models import (
+    Account, ChecklistMark, Contact, MarketingActivity, Member, Opportunity, OpportunityLine, Product, SalesStage,
+    User,
+)
+from storage.types import round_money, utcnow
+
+from .crm import check_money, resolve_categories
+from .records import find_record, get_record
+from .validation import Problems, optional_text, require_text
+from .workspaces import list_values
+
+HUNDRED = Decimal(100)
+OUTCOME_PROBABILITY = {"won": 100, "lost": 0}
+LIST_FIELDS = ("type", "payment_terms", "source")
+DATE_FIELDS = ("close_date", "expiration_date", "delivery_date")
+INITIATOR_CLASSES = {"account": Account, "contact": Contact, "marketing_activity": MarketingActivity}
+
+
+@dataclass
+class LineInput:
+    id: str | None = None
+    product_id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    quantity: Decimal = Decimal(1)
+    unit_price: Decimal | None = None
+    discount_percent: Decimal = Decimal(0)
+
+
+def line_amount(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal) -> Decimal:
+    """quantity × unit price × (1 − discount/100), half-up to cents."""
+    return round_money(quantity * unit_price * (1 - discount_percent / HUNDRED))
+
+
+def expected_revenue(total: Decimal, probability: int) -> Decimal:
+    return round_money(total * probability / HUNDRED)
+
+
+def get_opportunity(session: so.Session, workspace_id: str, opportunity_id: str) -> Opportunity:
+    return get_record(session, Opportunity, workspace_id, opportunity_id)
+
+
+def create_opportunity(session: so.Session, member: Member, data: dict[str, Any], today: dt.date | None = None) -> Opportunity:
+    """A new opportunity; the workspace's default stage when none is given, assigned to
+    its creator unless said otherwise."""
+    opportunity = Opportunity(workspace_id=member.workspace_id, created_by=member.user_id, comments="")
+    data = dict(data)
+    data.setdefault("assigned_to", member.user_id)
+    if "stage_id" not in data:
+        default = session.scalar(
+            sa.select(SalesStage.id).where(SalesStage.workspace_id == member.workspace_id, SalesStage.is_default.is_(True))
+        )
+        data["stage_id"] = default
+    _apply(session, opportunity, data, creating=True, today=today or dt.date.today())
+    session.add(opportunity)
+    session.flush()
+    return opportunity
+
+
+def update_opportunity(session: so.Session, opportunity: Opportunity, changes: dict[str, Any],
+                       today: dt.date | None = None) -> Opportunity:
+    refuse_if_read_only(opportunity)
+    _apply(session, opportunity, changes, creating=False, today=today or dt.date.today())
+    so.attributes.flag_modified(opportunity, "workspace_id")  # version and updated_at move
+    session.flush()
+    return opportunity
+
+
+def delete_opportunity(session: so.Session, opportunity: Opportunity) -> None:
+    refuse_if_read_only(opportunity)
+    session.delete(opportunity)
+    session.flush()
+
+
+def refuse_if_read_only(opportunity: Opportunity) -> None:
+    if opportunity.read_only:
+        raise Conflict(
+            f"This opportunity is {'Closed Won' if opportunity.status == 'won' else 'Closed Lost'} and read-only; "
+            "reopen it to change it."
+        )
+
+
+def _apply(session: so.Session, opp: Opportunity, data: dict[str, Any], *, creating: bool, today: dt.date) -> None:
+    problems = Problems()
+    ws = opp.workspace_id
+
+    if creating or "title" in data:
+        opp.title = require_text(problems, "title", data.get("title"))
+    if creating or "link" in data:
+        _apply_link(session, opp, data.get("link"), problems)
+    if "assigned_to" in data:
+        user_id = data["assigned_to"]
+        if user_id is not None and session.get(Member, (ws, user_id)) is None:
+            problems.add("assigned_to", "must be a member of the workspace")
+        opp.assigned_to = user_id
+    for field in LIST_FIELDS:
+        if field in data:
+            value = optional_text(problems, field, data[field], 100)
+            if value is not None and value != getattr(opp, field) and value not in list_values(session, ws, field):
+                problems.add(field, f"'{value}' is not a value of the {field.replace('_', ' ')} list")
+            setattr(opp, field, value)
+    for field in DATE_FIELDS:
+        if field in data:
+            setattr(opp, field, data[field])
+    if "competitors" in data:
+        opp.competitors = optional_text(problems, "competitors", data["competitors"], 4000)
+    if "comments" in data:
+        opp.comments = optional_text(problems, "comments", data["comments"], 100_000) or ""
+    if "reminder_at" in data:
+        reminder = data["reminder_at"]
+        if reminder is not None and reminder.tzinfo is None:
+            problems.add("reminder_at", "needs a time zone offset")
+        opp.reminder_at = reminder
+    if "initiated_by" in data:
+        _apply_initiator(session, opp, data["initiated_by"], problems)
+    if "categories" in data:
+        opp.categories = resolve_categories(session, ws, data["categories"] or [], problems)
+    if "lines" in data:
+        _apply_lines(session, opp, data["lines"] or [], problems)
+
+    stage_changed = False
+    if "stage_id" in data and (creating or data["stage_id"] != opp.stage_id):
+        stage_id = data["stage_id"]
+        stage = find_record_stage(session, ws, stage_id) if stage_id else None
+        if stage_id and stage is None:
+            problems.add("stage_id", "is not a sales stage of this workspace")
+        else:
+            opp.stage_id, opp.stage = (stage.id if stage else None), stage
+            opp.stage_entered_on = today
+            stage_changed = True
+    if "probability" in data:
+        opp.probability = data["probability"]
+    elif creating:
+        opp.probability = 0
+    if not 0 <= opp.probability <= 100:
+        problems.add("probability", "must be between 0 and 100")
+    if stage_changed and opp.stage is not None and opp.stage.outcome:
+        forced = OUTCOME_PROBABILITY[opp.stage.outcome]
+        if "probability" in data and data["probability"] != forced:
+            problems.add("probability", f"is {forced} for a {opp.stage.name} opportunity")
+        opp.probability = forced
+        if "close_date" not in data:
+            opp.close_date = today  # once closed, the close date is the actual one
+    if "activities" in data:
+        _apply_checklist(opp, data["activities"] or [], problems)
+
+    problems.raise_if_any()
+    recompute_totals(opp)
+
+
+def find_record_stage(session: so.Session, workspace_id: str, stage_id: str) -> SalesStage | None:
+    stage = session.get(SalesStage, stage_id) if isinstance(stage_id, str) and len(stage_id) <= 64 else None
+    return stage if stage is not None and stage.workspace_id == workspace_id else None
+
+
+def _apply_link(session: so.Session, opp: Opportunity, link: dict | None, problems: Problems) -> None:
+    if not link:
+        problems.add("link", "is required: one account or one business contact")
+        return
+    kind, record_id = link.get("type"), link.get("id")
+    cls = {"account": Account, "contact": Contact}.get(kind)
+    if cls is None:
+        problems.add("link.type", "must be account or contact")
+        return
+    if find_record(session, cls, opp.workspace_id, record_id) is None:
+        problems.add("link.id", f"is not a {kind} of this workspace")
+        return
+    opp.link_account_id = record_id if kind == "account" else None
+    opp.link_contact_id = record_id if kind == "contact" else None
+    # keep the loaded relationships in step with the ids for the response
+    opp.link_account = session.get(Account, record_id) if kind == "account" else None
+    opp.link_contact = session.get(Contact, record_id) if kind == "contact" else None
+
+
+def _apply_initiator(session: so.Session, opp: Opportunity, initiator: dict | None, problems: Problems) -> None:
+    if not initiator:
+        opp.initiated_by_type = opp.initiated_by_id = None
+        return
+    kind, record_id = initiator.get("type"), initiator.get("id")
+    cls = INITIATOR_CLASSES.get(kind)
+    if cls is None:
+        problems.add("initiated_by.type", "must be account, contact or marketing_activity")
+    elif find_record(session, cls, opp.workspace_id, record_id) is None:
+        problems.add("initiated_by.id", f"is not a {kind.replace('_', ' ')} of this workspace")
+    else:
+        opp.initiated_by_type, opp.initiated_by_id = kind, record_id
+
+
+def _apply_lines(session: so.Session, opp: Opportunity, lines: list[LineInput], problems: Problems) -> None:
+    """The product/service lines become exactly `lines`: ids keep their line, new ones are added,
+    missing ones removed."""
+    current = {line.id: line for line in opp.lines}
+    result: list[OpportunityLine] = []
+    for i, given in enumerate(lines):
+        field = f"lines[{i}]"
+        line = current.pop(given.id, None) if given.id else None
+        if given.id and line is None:
+            problems.add(f"{field}.id", "is not a line of this opportunity")
+            continue
+        product = None
+        if given.product_id:
+            product = find_record(session, Product, opp.workspace_id, given.product_id)
+            if product is None:
+                problems.add(f"{field}.product_id", "is not a product of this workspace")
+                continue
+        name = optional_text(problems, f"{field}.name", given.name, 200) or (product.name if product else None)
+        if name is None:
+            problems.add(f"{field}.name", "is required for a line without a product")
+            continue
+        price = given.unit_price if given.unit_price is not None else (product.unit_price if product else None)
+        if price is None:
+            problems.add(f"{field}.unit_price", "is required for a line without a product")
+            continue
+        check_money(problems, f"{field}.unit_price", price)
+        _check_places(problems, f"{field}.quantity", given.quantity, 3, Decimal("1000000000"))
+        _check_places(problems, f"{field}.discount_percent", given.discount_percent, 2, HUNDRED)
+        if problems:
+            continue
+        line = line or OpportunityLine()
+        line.product_id = product.id if product else None
+        line.name, line.description = name, optional_text(problems, f"{field}.description", given.description, 4000)
+        line.quantity, line.unit_price, line.discount_percent = given.quantity, price, given.discount_percent
+        line.amount = line_amount(line.quantity, line.unit_price, line.discount_percent)
+        line.position = i
+        result.append(line)
+    if not problems:
+        opp.lines = result
+
+
+def _check_places(problems: Problems, field: str, value: Decimal, places: int, maximum: Decimal) -> None:
+    if not value.is_finite():
+        problems.add(field, "must be a number")
+    elif value.as_tuple().exponent < -places:  # type: ignore[operator]
+        problems.add(field, f"must have at most {places} decimal places")
+    elif value < 0:
+        problems.add(field, "must not be negative")
+    elif value > maximum:
+        problems.add(field, f"must be at most {maximum}")
+
+
+def _apply_checklist(opp: Opportunity, marks: list[dict], problems: Problems) -> None:
+    """Tick or untick activities of the current stage's checklist."""
+    stage_activities = {a.id for a in opp.stage.activities} if opp.stage else set()
+    done = {m.activity_id: m for m in opp.checklist}
+    for i, mark in enumerate(marks):
+        activity_id = mark.get("activity_id")
+        if activity_id not in stage_activities:
+            problems.add(f"activities[{i}].activity_id", "is not an activity of the opportunity's current stage")
+            continue
+        if mark.get("done") and activity_id not in done:
+            opp.checklist.append(ChecklistMark(activity_id=activity_id, done_at=utcnow()))
+        elif not mark.get("done") and activity_id in done:
+            opp.checklist.remove(done.pop(activity_id))
+
+
+def recompute_totals(opp: Opportunity) -> None:
+    opp.total = round_money(sum((line.amount for line in opp.lines), Decimal(0)))
+    opp.expected_revenue = expected_revenue(opp.total, opp.probability)
+
+
+def checklist(opp: Opportunity) -> list[dict[str, Any]]:
+    """The current stage's activities with done marks and, for reminder activities, due
+    dates: the day the stage was entered plus the durations up to and including this one."""
+    if opp.stage is None:
+        return []
+    done = {m.activity_id for m in opp.checklist}
+    result, elapsed = [], 0
+    for activity in opp.stage.activities:
+        elapsed += activity.duration_days
+        due = None
+        if activity.reminder and opp.stage_entered_on is not None:
+            due = opp.stage_entered_on + dt.timedelta(days=elapsed)
+        result.append({"activity_id": activity.id, "name": activity.name, "done": activity.id in done, "due_date": due})
+    return result
+
+
+# ---- closing, reopening, assigning -----------------------------------------------------
+
+def closing_stage(session: so.Session, workspace_id: str, outcome: str) -> SalesStage:
+    return session.scalars(
+        sa.select(SalesStage).where(SalesStage.workspace_id == workspace_id, SalesStage.outcome == outcome)
+    ).one()
+
+
+def close_opportunity(session: so.Session, opp: Opportunity, outcome: str, close_date: dt.date | None,
+                      today: dt.date | None = None) -> Opportunity:
+    stage = closing_stage(session, opp.workspace_id, outcome)
+    changes: dict[str, Any] = {"stage_id": stage.id}
+    if close_date is not None:
+        changes["close_date"] = close_date
+    return update_opportunity(session, opp, changes, today=today)
+
+
+def reopen_opportunity(session: so.Session, member: Member, opp: Opportunity, stage_id: str | None,
+                       probability: int | None, today: dt.date | None = None) -> Opportunity:
+    """Put a closed opportunity back in an open stage (owner or assignee only)."""
+    if member.role != "owner" and opp.assigned_to != member.user_id:
+        raise Forbidden("Only an owner of the workspace or the person it is assigned to may reopen it.")
+    if not opp.read_only:
+        raise Conflict("This opportunity is open already.")
+    stage = find_record_stage(session, opp.workspace_id, stage_id) if stage_id else None
+    if stage is None or stage.outcome is not None:
+        raise RuleViolation.on("stage_id", "must be an open sales stage of this workspace")
+    opp.stage_id, opp.stage = stage.id, stage
+    opp.stage_entered_on = today or dt.date.today()
+    if probability is not None:
+        if not 0 <= probability <= 100:
+            raise RuleViolation.on("probability", "must be between 0 and 100")
+        opp.probability = probability
+    recompute_totals(opp)
+    so.attributes.flag_modified(opp, "workspace_id")
+    session.flush()
+    return opp
+
+
+@dataclass
+class BulkResult:
+    updated: list[str]
+    failed: list[dict[str, Any]]
+
+
+def bulk_apply(session: so.Session, workspace_id: str, ids: list[str], change) -> BulkResult:
+    """Apply `change(opportunity)` to each record in its own savepoint: a record is changed
+    whole or not at all, and one failure does not stop the others."""
+    status_of = {NotFound: 404, Forbidden: 403, Conflict: 409, RuleViolation: 422}
+    result = BulkResult([], [])
+    for record_id in dict.fromkeys(ids):
+        savepoint = session.begin_nested()
+        try:
+            change(get_opportunity(session, workspace_id, record_id))
+            savepoint.commit()
+            result.updated.append(record_id)
+        except DomainError as error:
+            savepoint.rollback()
+            result.failed.append({"id": record_id, "status": status_of.get(type(error), 422), "detail": error.detail})
+    return result
+
+
+def check_assignee(session: so.Session, workspace_id: str, user_id: str | None) -> None:
+    if user_id is not None and session.get(Member, (workspace_id, user_id)) is None:
+        raise RuleViolation.on("assigned_to", "must be a member of the workspace")
+
+
+# ---- comments ------------------------------------------------------------------------------
+
+def append_comment(opp: Opportunity, user: User, text: str | None, timestamp: bool, time_zone: str | None,
+                   now: dt.datetime | None = None) -> Opportunity:
+    """BCM's "Add time stamp": a new paragraph, headed with the date, time and author."""
+    refuse_if_read_only(opp)
+    problems = Problems()
+    text = require_text(problems, "text", text, 10_000)
+    zone_name = time_zone or user.time_zone or "UTC"
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.add("time_zone", f"'{zone_name}' is not a known time zone")
+        zone = None
+    problems.raise_if_any()
+    if timestamp:
+        local = (now or utcnow()).astimezone(zone)
+        text = f"{local:%Y-%m-%d %H:%M} {local.tzname()} {user.display_name or user.email}: {text}"
+    opp.comments = f"{opp.comments}\n\n{text}" if opp.comments else text
+    so.attributes.flag_modified(opp, "workspace_id")
+    return opp

@@ -1,0 +1,240 @@
+"""Read side: listing with filters, sorting and keyset pages; search; the pane's context."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from storage.errors import RuleViolation
+from storage.models import (
+    Account, AccountDomain, Category, Contact, ContactEmail, HistoryItem, HistoryLink, MarketingActivity, Opportunity,
+    Product, SalesStage,
+)
+from storage.paging import Page, keyset_page
+
+OPPORTUNITY_SORTS: dict[str, tuple[Any, type, Any]] = {
+    "title": (sa.func.lower(Opportunity.title), str, lambda o: o.title.lower()),
+    "close_date": (Opportunity.close_date, dt.date, None),
+    "updated_at": (Opportunity.updated_at, dt.datetime, None),
+    "created_at": (Opportunity.created_at, dt.datetime, None),
+    "probability": (Opportunity.probability, int, None),
+    "total": (Opportunity.total, Decimal, None),
+    "expected_revenue": (Opportunity.expected_revenue, Decimal, None),
+}
+
+
+@dataclass
+class OpportunityFilter:
+    stage_id: str | None = None
+    status: str | None = None
+    assigned_to: str | None = None
+    link_type: str | None = None
+    link_id: str | None = None
+    q: str | None = None
+    close_before: dt.date | None = None
+    close_after: dt.date | None = None
+    category: str | None = None
+    sort: str = "-updated_at"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def like_prefix(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def like_anywhere(text: str) -> str:
+    return "%" + like_prefix(text)
+
+
+def list_opportunities(session: so.Session, workspace_id: str, f: OpportunityFilter, cursor: str | None,
+                       limit: int) -> Page[Opportunity]:
+    descending = f.sort.startswith("-")
+    key = f.sort.lstrip("-")
+    if key not in OPPORTUNITY_SORTS:
+        raise RuleViolation.on("sort", f"must be one of {', '.join(sorted(OPPORTUNITY_SORTS))}, optionally with '-'")
+    column, python_type, value_of = OPPORTUNITY_SORTS[key]
+    stmt = sa.select(Opportunity).where(Opportunity.workspace_id == workspace_id)
+    if f.stage_id:
+        stmt = stmt.where(Opportunity.stage_id == f.stage_id)
+    if f.status:
+        if f.status == "open":
+            closed = sa.select(SalesStage.id).where(SalesStage.workspace_id == workspace_id, SalesStage.outcome.is_not(None))
+            stmt = stmt.where(sa.or_(Opportunity.stage_id.is_(None), Opportunity.stage_id.not_in(closed)))
+        else:
+            stage = sa.select(SalesStage.id).where(SalesStage.workspace_id == workspace_id, SalesStage.outcome == f.status)
+            stmt = stmt.where(Opportunity.stage_id.in_(stage))
+    if f.assigned_to:
+        stmt = stmt.where(Opportunity.assigned_to == f.assigned_to)
+    if f.link_type == "account":
+        stmt = stmt.where(Opportunity.link_account_id.is_not(None))
+        if f.link_id:
+            stmt = stmt.where(Opportunity.link_account_id == f.link_id)
+    elif f.link_type == "contact":
+        stmt = stmt.where(Opportunity.link_contact_id.is_not(None))
+        if f.link_id:
+            stmt = stmt.where(Opportunity.link_contact_id == f.link_id)
+    elif f.link_id:
+        stmt = stmt.where(sa.or_(Opportunity.link_account_id == f.link_id, Opportunity.link_contact_id == f.link_id))
+    if f.q:
+        stmt = stmt.where(sa.func.lower(Opportunity.title).like(like_anywhere(f.q), escape="\\"))
+    if f.close_before:
+        stmt = stmt.where(Opportunity.close_date <= f.close_before)
+    if f.close_after:
+        stmt = stmt.where(Opportunity.close_date >= f.close_after)
+    if f.category:
+        stmt = stmt.where(Opportunity.categories.any(sa.func.lower(Category.name) == f.category.lower()))
+    return keyset_page(session, stmt, sort_key=f.sort, column=column, id_column=Opportunity.id, descending=descending,
+                       python_type=python_type, cursor=cursor, limit=limit, value_of=value_of)
+
+
+def list_named(session: so.Session, cls, name_column, workspace_id: str, q: str | None, cursor: str | None,
+               limit: int) -> Page:
+    """Accounts, contacts, products, marketing activities: by name, with an optional prefix filter."""
+    stmt = sa.select(cls).where(cls.workspace_id == workspace_id)
+    if q:
+        stmt = stmt.where(sa.func.lower(name_column).like(like_prefix(q), escape="\\"))
+    name = name_column.key
+    return keyset_page(session, stmt, sort_key="name", column=sa.func.lower(name_column), id_column=cls.id,
+                       descending=False, python_type=str, cursor=cursor, limit=limit,
+                       value_of=lambda row: getattr(row, name).lower())
+
+
+# ---- history -------------------------------------------------------------------------
+
+def history_of(session: so.Session, workspace_id: str, record_type: str, record_id: str, cursor: str | None,
+               limit: int) -> Page[HistoryItem]:
+    """A record's communication history, newest first. An account's includes its contacts'
+    and its opportunities'; a contact's includes its opportunities'."""
+    conditions = []
+    if record_type == "opportunity":
+        conditions.append(HistoryLink.opportunity_id == record_id)
+    elif record_type == "contact":
+        conditions.append(HistoryLink.contact_id == record_id)
+        conditions.append(HistoryLink.opportunity_id.in_(
+            sa.select(Opportunity.id).where(Opportunity.link_contact_id == record_id)))
+    else:
+        contacts = sa.select(Contact.id).where(Contact.account_id == record_id)
+        conditions.append(HistoryLink.account_id == record_id)
+        conditions.append(HistoryLink.contact_id.in_(contacts))
+        conditions.append(HistoryLink.opportunity_id.in_(sa.select(Opportunity.id).where(
+            sa.or_(Opportunity.link_account_id == record_id, Opportunity.link_contact_id.in_(contacts)))))
+    linked = sa.select(HistoryLink.item_id).where(sa.or_(*conditions))
+    stmt = sa.select(HistoryItem).where(HistoryItem.workspace_id == workspace_id, HistoryItem.id.in_(linked))
+    return keyset_page(session, stmt, sort_key="-occurred_at", column=HistoryItem.occurred_at, id_column=HistoryItem.id,
+                       descending=True, python_type=dt.datetime, cursor=cursor, limit=limit)
+
+
+# ---- search (the "Link to" dialog) ------------------------------------------------------
+
+SEARCH_TYPES = ("account", "contact", "opportunity", "marketing_activity")
+
+
+def search(session: so.Session, workspace_id: str, q: str, types: list[str], limit: int) -> list[dict[str, Any]]:
+    """Prefix, case-insensitive matches on names, e-mail addresses and domains."""
+    pattern = like_prefix(q.strip())
+    word = like_anywhere(" " + q.strip())  # a later word of a name: "smith" finds "Anna Smith"
+    results: list[dict[str, Any]] = []
+    if "account" in types:
+        by_domain = sa.select(AccountDomain.account_id).where(
+            AccountDomain.workspace_id == workspace_id, AccountDomain.domain.like(pattern, escape="\\"))
+        for a in session.scalars(
+            sa.select(Account).where(Account.workspace_id == workspace_id, sa.or_(
+                sa.func.lower(Account.name).like(pattern, escape="\\"),
+                sa.func.lower(Account.name).like(word, escape="\\"),
+                Account.id.in_(by_domain))).order_by(sa.func.lower(Account.name)).limit(limit)
+        ):
+            results.append({"type": "account", "id": a.id, "name": a.name, "detail": ", ".join(a.email_domains)})
+    if "contact" in types:
+        by_address = sa.select(ContactEmail.contact_id).where(
+            ContactEmail.workspace_id == workspace_id, ContactEmail.address.like(pattern, escape="\\"))
+        for c in session.scalars(
+            sa.select(Contact).where(Contact.workspace_id == workspace_id, sa.or_(
+                sa.func.lower(Contact.display_name).like(pattern, escape="\\"),
+                sa.func.lower(Contact.display_name).like(word, escape="\\"),
+                Contact.id.in_(by_address))).order_by(sa.func.lower(Contact.display_name)).limit(limit)
+        ):
+            results.append({"type": "contact", "id": c.id, "name": c.display_name,
+                            "detail": c.email_addresses[0] if c.email_addresses else ""})
+    if "opportunity" in types:
+        for o in session.scalars(
+            sa.select(Opportunity).where(Opportunity.workspace_id == workspace_id, sa.or_(
+                sa.func.lower(Opportunity.title).like(pattern, escape="\\"),
+                sa.func.lower(Opportunity.title).like(word, escape="\\"))).order_by(
+                sa.func.lower(Opportunity.title)).limit(limit)
+        ):
+            results.append({"type": "opportunity", "id": o.id, "name": o.title,
+                            "detail": o.stage.name if o.stage else ""})
+    if "marketing_activity" in types:
+        for m in session.scalars(
+            sa.select(MarketingActivity).where(MarketingActivity.workspace_id == workspace_id,
+                                               sa.func.lower(MarketingActivity.name).like(pattern, escape="\\"))
+            .order_by(sa.func.lower(MarketingActivity.name)).limit(limit)
+        ):
+            results.append({"type": "marketing_activity", "id": m.id, "name": m.name, "detail": m.kind or ""})
+    return results
+
+
+# ---- the pane's context ------------------------------------------------------------------
+
+@dataclass
+class Context:
+    linked_items: list[HistoryItem]
+    linked_opportunities: list[Opportunity]
+    matched_contacts: list[Contact]
+    matched_accounts: list[Account]
+    open_opportunities: list[Opportunity]
+
+
+def domain_of(address: str) -> str:
+    return address.rsplit("@", 1)[-1].lower()
+
+
+def context(session: so.Session, workspace_id: str, *, internet_message_id: str | None, item_id: str | None,
+            addresses: list[str], own_addresses: set[str], limit: int = 50) -> Context:
+    """What the pane shows for an open e-mail or appointment, from SQL alone (no Graph):
+    the opportunities the item is linked to, the contacts and accounts its people match,
+    and their open opportunities."""
+    items: list[HistoryItem] = []
+    if internet_message_id or item_id:
+        keys = []
+        if internet_message_id:
+            keys.append(HistoryItem.internet_message_id == internet_message_id)
+        if item_id:
+            keys.append(HistoryItem.graph_id == item_id)
+        items = list(session.scalars(
+            sa.select(HistoryItem).where(HistoryItem.workspace_id == workspace_id, sa.or_(*keys))))
+    linked_ids = {link.opportunity_id for item in items for link in item.links if link.opportunity_id}
+    linked = list(session.scalars(sa.select(Opportunity).where(Opportunity.id.in_(linked_ids)))) if linked_ids else []
+
+    people = sorted({a.strip().lower() for a in addresses if a and "@" in a} - own_addresses)
+    contacts: list[Contact] = []
+    accounts: list[Account] = []
+    if people:
+        contacts = list(session.scalars(
+            sa.select(Contact).join(ContactEmail, ContactEmail.contact_id == Contact.id).where(
+                ContactEmail.workspace_id == workspace_id, ContactEmail.address.in_(people))
+            .order_by(Contact.display_name).limit(limit)).unique())
+        domains = sorted({domain_of(a) for a in people})
+        account_ids = {c.account_id for c in contacts if c.account_id}
+        accounts = list(session.scalars(
+            sa.select(Account).where(Account.workspace_id == workspace_id, sa.or_(
+                Account.id.in_(sa.select(AccountDomain.account_id).where(
+                    AccountDomain.workspace_id == workspace_id, AccountDomain.domain.in_(domains))),
+                Account.id.in_(account_ids))).order_by(Account.name).limit(limit)))
+    open_opps: list[Opportunity] = []
+    contact_ids = [c.id for c in contacts]
+    account_ids_all = [a.id for a in accounts]
+    if contact_ids or account_ids_all:
+        closed = sa.select(SalesStage.id).where(SalesStage.workspace_id == workspace_id, SalesStage.outcome.is_not(None))
+        open_opps = list(session.scalars(
+            sa.select(Opportunity).where(
+                Opportunity.workspace_id == workspace_id,
+                sa.or_(Opportunity.link_contact_id.in_(contact_ids), Opportunity.link_account_id.in_(account_ids_all)),
+                sa.or_(Opportunity.stage_id.is_(None), Opportunity.stage_id.not_in(closed)),
+            ).order_by(Opportunity.close_date.is_(None), Opportunity.close_date, Opportunity.id).limit(limit)))
+    return Context(items, linked, contacts, accounts, open_opps)

@@ -1,0 +1,174 @@
+"""Workspaces (a team's shared database), their members, and what a new one starts with."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from storage.errors import Conflict, NotFound
+from storage.models import ListValue, Member, SalesActivity, SalesStage, User, Workspace
+
+from .access import normalise_email, require_owner, user_by_email
+from .validation import Problems, require_text
+
+# What BCM shipped with; every team edits these to its own terms.
+DEFAULT_STAGES: list[tuple[str, list[tuple[str, int, bool]]]] = [
+    ("Prospecting", [("Identify decision makers", 3, True), ("First call", 2, True)]),
+    ("Qualification", [("Confirm budget", 5, True), ("Confirm timeline", 3, False)]),
+    ("Needs Analysis", [("Discovery meeting", 7, True)]),
+    ("Proposal", [("Prepare quote", 3, True), ("Send proposal", 1, True)]),
+    ("Negotiation", [("Agree terms", 10, True)]),
+]
+DEFAULT_LISTS = {
+    "type": ["New business", "Existing business", "Renewal"],
+    "payment_terms": ["Due on receipt", "Net 15", "Net 30", "Net 60"],
+    "source": ["Advertisement", "E-mail campaign", "Trade show", "Web site", "Referral", "Cold call"],
+}
+CURRENCY_CODES_HINT = "a three-letter ISO 4217 code such as USD or EUR"
+
+
+def create_workspace(session: so.Session, owner: User, name: str | None, currency: str | None = None) -> Workspace:
+    problems = Problems()
+    name = require_text(problems, "name", name)
+    code = (currency or "USD").strip().upper()
+    if len(code) != 3 or not code.isalpha() or not code.isascii():
+        problems.add("currency", f"must be {CURRENCY_CODES_HINT}")
+    problems.raise_if_any()
+    workspace = Workspace(name=name, currency=code)
+    session.add(workspace)
+    session.flush()
+    session.add(Member(workspace_id=workspace.id, user_id=owner.id, role="owner"))
+    _add_defaults(session, workspace)
+    session.flush()
+    return workspace
+
+
+def _add_defaults(session: so.Session, workspace: Workspace) -> None:
+    for position, (stage_name, activities) in enumerate(DEFAULT_STAGES):
+        stage = SalesStage(workspace_id=workspace.id, name=stage_name, position=position, is_default=position == 0)
+        stage.activities = [
+            SalesActivity(name=a, position=i, duration_days=days, reminder=reminder)
+            for i, (a, days, reminder) in enumerate(activities)
+        ]
+        session.add(stage)
+    base = len(DEFAULT_STAGES)
+    session.add(SalesStage(workspace_id=workspace.id, name="Closed Won", position=base, built_in=True, outcome="won"))
+    session.add(SalesStage(workspace_id=workspace.id, name="Closed Lost", position=base + 1, built_in=True, outcome="lost"))
+    for list_name, values in DEFAULT_LISTS.items():
+        for position, value in enumerate(values):
+            session.add(ListValue(workspace_id=workspace.id, list_name=list_name, value=value, position=position))
+
+
+def workspaces_of(session: so.Session, user: User) -> list[tuple[Workspace, str]]:
+    rows = session.execute(
+        sa.select(Workspace, Member.role).join(Member).where(Member.user_id == user.id).order_by(Workspace.name)
+    )
+    return [(w, role) for w, role in rows]
+
+
+def members_of(session: so.Session, workspace: Workspace) -> list[Member]:
+    return list(
+        session.scalars(
+            sa.select(Member).join(User).where(Member.workspace_id == workspace.id).order_by(User.display_name, User.email)
+        )
+    )
+
+
+def add_member(session: so.Session, actor: Member, email: str | None, role: str) -> tuple[Member, bool]:
+    """Share the workspace with someone, by e-mail, even before their first sign-in.
+
+    Returns the membership and whether it is new; adding an existing member changes
+    their role (never leaving the workspace without an owner).
+    """
+    require_owner(actor, "add members")
+    problems = Problems()
+    email = require_text(problems, "email", email, 320)
+    if email and ("@" not in email or email.startswith("@") or email.endswith("@") or " " in email):
+        problems.add("email", "is not an e-mail address")
+    if role not in ("owner", "member"):
+        problems.add("role", "must be owner or member")
+    problems.raise_if_any()
+    user = user_by_email(session, email)
+    if user is None:
+        address = normalise_email(email)
+        user = User(email=address, display_name=address.split("@", 1)[0].replace(".", " ").title())
+        session.add(user)
+        session.flush()
+    existing = session.get(Member, (actor.workspace_id, user.id))
+    if existing is not None:
+        if existing.role == "owner" and role != "owner":
+            _keep_an_owner(session, existing)
+        existing.role = role
+        return existing, False
+    member = Member(workspace_id=actor.workspace_id, user_id=user.id, role=role)
+    session.add(member)
+    session.flush()
+    return member, True
+
+
+def remove_member(session: so.Session, actor: Member, user_id: str) -> None:
+    require_owner(actor, "remove members")
+    member = session.get(Member, (actor.workspace_id, user_id))
+    if member is None:
+        raise NotFound("No such member.")
+    if member.role == "owner":
+        _keep_an_owner(session, member)
+    session.delete(member)
+    session.flush()
+
+
+def _keep_an_owner(session: so.Session, leaving: Member) -> None:
+    owners = session.scalar(
+        sa.select(sa.func.count()).select_from(Member).where(
+            Member.workspace_id == leaving.workspace_id, Member.role == "owner"
+        )
+    )
+    if owners <= 1:
+        raise Conflict("The last owner of a workspace cannot be removed; make someone else owner first.")
+
+
+# ---- customisable lists -------------------------------------------------------------
+
+def list_values(session: so.Session, workspace_id: str, list_name: str, *, active_only: bool = True) -> list[str]:
+    stmt = sa.select(ListValue.value).where(ListValue.workspace_id == workspace_id, ListValue.list_name == list_name)
+    if active_only:
+        stmt = stmt.where(ListValue.active.is_(True))
+    return list(session.scalars(stmt.order_by(ListValue.position)))
+
+
+def replace_list(session: so.Session, workspace_id: str, list_name: str, values: list[str]) -> list[str]:
+    """Set a list's values in order. Removed values are kept inactive, so the records
+    that use them still show them, but they cannot be chosen again."""
+    problems = Problems()
+    cleaned: list[str] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(values):
+        value = require_text(problems, f"values[{i}]", raw, 100)
+        if value is None:
+            continue
+        if value.casefold() in seen:
+            problems.add(f"values[{i}]", f"'{value}' is in the list twice")
+        seen.add(value.casefold())
+        cleaned.append(value)
+    problems.raise_if_any()
+    rows = {
+        row.value: row
+        for row in session.scalars(
+            sa.select(ListValue).where(ListValue.workspace_id == workspace_id, ListValue.list_name == list_name)
+        )
+    }
+    for row in rows.values():
+        row.active = False
+        row.position = len(cleaned) + 1
+    for position, value in enumerate(cleaned):
+        row = rows.get(value)
+        if row is None:
+            row = ListValue(workspace_id=workspace_id, list_name=list_name, value=value)
+            session.add(row)
+        row.active, row.position = True, position
+    session.flush()
+    return cleaned
+
+
+def require_list_name(list_name: str) -> None:
+    if list_name not in DEFAULT_LISTS:
+        raise NotFound("No such list.")
