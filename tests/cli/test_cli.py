@@ -1,0 +1,97 @@
+"""The `dealpane` command as an admin runs it."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from click.testing import CliRunner
+
+from addin.cli import main
+
+ENTRA = {
+    "DEALPANE_TOKEN_ISSUER": "https://login.microsoftonline.com/{tenantid}/v2.0",
+    "DEALPANE_API_AUDIENCE": "api://dealpane",
+    "DEALPANE_JWKS_URL": "http://127.0.0.1:9/keys",
+}
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("DEALPANE_"):
+            monkeypatch.delenv(name)
+    return monkeypatch
+
+
+def test_serve_without_entra_settings_refuses_and_names_them(clean_env, tmp_path):
+    clean_env.setenv("DEALPANE_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code != 0
+    for name in ("DEALPANE_TOKEN_ISSUER", "DEALPANE_API_AUDIENCE", "DEALPANE_JWKS_URL"):
+        assert name in result.output
+
+
+def test_serve_refuses_an_out_of_date_schema(clean_env, tmp_path):
+    for name, value in ENTRA.items():
+        clean_env.setenv(name, value)
+    clean_env.setenv("DEALPANE_DATABASE_URL", f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code != 0
+    assert "dealpane db upgrade" in result.output
+
+
+def test_db_upgrade_brings_an_empty_database_to_head_and_is_repeatable(clean_env, tmp_path):
+    db = tmp_path / "prod.sqlite3"
+    clean_env.setenv("DEALPANE_DATABASE_URL", f"sqlite:///{db}")
+    first = CliRunner().invoke(main, ["db", "upgrade"])
+    assert first.exit_code == 0, first.output
+    assert "empty -> " in first.output
+    second = CliRunner().invoke(main, ["db", "upgrade"])
+    assert second.exit_code == 0 and "already at" in second.output
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, user: str = "demo@contoso.com"):
+    request = urllib.request.Request(url, headers={"X-Dev-User": user})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.load(response)
+
+
+def _run_demo_and_count(db, port) -> tuple[str, int]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DEALPANE_")}
+    process = subprocess.Popen([sys.executable, "-m", "addin.cli", "demo", "--port", str(port), "--db", str(db)],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                me = _get(f"http://127.0.0.1:{port}/api/v1/me")
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise AssertionError(process.stdout.read().decode() if process.poll() is not None else "timeout")
+                time.sleep(0.2)
+        ws = me["workspaces"][0]["id"]
+        page = _get(f"http://127.0.0.1:{port}/api/v1/workspaces/{ws}/opportunities?limit=500")
+        return ws, len(page["items"])
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
+def test_demo_serves_the_seeded_workspace_and_a_second_run_keeps_it(tmp_path):
+    db = tmp_path / "demo.sqlite3"
+    ws1, count1 = _run_demo_and_count(db, _free_port())
+    ws2, count2 = _run_demo_and_count(db, _free_port())
+    assert count1 >= 12
+    assert (ws2, count2) == (ws1, count1)
