@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from storage.errors import Forbidden, NotFound
-from storage.models import Member, User, Workspace
+from storage.models import Member, User, Workspace, new_id
 
 
 def normalise_email(email: str) -> str:
@@ -21,9 +21,8 @@ def get_or_create_dev_user(session: so.Session, email: str) -> User:
     user = user_by_email(session, email)
     if user is None:
         email = normalise_email(email)
-        user = User(email=email, display_name=email.split("@", 1)[0].replace(".", " ").title())
-        session.add(user)
-        session.flush()
+        user = User(id=new_id(), email=email, display_name=email.split("@", 1)[0].replace(".", " ").title())
+        session.add(user)  # not flushed: the caller sees it in session.new and commits it
     return user
 
 
@@ -42,9 +41,9 @@ def get_or_create_entra_user(
             invited.display_name = display_name
         return invited
     address = normalise_email(email) if email and invited is None else f"{object_id}@{tenant_id}.invalid"
-    user = User(tenant_id=tenant_id, object_id=object_id, email=address, display_name=display_name or address)
-    session.add(user)
-    session.flush()
+    user = User(id=new_id(), tenant_id=tenant_id, object_id=object_id, email=address,
+                display_name=display_name or address)
+    session.add(user)  # not flushed: the caller sees it in session.new and commits it
     return user
 
 
