@@ -102,9 +102,12 @@ def _register_request_hooks(app: OpenAPI) -> None:
             if not request.is_json:
                 return problem(415, "Send the body as application/json.")
             try:
-                json.loads(request.get_data(cache=True))
-            except ValueError:
+                body = json.loads(request.get_data(cache=True))
+            except (ValueError, RecursionError):  # deeply nested JSON is refused, not a crash
                 return problem(400, "The body is not valid JSON.", [{"field": "body", "message": "malformed JSON"}])
+            if not isinstance(body, dict):
+                return problem(400, "The body must be a JSON object.",
+                               [{"field": "body", "message": "must be a JSON object"}])
         return None
 
     app.teardown_request(close_uow)

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from storage.errors import BadInput
+from storage.errors import BadInput, FieldError
 
 T = TypeVar("T")
 
@@ -40,12 +40,17 @@ def _decode_value(raw: Any, python_type: type) -> Any:
     if python_type is dt.date:
         return dt.date.fromisoformat(raw)
     if python_type is Decimal:
-        return Decimal(raw)
+        value = Decimal(str(raw))
+        if not value.is_finite():
+            raise ValueError("not a finite number")
+        return value
     if python_type is int:
-        return int(raw)
-    if python_type is bool:
-        return bool(raw)
-    return str(raw)
+        if not isinstance(raw, int) or isinstance(raw, bool):
+            raise ValueError("not an integer")
+        return raw
+    if not isinstance(raw, str):
+        raise ValueError("not a string")
+    return raw
 
 
 def encode_cursor(sort_key: str, value: Any, row_id: str) -> str:
@@ -60,8 +65,9 @@ def decode_cursor(cursor: str, sort_key: str, python_type: type) -> tuple[Any, s
         if data["s"] != sort_key or not isinstance(data["id"], str):
             raise ValueError("cursor of another listing")
         return _decode_value(data["v"], python_type), data["id"]
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as error:
-        raise BadInput("The cursor is not valid for this listing; start again without it.") from error
+    except (ValueError, ArithmeticError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+        message = "is not valid for this listing; start again without it"
+        raise BadInput(f"cursor: {message}", [FieldError("cursor", message)]) from error
 
 
 def keyset_page(session: so.Session, stmt: sa.Select, *, sort_key: str, column, id_column, descending: bool,

@@ -5,8 +5,10 @@ from flask import render_template_string
 from flask_openapi3 import APIBlueprint, Tag
 
 from storage.services import opportunities as service
+from storage.services.changes import change_log, user_names
 from storage.services.queries import OpportunityFilter, history_of, list_opportunities
 
+from . import process_schemas as ps
 from . import schemas as s
 from . import serializers
 from .context import check_if_match, commit, current_user, json_response, member, record_response, session
@@ -59,7 +61,7 @@ def update_opportunity(path: WsRecordPath, body: s.OpportunityPatch):
     m = member(path.ws)
     opportunity = service.get_opportunity(session(), m.workspace_id, path.id)
     check_if_match(opportunity)
-    service.update_opportunity(session(), opportunity, _changes(body))
+    service.update_opportunity(session(), opportunity, _changes(body), actor_id=m.user_id)
     data = serializers.opportunity(opportunity, m.workspace)
     commit()
     return record_response(data)
@@ -81,7 +83,7 @@ def bulk_assign(path: WsPath, body: s.BulkAssignIn):
     m = member(path.ws)
     service.check_assignee(session(), m.workspace_id, body.assigned_to)
     result = service.bulk_apply(session(), m.workspace_id, body.ids, lambda o: service.update_opportunity(
-        session(), o, {"assigned_to": body.assigned_to}))
+        session(), o, {"assigned_to": body.assigned_to}, actor_id=m.user_id))
     commit()
     return json_response({"updated": result.updated, "failed": result.failed})
 
@@ -91,7 +93,7 @@ def bulk_close(path: WsPath, body: s.BulkCloseIn):
     """Mark several opportunities Closed Won or Closed Lost (with the actual close date, default today)."""
     m = member(path.ws)
     result = service.bulk_apply(session(), m.workspace_id, body.ids, lambda o: service.close_opportunity(
-        session(), o, body.outcome, body.close_date))
+        session(), o, body.outcome, body.close_date, actor_id=m.user_id))
     commit()
     return json_response({"updated": result.updated, "failed": result.failed})
 
@@ -136,3 +138,16 @@ def print_opportunity(path: WsRecordPath):
     response.mimetype = "text/html"
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
+
+
+@bp.get("/<id>/changes", responses={200: ps.ChangeList, **PROBLEMS})
+def list_changes(path: WsRecordPath, query: s.PageQuery):
+    """The change log: stage, probability, total, close date, assignee and link changes, newest first."""
+    m = member(path.ws)
+    opportunity = service.get_opportunity(session(), m.workspace_id, path.id)
+    page = change_log(session(), opportunity.id, query.cursor, query.limit)
+    names = user_names(session(), {c.user_id for c in page.items if c.user_id})
+    return json_response({"items": [ps.ChangeOut(
+        id=c.id, field=c.field, old_value=c.old_value, new_value=c.new_value, user_id=c.user_id,
+        user_name=names.get(c.user_id), changed_at=c.changed_at).model_dump(mode="json") for c in page.items],
+        "next_cursor": page.next_cursor})

@@ -132,7 +132,7 @@ class ContactOut(BaseModel):
 
 
 class MarketingActivityIn(Input):
-    read_only_fields = RECORD_META | {"opportunity_count", "pipeline_total"}
+    read_only_fields = RECORD_META | {"opportunity_count", "pipeline_total", "won_count", "won_total"}
     name: Optional[str] = Field(default=None, max_length=200)
     kind: Optional[str] = Field(default=None, max_length=100)
     start_date: Optional[dt.date] = None
@@ -147,6 +147,8 @@ class MarketingActivityOut(BaseModel):
     end_date: Optional[dt.date]
     opportunity_count: Optional[int] = None
     pipeline_total: Optional[MoneyOut] = None
+    won_count: Optional[int] = None
+    won_total: Optional[MoneyOut] = None
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
@@ -201,7 +203,8 @@ class ChecklistMarkIn(Input):
 
 
 OPPORTUNITY_READ_ONLY = RECORD_META | {
-    "expected_revenue", "total", "status", "read_only", "stage_name", "assigned_to_name", "link_name",
+    "expected_revenue", "total", "status", "read_only", "stage_name", "assigned_to_name", "link_name", "currency",
+    "projects",
 }
 
 
@@ -254,6 +257,11 @@ class LineOut(BaseModel):
     amount: MoneyOut
 
 
+class ProjectRef(BaseModel):
+    id: str
+    name: str
+
+
 class ChecklistItemOut(BaseModel):
     activity_id: str
     name: str
@@ -288,6 +296,7 @@ class OpportunityOut(BaseModel):
     comments: str
     categories: list[str]
     read_only: bool
+    projects: list[ProjectRef]
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
@@ -339,6 +348,8 @@ class ListOut(BaseModel):
 
 class ListIn(Input):
     values: list[Annotated[str, Field(max_length=100)]] = Field(max_length=200)
+    rename: Optional[dict[str, Annotated[str, Field(max_length=100)]]] = Field(
+        default=None, max_length=200, description='{"old": "new"}: renamed on every record that uses the value')
 
 
 class ActivityOut(BaseModel):

@@ -39,10 +39,13 @@ def contact(c: Contact, account_name: str | None = None) -> dict[str, Any]:
     ))
 
 
-def marketing_activity(m: MarketingActivity, results: tuple[int, Decimal] | None = None) -> dict[str, Any]:
+def marketing_activity(m: MarketingActivity, results: dict[str, Any] | None = None) -> dict[str, Any]:
+    results = results or {}
     return dump(s.MarketingActivityOut(
         id=m.id, name=m.name, kind=m.kind, start_date=m.start_date, end_date=m.end_date,
-        opportunity_count=results[0] if results else None, pipeline_total=money(results[1]) if results else None,
+        opportunity_count=results.get("opportunity_count"), won_count=results.get("won_count"),
+        pipeline_total=money(results["pipeline_total"]) if results else None,
+        won_total=money(results["won_total"]) if results else None,
         created_at=m.created_at, updated_at=m.updated_at, version=m.version,
     ))
 
@@ -76,6 +79,7 @@ def opportunity(o: Opportunity, workspace: Workspace) -> dict[str, Any]:
         competitors=o.competitors, stage_id=o.stage_id, stage_name=o.stage.name if o.stage else None,
         status=o.status, activities=[s.ChecklistItemOut(**item) for item in checklist(o)],
         reminder_at=o.reminder_at, comments=o.comments or "", categories=o.category_names, read_only=o.read_only,
+        projects=[s.ProjectRef(id=p.id, name=p.name) for p in o.projects],
         created_at=o.created_at, updated_at=o.updated_at, version=o.version,
     ))
 

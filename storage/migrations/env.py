@@ -5,9 +5,19 @@ import sqlalchemy as sa
 from alembic import context
 
 from storage.models import Base
+from storage.types import ScaledDecimal, UtcDateTime
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _render_item(kind: str, obj, autogen_context):
+    """Migrations are frozen history: render our column types as the plain types they store."""
+    if kind == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime()"
+    if kind == "type" and isinstance(obj, ScaledDecimal):
+        return "sa.BigInteger()"
+    return False
 
 
 def _configure_and_run(connection: sa.Connection) -> None:
@@ -16,6 +26,7 @@ def _configure_and_run(connection: sa.Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -3,11 +3,15 @@ from .base import Base, new_id
 from .crm import Account, AccountDomain, Category, Contact, ContactEmail, MarketingActivity, Product
 from .directory import ROLES, Member, User, Workspace
 from .history import HISTORY_KINDS, LINK_TYPES, MANUAL_KINDS, HistoryItem, HistoryLink
-from .sales import LIST_NAMES, ChecklistMark, ListValue, Opportunity, OpportunityLine, SalesActivity, SalesStage
+from .projects import Project, ProjectAssociation, ProjectTask, ProjectTemplate, TemplateTask
+from .sales import (
+    LIST_NAMES, ChecklistMark, ListValue, Opportunity, OpportunityChange, OpportunityLine, SalesActivity, SalesStage,
+)
 
 __all__ = [
     "Base", "new_id", "Account", "AccountDomain", "Category", "Contact", "ContactEmail", "MarketingActivity",
     "Product", "ROLES", "Member", "User", "Workspace", "HISTORY_KINDS", "LINK_TYPES", "MANUAL_KINDS",
     "HistoryItem", "HistoryLink", "LIST_NAMES", "ChecklistMark", "ListValue", "Opportunity", "OpportunityLine",
-    "SalesActivity", "SalesStage",
+    "SalesActivity", "SalesStage", "OpportunityChange", "Project", "ProjectAssociation", "ProjectTask",
+    "ProjectTemplate", "TemplateTask",
 ]

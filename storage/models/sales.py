@@ -137,6 +137,8 @@ class Opportunity(WorkspaceOwned, Versioned, Base):
     )
     checklist: so.Mapped[list["ChecklistMark"]] = so.relationship(cascade="all, delete-orphan", lazy="selectin")
     categories: so.Mapped[list[Category]] = so.relationship(secondary=opportunity_category, lazy="selectin")
+    projects: so.Mapped[list["Project"]] = so.relationship(  # noqa: F821 - storage.models.projects
+        viewonly=True, order_by="Project.created_at", lazy="selectin")
 
     @property
     def status(self) -> str:
@@ -200,3 +202,20 @@ class ChecklistMark(Base):
         sa.String(32), sa.ForeignKey("sales_activity.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     done_at: so.Mapped[dt.datetime]
+
+
+class OpportunityChange(Base):
+    """One entry of an opportunity's change log: who changed which field when, from what to what."""
+
+    __tablename__ = "opportunity_change"
+    __table_args__ = (sa.Index("ix_opportunity_change_opportunity_at", "opportunity_id", "changed_at"),)
+
+    id: so.Mapped[IdPk]
+    opportunity_id: so.Mapped[str] = so.mapped_column(
+        sa.String(32), sa.ForeignKey("opportunity.id", ondelete="CASCADE")
+    )
+    user_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32), sa.ForeignKey("user.id", ondelete="SET NULL"))
+    changed_at: so.Mapped[dt.datetime]
+    field: so.Mapped[str] = so.mapped_column(sa.String(30))
+    old_value: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
+    new_value: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))

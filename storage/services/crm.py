@@ -10,7 +10,7 @@ from sqlalchemy import orm as so
 
 from storage.errors import Conflict
 from storage.models import (
-    Account, AccountDomain, Category, Contact, ContactEmail, MarketingActivity, Opportunity, Product,
+    Account, AccountDomain, Category, Contact, ContactEmail, MarketingActivity, Opportunity, Product, SalesStage,
 )
 
 from .records import find_record
@@ -196,16 +196,28 @@ def save_marketing_activity(session: so.Session, workspace_id: str, activity: Ma
     return activity
 
 
-def marketing_results(session: so.Session, activity: MarketingActivity) -> tuple[int, Decimal]:
-    """How many opportunities the campaign produced and their pipeline total."""
-    count, total = session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Opportunity.total), 0)).where(
+def marketing_results(session: so.Session, activity: MarketingActivity) -> dict[str, Any]:
+    """What the campaign produced: opportunities and their pipeline total, and the won ones."""
+    won = sa.select(SalesStage.id).where(SalesStage.workspace_id == activity.workspace_id, SalesStage.outcome == "won")
+    cents = sa.type_coerce(Opportunity.total, sa.BigInteger)
+    count, total, won_count, won_total = session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(cents), 0),
+            sa.func.count().filter(Opportunity.stage_id.in_(won)),
+            sa.func.coalesce(sa.func.sum(cents).filter(Opportunity.stage_id.in_(won)), 0),
+        ).where(
             Opportunity.workspace_id == activity.workspace_id,
             Opportunity.initiated_by_type == "marketing_activity",
             Opportunity.initiated_by_id == activity.id,
         )
     ).one()
-    return count, Decimal(total).quantize(Decimal("0.01"))
+    return {"opportunity_count": count, "pipeline_total": cents_to_money(total), "won_count": won_count,
+            "won_total": cents_to_money(won_total)}
+
+
+def cents_to_money(cents) -> Decimal:
+    return (Decimal(int(cents or 0)) / 100).quantize(Decimal("0.01"))
 
 
 def delete_marketing_activity(session: so.Session, activity: MarketingActivity) -> None:

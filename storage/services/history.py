@@ -23,8 +23,6 @@ def add_manual_item(session: so.Session, opportunity: Opportunity, user: User, d
     item = HistoryItem(workspace_id=opportunity.workspace_id, kind=kind, created_by=user.id)
     item.subject = optional_text(problems, "subject", data.get("subject"), 500) or ""
     item.body = optional_text(problems, "body", data.get("body"), 100_000)
-    if not item.subject and not item.body:
-        problems.add("subject", "a subject or a body is required")
     occurred = data.get("occurred_at") or utcnow()
     if occurred.tzinfo is None:
         problems.add("occurred_at", "needs a time zone offset")
@@ -52,6 +50,8 @@ def add_manual_item(session: so.Session, opportunity: Opportunity, user: User, d
             item.subject = item.file_name or ""
     elif data.get("file"):
         problems.add("file", "applies to file links only")
+    if not item.subject and not item.body:
+        problems.add("subject", "a subject or a body is required")
     problems.raise_if_any()
     item.summary = summarise(item.body or item.subject)
     item.links = [HistoryLink(opportunity_id=opportunity.id, origin="manual", reason="created from the opportunity")]

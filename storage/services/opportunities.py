@@ -17,6 +17,7 @@ from storage.models import (
 )
 from storage.types import round_money, utcnow
 
+from .changes import record_differences, snapshot
 from .crm import check_money, resolve_categories
 from .records import find_record, get_record
 from .validation import Problems, optional_text, require_text
@@ -71,10 +72,12 @@ def create_opportunity(session: so.Session, member: Member, data: dict[str, Any]
 
 
 def update_opportunity(session: so.Session, opportunity: Opportunity, changes: dict[str, Any],
-                       today: dt.date | None = None) -> Opportunity:
+                       today: dt.date | None = None, actor_id: str | None = None) -> Opportunity:
     refuse_if_read_only(opportunity)
+    before = snapshot(opportunity)
     _apply(session, opportunity, changes, creating=False, today=today or dt.date.today())
     so.attributes.flag_modified(opportunity, "workspace_id")  # version and updated_at move
+    record_differences(session, opportunity, before, actor_id)
     session.flush()
     return opportunity
 
@@ -142,10 +145,13 @@ def _apply(session: so.Session, opp: Opportunity, data: dict[str, Any], *, creat
             opp.stage_entered_on = today
             stage_changed = True
     if "probability" in data:
-        opp.probability = data["probability"]
+        if data["probability"] is None:
+            problems.add("probability", "must be a number between 0 and 100")
+        else:
+            opp.probability = data["probability"]
     elif creating:
         opp.probability = 0
-    if not 0 <= opp.probability <= 100:
+    if opp.probability is not None and not 0 <= opp.probability <= 100:
         problems.add("probability", "must be between 0 and 100")
     if stage_changed and opp.stage is not None and opp.stage.outcome:
         forced = OUTCOME_PROBABILITY[opp.stage.outcome]
@@ -296,12 +302,12 @@ def closing_stage(session: so.Session, workspace_id: str, outcome: str) -> Sales
 
 
 def close_opportunity(session: so.Session, opp: Opportunity, outcome: str, close_date: dt.date | None,
-                      today: dt.date | None = None) -> Opportunity:
+                      today: dt.date | None = None, actor_id: str | None = None) -> Opportunity:
     stage = closing_stage(session, opp.workspace_id, outcome)
     changes: dict[str, Any] = {"stage_id": stage.id}
     if close_date is not None:
         changes["close_date"] = close_date
-    return update_opportunity(session, opp, changes, today=today)
+    return update_opportunity(session, opp, changes, today=today, actor_id=actor_id)
 
 
 def reopen_opportunity(session: so.Session, member: Member, opp: Opportunity, stage_id: str | None,
@@ -311,6 +317,7 @@ def reopen_opportunity(session: so.Session, member: Member, opp: Opportunity, st
         raise Forbidden("Only an owner of the workspace or the person it is assigned to may reopen it.")
     if not opp.read_only:
         raise Conflict("This opportunity is open already.")
+    before = snapshot(opp)
     stage = find_record_stage(session, opp.workspace_id, stage_id) if stage_id else None
     if stage is None or stage.outcome is not None:
         raise RuleViolation.on("stage_id", "must be an open sales stage of this workspace")
@@ -322,6 +329,7 @@ def reopen_opportunity(session: so.Session, member: Member, opp: Opportunity, st
         opp.probability = probability
     recompute_totals(opp)
     so.attributes.flag_modified(opp, "workspace_id")
+    record_differences(session, opp, before, member.user_id)
     session.flush()
     return opp
 

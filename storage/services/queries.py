@@ -54,7 +54,7 @@ def like_anywhere(text: str) -> str:
 def list_opportunities(session: so.Session, workspace_id: str, f: OpportunityFilter, cursor: str | None,
                        limit: int) -> Page[Opportunity]:
     descending = f.sort.startswith("-")
-    key = f.sort.lstrip("-")
+    key = f.sort.removeprefix("-")
     if key not in OPPORTUNITY_SORTS:
         raise RuleViolation.on("sort", f"must be one of {', '.join(sorted(OPPORTUNITY_SORTS))}, optionally with '-'")
     column, python_type, value_of = OPPORTUNITY_SORTS[key]

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from storage.errors import Conflict, NotFound
-from storage.models import ListValue, Member, SalesActivity, SalesStage, User, Workspace
+from storage.models import ListValue, Member, Opportunity, SalesActivity, SalesStage, User, Workspace
 
 from .access import normalise_email, require_owner, user_by_email
 from .validation import Problems, require_text
@@ -135,9 +135,14 @@ def list_values(session: so.Session, workspace_id: str, list_name: str, *, activ
     return list(session.scalars(stmt.order_by(ListValue.position)))
 
 
-def replace_list(session: so.Session, workspace_id: str, list_name: str, values: list[str]) -> list[str]:
-    """Set a list's values in order. Removed values are kept inactive, so the records
-    that use them still show them, but they cannot be chosen again."""
+def replace_list(session: so.Session, workspace_id: str, list_name: str, values: list[str],
+                 rename: dict[str, str] | None = None) -> list[str]:
+    """Set a list's values in order.
+
+    `rename` {"old": "new"} renames values everywhere: on every record that uses them too.
+    Removed values are kept inactive, so the records that use them still show them, but
+    they cannot be chosen again.
+    """
     problems = Problems()
     cleaned: list[str] = []
     seen: set[str] = set()
@@ -149,13 +154,29 @@ def replace_list(session: so.Session, workspace_id: str, list_name: str, values:
             problems.add(f"values[{i}]", f"'{value}' is in the list twice")
         seen.add(value.casefold())
         cleaned.append(value)
-    problems.raise_if_any()
     rows = {
         row.value: row
         for row in session.scalars(
             sa.select(ListValue).where(ListValue.workspace_id == workspace_id, ListValue.list_name == list_name)
         )
     }
+    renames: dict[str, str] = {}
+    for old, new in (rename or {}).items():
+        new = (new or "").strip()
+        if old not in rows:
+            problems.add(f"rename.{old}", "is not a value of this list")
+        elif new not in cleaned:
+            problems.add(f"rename.{old}", f"the new name '{new}' must be one of `values`")
+        elif new in rows and new != old:
+            problems.add(f"rename.{old}", f"'{new}' is a value of this list already")
+        else:
+            renames[old] = new
+    problems.raise_if_any()
+    for old, new in renames.items():
+        row = rows.pop(old)
+        row.value = new
+        rows[new] = row
+        _rename_on_records(session, workspace_id, list_name, old, new)
     for row in rows.values():
         row.active = False
         row.position = len(cleaned) + 1
@@ -167,6 +188,16 @@ def replace_list(session: so.Session, workspace_id: str, list_name: str, values:
         row.active, row.position = True, position
     session.flush()
     return cleaned
+
+
+def _rename_on_records(session: so.Session, workspace_id: str, list_name: str, old: str, new: str) -> None:
+    column = getattr(Opportunity, list_name)
+    session.execute(
+        sa.update(Opportunity)
+        .where(Opportunity.workspace_id == workspace_id, column == old)
+        .values({list_name: new, "version": Opportunity.version + 1})
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def require_list_name(list_name: str) -> None:
