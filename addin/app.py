@@ -80,6 +80,24 @@ def _authenticator(config: Config):
     return EntraAuthenticator(config)
 
 
+def _nul_path(value) -> str | None:
+    """The field path of the first text holding U+0000, or None."""
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return path or "body"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if "\x00" in key:
+                    return path or "body"
+                stack.append((f"{path}.{key}" if path else key, child))
+        elif isinstance(item, list):
+            stack.extend((f"{path}[{i}]", child) for i, child in enumerate(item))
+    return None
+
+
 def _register_request_hooks(app: OpenAPI) -> None:
     from addin.api.context import close_uow  # noqa: PLC0415
 
@@ -98,6 +116,10 @@ def _register_request_hooks(app: OpenAPI) -> None:
             if services.config.auth_mode == "dev":
                 challenge = 'Bearer realm="dealpane", X-Dev-User'
             return problem(401, error.detail, headers={"WWW-Authenticate": challenge})
+        bad_query = next((k for k, v in request.args.items() if "\x00" in v or "\x00" in k), None)
+        if bad_query is not None:
+            return problem(400, f"{bad_query}: must not contain a NUL character",
+                           [{"field": bad_query, "message": "must not contain a NUL character"}])
         if request.method in ("POST", "PUT", "PATCH") and request.content_length:
             if not request.is_json:
                 return problem(415, "Send the body as application/json.")
@@ -108,6 +130,10 @@ def _register_request_hooks(app: OpenAPI) -> None:
             if not isinstance(body, dict):
                 return problem(400, "The body must be a JSON object.",
                                [{"field": "body", "message": "must be a JSON object"}])
+            nul_at = _nul_path(body)
+            if nul_at:  # PostgreSQL cannot store U+0000: refuse it the same way on every database
+                return problem(422, f"{nul_at}: must not contain a NUL character (\\u0000)",
+                               [{"field": nul_at, "message": "must not contain a NUL character (\\u0000)"}])
         return None
 
     app.teardown_request(close_uow)

@@ -5,7 +5,7 @@ import logging
 
 from flask import Flask, Response, json, request
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -88,6 +88,12 @@ def register_error_handlers(app: Flask) -> None:
         # The services check every rule first; this is a race between two requests.
         log.warning("integrity error on %s %s: %s", request.method, request.path, error.orig)
         return problem(409, "The change conflicts with another change made at the same time; retry.")
+
+    @app.errorhandler(DataError)
+    def _data(error: DataError):
+        # The services validate first; this is a value the database itself cannot take.
+        log.warning("data error on %s %s: %s", request.method, request.path, error.orig)
+        return problem(400, "A value in the request cannot be stored.")
 
     @app.errorhandler(OperationalError)
     def _database_unavailable(error: OperationalError):

@@ -7,6 +7,8 @@ from sqlalchemy import orm as so
 from storage.errors import Forbidden, NotFound
 from storage.models import Member, User, Workspace, new_id
 
+from .records import is_valid_id
+
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
@@ -49,7 +51,7 @@ def get_or_create_entra_user(
 
 def membership(session: so.Session, workspace_id: str, user: User) -> Member:
     """The caller's membership, or 404: outsiders never learn that a workspace exists."""
-    member = session.get(Member, (workspace_id, user.id))
+    member = session.get(Member, (workspace_id, user.id)) if is_valid_id(workspace_id) else None
     if member is None:
         raise NotFound("No such workspace.")
     return member

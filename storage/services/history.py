@@ -10,6 +10,7 @@ from storage.errors import NotFound
 from storage.models import HistoryItem, HistoryLink, Opportunity, User
 from storage.types import utcnow
 
+from .records import load
 from .validation import Problems, optional_text
 
 FILE_SCHEMES = ("http", "https", "file")
@@ -68,9 +69,9 @@ def summarise(text: str, length: int = 200) -> str:
 def unlink(session: so.Session, opportunity: Opportunity, item_id: str) -> None:
     """Take an item out of an opportunity's history. The item itself goes when nothing
     links to it any more and it was made by hand."""
-    item = session.get(HistoryItem, item_id) if isinstance(item_id, str) and len(item_id) <= 64 else None
+    item = load(session, HistoryItem, opportunity.workspace_id, item_id)
     link = next((l for l in item.links if l.opportunity_id == opportunity.id), None) if item else None
-    if item is None or link is None or item.workspace_id != opportunity.workspace_id:
+    if item is None or link is None:
         raise NotFound("No such history item on this opportunity.")
     item.links.remove(link)
     if not item.links and item.kind not in ("email", "appointment"):

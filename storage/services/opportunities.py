@@ -137,7 +137,7 @@ def _apply(session: so.Session, opp: Opportunity, data: dict[str, Any], *, creat
     stage_changed = False
     if "stage_id" in data and (creating or data["stage_id"] != opp.stage_id):
         stage_id = data["stage_id"]
-        stage = find_record_stage(session, ws, stage_id) if stage_id else None
+        stage = find_record(session, SalesStage, ws, stage_id) if stage_id else None
         if stage_id and stage is None:
             problems.add("stage_id", "is not a sales stage of this workspace")
         else:
@@ -165,11 +165,6 @@ def _apply(session: so.Session, opp: Opportunity, data: dict[str, Any], *, creat
 
     problems.raise_if_any()
     recompute_totals(opp)
-
-
-def find_record_stage(session: so.Session, workspace_id: str, stage_id: str) -> SalesStage | None:
-    stage = session.get(SalesStage, stage_id) if isinstance(stage_id, str) and len(stage_id) <= 64 else None
-    return stage if stage is not None and stage.workspace_id == workspace_id else None
 
 
 def _apply_link(session: so.Session, opp: Opportunity, link: dict | None, problems: Problems) -> None:
@@ -318,7 +313,7 @@ def reopen_opportunity(session: so.Session, member: Member, opp: Opportunity, st
     if not opp.read_only:
         raise Conflict("This opportunity is open already.")
     before = snapshot(opp)
-    stage = find_record_stage(session, opp.workspace_id, stage_id) if stage_id else None
+    stage = find_record(session, SalesStage, opp.workspace_id, stage_id) if stage_id else None
     if stage is None or stage.outcome is not None:
         raise RuleViolation.on("stage_id", "must be an open sales stage of this workspace")
     opp.stage_id, opp.stage = stage.id, stage

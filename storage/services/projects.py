@@ -7,28 +7,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from storage.errors import NotFound, RuleViolation
+from storage.errors import RuleViolation
 from storage.models import (
     Account, Contact, Member, Opportunity, Project, ProjectAssociation, ProjectTask, ProjectTemplate, TemplateTask,
 )
 
-from .records import find_record
+from .records import find_record, get_record
 from .validation import Problems, optional_text, require_text
 
 
 def get_project(session: so.Session, workspace_id: str, project_id: str) -> Project:
-    project = session.get(Project, project_id) if isinstance(project_id, str) and len(project_id) <= 64 else None
-    if project is None or project.workspace_id != workspace_id:
-        raise NotFound("No such project.")
-    return project
+    return get_record(session, Project, workspace_id, project_id, "project")
 
 
 def get_template(session: so.Session, workspace_id: str, template_id: str) -> ProjectTemplate:
-    template = session.get(ProjectTemplate, template_id) if isinstance(template_id, str) and len(template_id) <= 64 \
-        else None
-    if template is None or template.workspace_id != workspace_id:
-        raise NotFound("No such project template.")
-    return template
+    return get_record(session, ProjectTemplate, workspace_id, template_id, "project template")
 
 
 def _member_or_problem(session, workspace_id, user_id, problems, field) -> str | None:
@@ -144,8 +137,8 @@ def create_from_opportunity(session: so.Session, opportunity: Opportunity, data:
 
 
 def find_record_template(session, workspace_id, template_id) -> ProjectTemplate:
-    template = session.get(ProjectTemplate, template_id) if len(template_id) <= 64 else None
-    if template is None or template.workspace_id != workspace_id:
+    template = find_record(session, ProjectTemplate, workspace_id, template_id)
+    if template is None:
         raise RuleViolation.on("template_id", "is not a project template of this workspace")
     return template
 

@@ -21,18 +21,26 @@ NOUNS = {Account: "account", Contact: "contact", MarketingActivity: "marketing a
          Opportunity: "opportunity"}
 
 
-def get_record(session: so.Session, cls: type[T], workspace_id: str, record_id: str) -> T:
-    record = session.get(cls, record_id) if isinstance(record_id, str) and len(record_id) <= 64 else None
+def is_valid_id(value) -> bool:
+    """Ids are short opaque strings; anything else can match no row (and a NUL would upset PostgreSQL)."""
+    return isinstance(value, str) and 0 < len(value) <= 64 and "\x00" not in value
+
+
+def load(session: so.Session, cls: type[T], workspace_id: str, record_id) -> T | None:
+    """The record of this workspace with this id, or None."""
+    record = session.get(cls, record_id) if is_valid_id(record_id) else None
     if record is None or record.workspace_id != workspace_id:  # type: ignore[attr-defined]
-        raise NotFound(f"No such {NOUNS.get(cls, 'record')}.")
+        return None
+    return record
+
+
+def get_record(session: so.Session, cls: type[T], workspace_id: str, record_id: str, noun: str | None = None) -> T:
+    record = load(session, cls, workspace_id, record_id)
+    if record is None:
+        raise NotFound(f"No such {noun or NOUNS.get(cls, 'record')}.")
     return record
 
 
 def find_record(session: so.Session, cls: type[T], workspace_id: str, record_id: str | None) -> T | None:
     """Like get_record, for ids inside a request body: None instead of 404."""
-    if not record_id:
-        return None
-    try:
-        return get_record(session, cls, workspace_id, record_id)
-    except NotFound:
-        return None
+    return load(session, cls, workspace_id, record_id)

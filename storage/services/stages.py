@@ -14,6 +14,7 @@ from storage.errors import Conflict, NotFound, RuleViolation
 from storage.models import ChecklistMark, Opportunity, SalesActivity, SalesStage, Workspace
 
 from .changes import record_change
+from .records import get_record
 from .validation import Problems, require_text
 
 
@@ -28,10 +29,7 @@ def lock_stages(session: so.Session, workspace_id: str) -> list[SalesStage]:
 
 
 def get_stage(session: so.Session, workspace_id: str, stage_id: str) -> SalesStage:
-    stage = session.get(SalesStage, stage_id) if isinstance(stage_id, str) and len(stage_id) <= 64 else None
-    if stage is None or stage.workspace_id != workspace_id:
-        raise NotFound("No such sales stage.")
-    return stage
+    return get_record(session, SalesStage, workspace_id, stage_id, "sales stage")
 
 
 def get_activity(stage: SalesStage, activity_id: str) -> SalesActivity:

@@ -14,13 +14,13 @@ OUTSIDER = "outsider@fabrikam.com"
 class Api:
     """A thin client for one workspace: paths are relative to /api/v1/workspaces/{ws}."""
 
-    def __init__(self, client, user: str = OWNER):
+    def __init__(self, client, user: str = OWNER, counter=None):
         self.client, self.user = client, user
         self.ws: str | None = None
-        self._n = itertools.count(1)
+        self._n = counter or itertools.count(1)
 
     def as_(self, user: str) -> "Api":
-        other = Api(self.client, user)
+        other = Api(self.client, user, self._n)  # one numbering, so builders never collide
         other.ws = self.ws
         return other
 

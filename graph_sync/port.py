@@ -1,0 +1,142 @@
+"""The GraphClient port: what the rest of Dealpane asks of a mailbox, in our own small records.
+
+One adapter implements it (graph_sync.msgraph_adapter, on msgraph-sdk); tests drive that
+adapter against the fake Graph over loopback. Errors are sorted so callers can act:
+auth (stop, ask the user to sign in), transient (back off, retry), cursor expired (resync),
+not found, bug.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class GraphError(Exception):
+    """A Graph call failed; `status` and Graph's error `code` when there was a response."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+class GraphAuthError(GraphError):
+    """401/403: the token is expired or revoked, or consent is missing. The mailbox needs sign-in."""
+
+
+class GraphTransientError(GraphError):
+    """429/503/504 or a dropped connection: try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
+                 retry_after: float | None = None):
+        super().__init__(message, status=status, code=code)
+        self.retry_after = retry_after
+
+
+class CursorExpired(GraphError):
+    """410 Gone / syncStateNotFound: the delta cursor is no longer valid; resync from scratch."""
+
+
+class GraphNotFound(GraphError):
+    """404: the item is gone (deleted, or never in this mailbox)."""
+
+
+class GraphBug(GraphError):
+    """Any other failure: a request we built wrong or a response we did not expect."""
+
+
+@dataclass
+class DeltaPage:
+    """One page of a delta round. Exactly one of next_link / delta_link is set: follow
+    next_link to the end of the round, then keep delta_link as the cursor for the next round."""
+
+    items: list[dict[str, Any]]
+    removed: list[str]
+    next_link: str | None
+    delta_link: str | None
+
+    @property
+    def cursor(self) -> str:
+        return self.next_link or self.delta_link or ""
+
+
+@dataclass
+class BatchRequest:
+    id: str
+    method: str
+    url: str  # relative to the Graph version root, e.g. "/me/messages/AAMk..."
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class BatchResponse:
+    id: str
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class GraphClient(Protocol):
+    """A mailbox as Dealpane uses it. Every request carries Prefer: IdType="ImmutableId"."""
+
+    def delta_messages(self, folder: str, cursor: str | None = None,
+                       select: list[str] | None = None) -> DeltaPage: ...
+
+    def delta_events(self, start: dt.datetime, end: dt.datetime, cursor: str | None = None) -> DeltaPage: ...
+
+    def delta_tasks(self, list_id: str, cursor: str | None = None) -> DeltaPage: ...
+
+    def translate_ids(self, ids: list[str], source: str, target: str = "restImmutableEntryId") -> dict[str, str]: ...
+
+    def get_message(self, message_id: str) -> dict[str, Any]: ...
+
+    def get_event(self, event_id: str) -> dict[str, Any]: ...
+
+    def batch(self, requests: list[BatchRequest]) -> list[BatchResponse]: ...
+
+    def close(self) -> None: ...
+
+
+def email_address(recipient: dict | None) -> str | None:
+    """{"emailAddress": {"address": "A@B.com"}} -> "a@b.com"."""
+    address = ((recipient or {}).get("emailAddress") or {}).get("address")
+    return address.strip().lower() if isinstance(address, str) and address.strip() else None
+
+
+def graph_datetime(value: Any) -> dt.datetime | None:
+    """Graph's "2026-11-02T09:30:00Z" or {"dateTime": "...", "timeZone": "UTC"} as an aware UTC datetime."""
+    if isinstance(value, dict):
+        zone = value.get("timeZone") or "UTC"
+        value = value.get("dateTime")
+        if not isinstance(value, str):
+            return None
+        parsed = _parse_iso(value)
+        if parsed is None:
+            return None
+        if parsed.tzinfo is None:
+            try:
+                parsed = parsed.replace(tzinfo=dt.timezone.utc if zone.upper() == "UTC" else ZoneInfo(zone))
+            except (ZoneInfoNotFoundError, ValueError):
+                parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        return parsed.astimezone(dt.timezone.utc)
+    if isinstance(value, str):
+        parsed = _parse_iso(value)
+        if parsed is not None and parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        return parsed.astimezone(dt.timezone.utc) if parsed else None
+    return None
+
+
+def _parse_iso(value: str) -> dt.datetime | None:
+    text = value.strip().replace("Z", "+00:00")
+    if "." in text:  # Graph sends 7 fractional digits; Python takes at most 6
+        head, _, rest = text.partition(".")
+        digits = "".join(c for c in rest if c.isdigit())
+        zone = rest[len(digits):]
+        text = f"{head}.{digits[:6]}{zone}"
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
