@@ -1,6 +1,7 @@
 """Communication history items created by people: notes, phone logs, tasks and file links."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,7 +29,7 @@ def add_manual_item(session: so.Session, opportunity: Opportunity, user: User, d
     if occurred.tzinfo is None:
         problems.add("occurred_at", "needs a time zone offset")
         occurred = utcnow()
-    item.occurred_at = occurred
+    item.occurred_at = occurred.astimezone(dt.timezone.utc)  # stored and answered in UTC
     minutes = data.get("duration_minutes")
     if minutes is not None and not 0 <= minutes <= 60 * 24 * 31:
         problems.add("duration_minutes", "must be between 0 and 44640")

@@ -126,6 +126,8 @@ def _apply(session: so.Session, opp: Opportunity, data: dict[str, Any], *, creat
         reminder = data["reminder_at"]
         if reminder is not None and reminder.tzinfo is None:
             problems.add("reminder_at", "needs a time zone offset")
+        elif reminder is not None:
+            reminder = reminder.astimezone(dt.timezone.utc)  # stored and answered in UTC
         opp.reminder_at = reminder
     if "initiated_by" in data:
         _apply_initiator(session, opp, data["initiated_by"], problems)
