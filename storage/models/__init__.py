@@ -3,6 +3,7 @@ from .base import Base, new_id
 from .crm import Account, AccountDomain, Category, Contact, ContactEmail, MarketingActivity, Product
 from .directory import ROLES, Member, User, Workspace
 from .history import HISTORY_KINDS, LINK_TYPES, MANUAL_KINDS, HistoryItem, HistoryLink
+from .mailbox import MAILBOX_MODES, MAILBOX_STATUSES, GraphTokenCache, Mailbox, SyncCursor
 from .projects import Project, ProjectAssociation, ProjectTask, ProjectTemplate, TemplateTask
 from .sales import (
     LIST_NAMES, ChecklistMark, ListValue, Opportunity, OpportunityChange, OpportunityLine, SalesActivity, SalesStage,
@@ -13,5 +14,6 @@ __all__ = [
     "Product", "ROLES", "Member", "User", "Workspace", "HISTORY_KINDS", "LINK_TYPES", "MANUAL_KINDS",
     "HistoryItem", "HistoryLink", "LIST_NAMES", "ChecklistMark", "ListValue", "Opportunity", "OpportunityLine",
     "SalesActivity", "SalesStage", "OpportunityChange", "Project", "ProjectAssociation", "ProjectTask",
-    "ProjectTemplate", "TemplateTask",
+    "ProjectTemplate", "TemplateTask", "MAILBOX_MODES", "MAILBOX_STATUSES", "GraphTokenCache", "Mailbox",
+    "SyncCursor",
 ]

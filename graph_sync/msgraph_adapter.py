@@ -1,0 +1,305 @@
+"""The GraphClient port on msgraph-sdk.
+
+- The SDK builds and sends every request (its request builders, its request adapter and
+  httpx pipeline, with the Graph client options so /me paths resolve).
+- Bulk responses (delta pages, $batch) come back as raw bytes and are parsed with `json`:
+  msgraph-sdk's model parsing costs ~3 ms per message (msgraph-sdk-python #584).
+- The SDK's own retry handler is left out: retries are ours, so Retry-After (fractional
+  too) is honoured, only idempotent requests are retried, and what remains is sorted into
+  GraphAuthError / GraphTransientError / CursorExpired / GraphNotFound / GraphBug.
+- asyncio stays in here: calls run on one long-lived background loop (graph_sync.loop).
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import random
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import httpx
+from kiota_abstractions.authentication import AuthenticationProvider
+from kiota_abstractions.method import Method
+from kiota_abstractions.request_information import RequestInformation
+from kiota_http.middleware import (
+    HeadersInspectionHandler, ParametersNameDecodingHandler, RedirectHandler, UrlReplaceHandler, UserAgentHandler,
+)
+from kiota_http.middleware.options import UrlReplaceHandlerOption
+from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph_core import GraphClientFactory
+
+from . import loop
+from .port import (
+    BatchRequest, BatchResponse, CursorExpired, DeltaPage, GraphAuthError, GraphBug, GraphError, GraphNotFound,
+    GraphTransientError,
+)
+
+log = logging.getLogger(__name__)
+
+IMMUTABLE_IDS = 'IdType="ImmutableId"'
+UTC_TIMES = 'outlook.timezone="UTC"'
+TRANSIENT_STATUSES = {429, 500, 502, 503, 504}
+EXPIRED_CURSOR_CODES = {"syncstatenotfound", "syncstateinvalid", "resyncrequired"}
+ERROR_MAP = {"XXX": ODataError}
+MESSAGE_FIELDS = [
+    "id", "subject", "bodyPreview", "from", "sender", "toRecipients", "ccRecipients", "receivedDateTime",
+    "sentDateTime", "internetMessageId", "conversationId", "webLink", "changeKey", "parentFolderId", "isDraft",
+    "internetMessageHeaders",
+]
+
+
+class _BearerToken(AuthenticationProvider):
+    """Adds `Authorization: Bearer <token>`; the token comes from MSAL (or the dev token).
+
+    Token acquisition may block on the network, so it runs in a worker thread, not on the loop.
+    """
+
+    def __init__(self, token_provider: Callable[[], str]):
+        self._token_provider = token_provider
+
+    async def authenticate_request(self, request: RequestInformation, additional_authentication_context=None) -> None:
+        token = await asyncio.get_running_loop().run_in_executor(None, self._token_provider)
+        request.headers.try_add("Authorization", f"Bearer {token}")
+
+
+class MsGraphClient:
+    """One mailbox through msgraph-sdk. `mailbox` None means /me (delegated token), else
+    /users/{mailbox} (application token)."""
+
+    def __init__(self, base_url: str, token_provider: Callable[[], str], *, mailbox: str | None = None,
+                 page_size: int = 200, max_attempts: int = 4, max_wait: float = 60.0, timeout: float = 30.0,
+                 sleep: Callable[[float], Any] | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.mailbox = mailbox
+        self.page_size = page_size
+        self.max_attempts = max_attempts
+        self.max_wait = max_wait
+        self._sleep = sleep or asyncio.sleep
+        self._timeout = timeout
+        self._token_provider = token_provider
+        self._graph, self._adapter, self._http = loop.run(self._build())
+
+    async def _build(self):
+        http = httpx.AsyncClient(base_url=self.base_url, timeout=httpx.Timeout(self._timeout, connect=10.0))
+        middleware = [
+            RedirectHandler(),
+            ParametersNameDecodingHandler(),
+            UrlReplaceHandler(options=UrlReplaceHandlerOption(
+                enabled=True, replacement_pairs={"/users/me-token-to-replace": "/me"})),
+            UserAgentHandler(),
+            HeadersInspectionHandler(),
+        ]  # no RetryHandler: retries are decided here
+        http = GraphClientFactory.create_with_custom_middleware(middleware, client=http)
+        adapter = GraphRequestAdapter(_BearerToken(self._token_provider), http)
+        adapter.base_url = self.base_url
+        return GraphServiceClient(request_adapter=adapter), adapter, http
+
+    def close(self) -> None:
+        loop.run(self._http.aclose())
+
+    # ---- the port -----------------------------------------------------------------------
+
+    def _user(self):
+        return self._graph.me if self.mailbox is None else self._graph.users.by_user_id(self.mailbox)
+
+    def delta_messages(self, folder: str, cursor: str | None = None, select: list[str] | None = None) -> DeltaPage:
+        if cursor:
+            info = self._absolute(Method.GET, cursor)
+        else:
+            builder = self._user().mail_folders.by_mail_folder_id(folder).messages.delta
+            info = builder.to_get_request_information()
+            info.url = self._with_query(info.url, {"$select": ",".join(select or MESSAGE_FIELDS)})
+        return self._delta(info)
+
+    def delta_events(self, start: dt.datetime, end: dt.datetime, cursor: str | None = None) -> DeltaPage:
+        if cursor:
+            info = self._absolute(Method.GET, cursor)
+        else:
+            info = self._user().calendar_view.delta.to_get_request_information()
+            info.url = self._with_query(info.url, {"startDateTime": _iso(start), "endDateTime": _iso(end)})
+        info.headers.add("Prefer", UTC_TIMES)
+        return self._delta(info)
+
+    def delta_tasks(self, list_id: str, cursor: str | None = None) -> DeltaPage:
+        if cursor:
+            info = self._absolute(Method.GET, cursor)
+        else:
+            info = self._user().todo.lists.by_todo_task_list_id(list_id).tasks.delta.to_get_request_information()
+        return self._delta(info)
+
+    def translate_ids(self, ids: list[str], source: str, target: str = "restImmutableEntryId") -> dict[str, str]:
+        result: dict[str, str] = {}
+        for start in range(0, len(ids), 1000):  # Graph takes at most 1,000 ids per call
+            chunk = ids[start:start + 1000]
+            info = self._absolute(Method.POST, f"{self._user_path()}/translateExchangeIds",
+                                  {"inputIds": chunk, "sourceIdType": source, "targetIdType": target})
+            body = self._json(info, idempotent=True)  # a pure lookup: safe to retry
+            for row in body.get("value", []):
+                result[row["sourceId"]] = row["targetId"]
+        return result
+
+    def get_message(self, message_id: str) -> dict[str, Any]:
+        info = self._user().messages.by_message_id(message_id).to_get_request_information()
+        info.url = self._with_query(info.url, {"$select": ",".join(MESSAGE_FIELDS + ["body"])})
+        return self._json(info)
+
+    def get_event(self, event_id: str) -> dict[str, Any]:
+        info = self._user().events.by_event_id(event_id).to_get_request_information()
+        info.headers.add("Prefer", UTC_TIMES)
+        return self._json(info)
+
+    def batch(self, requests: list[BatchRequest]) -> list[BatchResponse]:
+        """JSON $batch, 20 requests per call; items answered 429/503 are sent again (in a new
+        batch) after the longest Retry-After among them."""
+        responses: dict[str, BatchResponse] = {}
+        pending = list(requests)
+        for start in range(0, len(pending), 20):
+            chunk = pending[start:start + 20]
+            for attempt in range(1, self.max_attempts + 1):
+                answered = self._send_batch(chunk)
+                retry = [r for r in chunk if answered[r.id].status in TRANSIENT_STATUSES]
+                for request in chunk:
+                    if request not in retry:
+                        responses[request.id] = answered[request.id]
+                if not retry:
+                    break
+                waits = [_retry_after(answered[r.id].headers) for r in retry]
+                if attempt == self.max_attempts:
+                    for request in retry:
+                        responses[request.id] = answered[request.id]
+                    break
+                loop.run(self._sleep(self._backoff(attempt, max((w for w in waits if w is not None), default=None))))
+                chunk = retry
+        return [responses[r.id] for r in requests]
+
+    def _send_batch(self, chunk: list[BatchRequest]) -> dict[str, BatchResponse]:
+        body = {"requests": [
+            {"id": r.id, "method": r.method, "url": r.url,
+             "headers": {"Prefer": IMMUTABLE_IDS, **({"Content-Type": "application/json"} if r.body is not None else {}),
+                         **r.headers},
+             **({"body": r.body} if r.body is not None else {})}
+            for r in chunk
+        ]}
+        info = self._absolute(Method.POST, f"{self.base_url}/$batch", body)
+        idempotent = all(r.method.upper() in ("GET", "HEAD") for r in chunk)
+        answer = self._json(info, idempotent=idempotent)
+        return {str(item["id"]): BatchResponse(id=str(item["id"]), status=int(item["status"]), body=item.get("body"),
+                                               headers=item.get("headers") or {})
+                for item in answer.get("responses", [])}
+
+    # ---- plumbing ------------------------------------------------------------------------
+
+    def _user_path(self) -> str:
+        return f"{self.base_url}/me" if self.mailbox is None else f"{self.base_url}/users/{self.mailbox}"
+
+    def _absolute(self, method: Method, url: str, body: Any = None) -> RequestInformation:
+        info = RequestInformation(method)
+        info.url = url
+        if body is not None:
+            info.set_stream_content(json.dumps(body).encode(), "application/json")
+        return info
+
+    @staticmethod
+    def _with_query(url: str, params: dict[str, str]) -> str:
+        request = httpx.URL(url)
+        return str(request.copy_merge_params(params))
+
+    def _delta(self, info: RequestInformation) -> DeltaPage:
+        info.headers.add("Prefer", f"odata.maxpagesize={self.page_size}")
+        body = self._json(info)
+        items, removed = [], []
+        for item in body.get("value", []):
+            if "@removed" in item:
+                removed.append(item["id"])
+            else:
+                items.append(item)
+        next_link, delta_link = body.get("@odata.nextLink"), body.get("@odata.deltaLink")
+        if not next_link and not delta_link:
+            raise GraphBug("a delta page without @odata.nextLink or @odata.deltaLink")
+        return DeltaPage(items=items, removed=removed, next_link=next_link, delta_link=delta_link)
+
+    def _json(self, info: RequestInformation, *, idempotent: bool | None = None) -> Any:
+        raw = self._send(info, idempotent=idempotent)
+        if not raw:
+            return {}
+        try:
+            return json.loads(raw)
+        except ValueError as error:
+            raise GraphBug(f"Graph answered {len(raw)} bytes that are not JSON") from error
+
+    def _send(self, info: RequestInformation, *, idempotent: bool | None = None) -> bytes | None:
+        """Send through the SDK; retry transient failures of idempotent requests."""
+        info.headers.add("Prefer", IMMUTABLE_IDS)
+        if idempotent is None:
+            idempotent = info.http_method in (Method.GET, Method.HEAD, Method.PUT, Method.DELETE, Method.OPTIONS)
+        attempts = self.max_attempts if idempotent else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return loop.run(self._adapter.send_primitive_async(info, "bytes", ERROR_MAP), timeout=self._timeout * 3)
+            except Exception as error:  # noqa: BLE001 - every SDK/httpx error is sorted, then raised or retried
+                sorted_error = _sort(error, info)
+                if not isinstance(sorted_error, GraphTransientError) or attempt == attempts:
+                    raise sorted_error from error
+                wait = self._backoff(attempt, sorted_error.retry_after)
+                log.info("Graph %s on %s (attempt %d): retrying in %.2fs", sorted_error.status or "connection",
+                         _path(info), attempt, wait)
+                loop.run(self._sleep(wait))
+        raise GraphBug("unreachable")  # pragma: no cover
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_wait)
+        return min(self.max_wait, (2 ** (attempt - 1)) * 0.5 + random.uniform(0, 0.25))
+
+
+def _sort(error: Exception, info: RequestInformation) -> GraphError:
+    """Map what the SDK or httpx raised to one of the port's errors."""
+    if isinstance(error, GraphError):
+        return error
+    if isinstance(error, (httpx.TransportError, httpx.StreamError, TimeoutError)):
+        return GraphTransientError(f"connection to Graph failed on {_path(info)}: {type(error).__name__}")
+    status = getattr(error, "response_status_code", None)
+    headers = {k.lower(): v for k, v in (getattr(error, "response_headers", None) or {}).items()}
+    code = _error_code(error)
+    message = f"Graph answered {status} ({code or 'no code'}) on {_path(info)}"
+    if status in (401, 403):
+        return GraphAuthError(message, status=status, code=code)
+    if status == 410 or (code or "").lower() in EXPIRED_CURSOR_CODES:
+        return CursorExpired(message, status=status, code=code)
+    if status == 404:
+        return GraphNotFound(message, status=status, code=code)
+    if status in TRANSIENT_STATUSES:
+        return GraphTransientError(message, status=status, code=code, retry_after=_retry_after(headers))
+    return GraphBug(message, status=status, code=code)
+
+
+def _error_code(error: Exception) -> str | None:
+    odata = getattr(error, "error", None)
+    return getattr(odata, "code", None) if odata is not None else None
+
+
+def _retry_after(headers: dict[str, Any]) -> float | None:
+    lowered = {str(k).lower(): v for k, v in (headers or {}).items()}
+    value = lowered.get("retry-after")
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except (TypeError, ValueError):
+        return None
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _path(info: RequestInformation) -> str:
+    try:
+        return urlsplit(info.url).path
+    except Exception:  # noqa: BLE001 - only for log text
+        return "?"

@@ -1,0 +1,77 @@
+"""Connected mailboxes, their sync cursors, and the encrypted MSAL token caches."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from .base import Base, IdPk, Timestamp, WorkspaceOwned
+
+MAILBOX_MODES = ("delegated", "application", "dev")
+MAILBOX_STATUSES = ("ok", "needs_sign_in", "error", "paused")
+
+
+class Mailbox(WorkspaceOwned, Base):
+    """A mailbox whose mail, meetings and tasks feed the workspace's history.
+
+    `status` tells the user and the admin what to do: needs_sign_in (the grant was revoked
+    or expired: the user opens the pane once), error (see `last_error`), paused.
+    """
+
+    __tablename__ = "mailbox"
+    __table_args__ = (
+        sa.UniqueConstraint("workspace_id", "address"),
+        sa.CheckConstraint("mode IN ('delegated', 'application', 'dev')", name="mode"),
+        sa.CheckConstraint("status IN ('ok', 'needs_sign_in', 'error', 'paused')", name="status"),
+        sa.Index("ix_mailbox_due", "status", "next_sync_at"),
+    )
+
+    id: so.Mapped[IdPk]
+    address: so.Mapped[str] = so.mapped_column(sa.String(320))
+    user_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32), sa.ForeignKey("user.id", ondelete="SET NULL"),
+                                                         index=True)
+    mode: so.Mapped[str] = so.mapped_column(sa.String(12))
+    status: so.Mapped[str] = so.mapped_column(sa.String(14), default="ok")
+    status_detail: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    keep_bodies: so.Mapped[bool] = so.mapped_column(default=False)
+    never_log: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    folders: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=lambda: ["inbox", "sentitems"])
+    items_synced: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    errors: so.Mapped[int] = so.mapped_column(default=0)
+    last_sync_at: so.Mapped[Optional[dt.datetime]]
+    last_error: so.Mapped[Optional[str]] = so.mapped_column(sa.String(1000))
+    last_error_at: so.Mapped[Optional[dt.datetime]]
+    next_sync_at: so.Mapped[Optional[dt.datetime]]
+    lease_owner: so.Mapped[Optional[str]] = so.mapped_column(sa.String(100))
+    lease_expires_at: so.Mapped[Optional[dt.datetime]]
+    created_at: so.Mapped[Timestamp]
+
+
+class SyncCursor(Base):
+    """Where the sync of one resource of a mailbox stands: the nextLink of a round under way,
+    or the deltaLink of the last finished round. Invariant: it is written in the same
+    transaction as the page it follows, so a crash replays at most one page."""
+
+    __tablename__ = "sync_cursor"
+
+    mailbox_id: so.Mapped[str] = so.mapped_column(sa.String(32), sa.ForeignKey("mailbox.id", ondelete="CASCADE"),
+                                                  primary_key=True)
+    resource: so.Mapped[str] = so.mapped_column(sa.String(200), primary_key=True)
+    cursor: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
+    in_round: so.Mapped[bool] = so.mapped_column(default=False)
+    full_syncs: so.Mapped[int] = so.mapped_column(default=0)
+    pages: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    updated_at: so.Mapped[Timestamp]
+
+
+class GraphTokenCache(Base):
+    """A user's MSAL token cache, encrypted (Fernet, key from DEALPANE_SECRET_KEY)."""
+
+    __tablename__ = "graph_token_cache"
+
+    user_id: so.Mapped[str] = so.mapped_column(sa.String(32), sa.ForeignKey("user.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    blob: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    updated_at: so.Mapped[Timestamp]
