@@ -33,16 +33,29 @@ $(STAMP): pyproject.toml
 	$(VENV_PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
+# npm packages: the unified-manifest JSON schema (tests) and the pane's browser libraries.
+NODE_STAMP := node_modules/.installed
+
+.PHONY: node
+node: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "npm not found: installing Debian's nodejs and npm"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 .PHONY: demo
-demo: venv
+demo: venv node
 	$(VENV)/bin/dealpane demo --port $${PORT:-$(PORT_DEFAULT)}
 
 .PHONY: test
-test: venv
+test: venv node
 	bash tools/with-postgres.sh $(VENV_PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: clean
 clean:
-	rm -rf $(VENV) .pytest_cache build dist *.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache build dist *.egg-info
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 	find . -path ./.git -prune -o -type f -name '*.py[co]' -exec rm -f {} +

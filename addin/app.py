@@ -12,6 +12,7 @@ from sqlalchemy import orm as so
 from addin.auth import AuthError, DevAuthenticator
 from addin.config import Config
 from addin.errors import problem, register_error_handlers, validation_problem
+from addin.graph_access import GraphAccess
 from storage.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,10 @@ class Services:
     engine: Any
     session_factory: so.sessionmaker
     authenticator: Any
+    graph: Any
 
 
-def create_app(config: Config | None = None, *, engine=None) -> OpenAPI:
+def create_app(config: Config | None = None, *, engine=None, graph=None) -> OpenAPI:
     config = config or Config.from_env()
     app = OpenAPI(
         __name__,
@@ -50,9 +52,10 @@ def create_app(config: Config | None = None, *, engine=None) -> OpenAPI:
     app.json.ensure_ascii = False
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     engine = engine or make_engine(config.database_url)
+    session_factory = make_session_factory(engine)
     app.extensions["dealpane"] = Services(
-        config=config, engine=engine, session_factory=make_session_factory(engine),
-        authenticator=_authenticator(config),
+        config=config, engine=engine, session_factory=session_factory, authenticator=_authenticator(config),
+        graph=graph or GraphAccess(config, session_factory),
     )
     register_error_handlers(app)
     _register_request_hooks(app)

@@ -108,5 +108,13 @@ def db_upgrade(db_path: Path | None) -> None:
     click.echo(f"{safe_url}: {before or 'empty'} -> {after}" if before != after else f"{safe_url}: already at {after}")
 
 
+def _register_subcommands() -> None:
+    from manifest.cli import manifest_command  # noqa: PLC0415
+
+    main.add_command(manifest_command)
+
+
+_register_subcommands()
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

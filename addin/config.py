@@ -69,6 +69,8 @@ class Config:
         if self.auth_mode == "dev":  # explicitly asked for; `serve` warns loudly
             return []
         missing = []
+        if self.graph_auth == "dev":
+            missing.append("DEALPANE_GRAPH_AUTH (dev tokens only work with DEALPANE_AUTH_MODE=dev)")
         for name, value in zip(ENTRA_SETTINGS, (self.token_issuer, self.api_audience, self.jwks_url)):
             if not value:
                 missing.append(name)

@@ -9,6 +9,8 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from graph_sync.port import GraphAuthError, GraphError, GraphNotFound, GraphTransientError
+from graph_sync.tokens import NeedsSignIn, TokenConfigError
 from storage.errors import BadInput, Conflict, DomainError, Forbidden, NotFound, RuleViolation, VersionMismatch
 
 log = logging.getLogger(__name__)
@@ -25,9 +27,10 @@ TITLES = {
 TYPE_ERROR_SUFFIXES = ("_type", "_parsing", "json_invalid", "int_from_float", "_syntax")
 
 
-def problem(status: int, detail: str = "", errors: list[dict] | None = None, headers: dict | None = None) -> Response:
+def problem(status: int, detail: str = "", errors: list[dict] | None = None, headers: dict | None = None,
+            type_: str = "about:blank") -> Response:
     body = {
-        "type": "about:blank",
+        "type": type_,
         "title": TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
@@ -78,6 +81,32 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def _validation(error: ValidationError):
         return validation_problem(error)
+
+    @app.errorhandler(GraphError)
+    def _graph(error: GraphError):
+        if isinstance(error, GraphAuthError):
+            return problem(403, "Dealpane cannot reach your mailbox: sign in again from the Outlook pane.",
+                           type_="https://dealpane.dev/problems/mailbox-needs-sign-in")
+        if isinstance(error, GraphTransientError):
+            wait = f"{max(1, round(error.retry_after or 5))}"
+            return problem(503, "Microsoft Graph is busy or unreachable; try again shortly.",
+                           headers={"Retry-After": wait}, type_="https://dealpane.dev/problems/graph-unavailable")
+        if isinstance(error, GraphNotFound):
+            return problem(404, "The item is not in your mailbox any more.")
+        log.error("Graph failure on %s %s: %s", request.method, request.path, error)
+        return problem(502, "Microsoft Graph gave an answer Dealpane did not expect; it has been logged.",
+                       type_="https://dealpane.dev/problems/graph-unavailable")
+
+    @app.errorhandler(NeedsSignIn)
+    def _needs_sign_in(error: NeedsSignIn):
+        return problem(403, "Dealpane has no access to your mailbox yet: sign in from the Outlook pane.",
+                       type_="https://dealpane.dev/problems/mailbox-needs-sign-in")
+
+    @app.errorhandler(TokenConfigError)
+    def _token_config(error: TokenConfigError):
+        log.error("Graph is not configured: %s", error)
+        return problem(503, "This Dealpane server is not connected to Microsoft Graph; ask your administrator.",
+                       type_="https://dealpane.dev/problems/graph-not-configured")
 
     @app.errorhandler(StaleDataError)
     def _stale(_error):

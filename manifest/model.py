@@ -8,10 +8,11 @@ from manifest.settings import ManifestSettings
 DISPLAY_NAME = "Dealpane"
 PROVIDER_NAME = "Dealpane"
 SHORT_DESCRIPTION = "See and update the sales opportunity behind every e-mail and meeting."
+#: At most 250 characters (the XML manifest's LongString).
 LONG_DESCRIPTION = (
-    "Dealpane shows, beside the open e-mail or appointment, the sales opportunities it belongs to "
-    "and those of its contacts and accounts. Link items to opportunities, create one from an "
-    "e-mail, change its stage, add notes and send meeting requests, without leaving Outlook."
+    "Beside the open e-mail or meeting, Dealpane shows the opportunities it belongs to and those "
+    "of its contacts and accounts. Link items to deals, create an opportunity from an e-mail, "
+    "change stages, add notes and send meeting requests."
 )
 ACCENT_COLOR = "#0F6CBD"
 

@@ -79,3 +79,10 @@ def record_response(data: dict, status: int = 200):
 
 def json_response(data, status: int = 200):
     return current_app.response_class(json.dumps(data), status=status, mimetype="application/json")
+
+
+def pane_token() -> str | None:
+    """The caller's bearer token (Entra mode), for on-behalf-of exchange; None in dev mode."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None

@@ -1,5 +1,8 @@
 """Communication history, the "Link to" search and the pane's context call."""
+from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
+
+from graph_sync.linking import link_from_mailbox
 
 from storage.errors import RuleViolation
 from storage.models import Account, Contact
@@ -10,7 +13,7 @@ from storage.services.records import get_record
 
 from . import schemas as s
 from . import serializers
-from .context import commit, current_user, json_response, member, record_response, session
+from .context import commit, current_user, json_response, member, pane_token, record_response, session
 from .paths import WsLinkPath, WsPath, WsRecordPath
 
 bp = APIBlueprint("history", __name__, url_prefix="/api/v1/workspaces/<ws>", abp_tags=[Tag(name="history")],
@@ -57,6 +60,23 @@ def add_history(path: WsRecordPath, body: s.HistoryIn):
     result = serializers.history_item(item)
     commit()
     return record_response(result, 201)
+
+
+@bp.post("/opportunities/<id>/links", responses={201: s.HistoryOut, 200: s.HistoryOut, 403: s.Problem, 503: s.Problem,
+                                                 **PROBLEMS})
+def link_mail_item(path: WsRecordPath, body: s.LinkItemIn):
+    """Link the e-mail or appointment open in Outlook: fetched from Graph by its immutable id, one history
+    item per message/meeting. Linking the same item again answers 200 with the existing item."""
+    m = member(path.ws)
+    opportunity = get_opportunity(session(), m.workspace_id, path.id)
+    user = current_user()
+    client = current_app.extensions["dealpane"].graph.client_for(user, pane_token())
+    item, linked = link_from_mailbox(session(), opportunity, client, item_id=body.item_id,
+                                     item_id_format=body.item_id_format, item_type=body.item_type,
+                                     mailbox_address=user.email)
+    result = serializers.history_item(item)
+    commit()
+    return record_response(result, 201 if linked else 200)
 
 
 @bp.delete("/opportunities/<id>/links/<history_id>", responses={204: None, **PROBLEMS})

@@ -381,6 +381,12 @@ class FileIn(Input):
     url: str = Field(max_length=2000)
 
 
+class LinkItemIn(Input):
+    item_id: str = Field(min_length=1, max_length=1000)
+    item_id_format: Literal["ews", "rest", "immutable"] = "ews"
+    item_type: Literal["message", "event"] = "message"
+
+
 class HistoryIn(Input):
     kind: Literal["note", "phone_log", "task", "file"]
     subject: Optional[str] = Field(default=None, max_length=500)

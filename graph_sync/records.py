@@ -1,0 +1,87 @@
+"""Graph JSON (messages, events) to the fields of a history item: one mapping for linking and sync."""
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from .port import email_address, graph_datetime
+
+SUMMARY_LENGTH = 200
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _addresses(recipients: list[dict] | None) -> list[str]:
+    return [a for a in (email_address(r) for r in recipients or []) if a]
+
+
+def _summary(text: str | None) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= SUMMARY_LENGTH else flat[: SUMMARY_LENGTH - 1].rstrip() + "…"
+
+
+def body_text(body: dict | None) -> str | None:
+    """Plain text of a Graph itemBody (HTML tags dropped, entities decoded)."""
+    if not body or not body.get("content"):
+        return None
+    content = body["content"]
+    if (body.get("contentType") or "").lower() == "html":
+        content = html.unescape(_TAGS.sub(" ", re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", content)))
+    return " ".join(content.split()) or None
+
+
+def message_fields(message: dict[str, Any], *, mailbox_address: str | None, keep_body: bool) -> dict[str, Any]:
+    sender = email_address(message.get("from")) or email_address(message.get("sender"))
+    occurred = graph_datetime(message.get("sentDateTime") if sender == mailbox_address else None) \
+        or graph_datetime(message.get("receivedDateTime")) or graph_datetime(message.get("sentDateTime"))
+    return {
+        "kind": "email",
+        "subject": (message.get("subject") or "")[:500],
+        "summary": _summary(message.get("bodyPreview")),
+        "body": body_text(message.get("body")) if keep_body else None,
+        "occurred_at": occurred,
+        "direction": "outgoing" if mailbox_address and sender == mailbox_address else "incoming",
+        "graph_id": message.get("id"),
+        "internet_message_id": message.get("internetMessageId"),
+        "conversation_id": message.get("conversationId"),
+        "web_link": message.get("webLink"),
+        "change_key": message.get("changeKey"),
+        "from_address": sender,
+        "to_addresses": _addresses(message.get("toRecipients")),
+        "cc_addresses": _addresses(message.get("ccRecipients")),
+    }
+
+
+def event_fields(event: dict[str, Any], *, mailbox_address: str | None, keep_body: bool) -> dict[str, Any]:
+    organizer = email_address(event.get("organizer"))
+    start, end = graph_datetime(event.get("start")), graph_datetime(event.get("end"))
+    attendees = _addresses(event.get("attendees"))
+    location = (event.get("location") or {}).get("displayName") or None
+    minutes = int((end - start).total_seconds() // 60) if start and end else None
+    return {
+        "kind": "appointment",
+        "subject": (event.get("subject") or "")[:500],
+        "summary": _summary(event.get("bodyPreview")),
+        "body": body_text(event.get("body")) if keep_body else None,
+        "occurred_at": start,
+        "starts_at": start,
+        "ends_at": end,
+        "duration_minutes": minutes,
+        "location": location[:500] if location else None,
+        "graph_id": event.get("id"),
+        "ical_uid": event.get("iCalUId"),
+        "web_link": event.get("webLink"),
+        "change_key": event.get("changeKey"),
+        "from_address": organizer,
+        "to_addresses": attendees,
+        "cc_addresses": [],
+        "direction": "outgoing" if mailbox_address and organizer == mailbox_address else "incoming",
+    }
+
+
+def people_of(fields: dict[str, Any]) -> set[str]:
+    """Every address of an item: sender/organizer and recipients/attendees."""
+    found = set(fields.get("to_addresses") or []) | set(fields.get("cc_addresses") or [])
+    if fields.get("from_address"):
+        found.add(fields["from_address"])
+    return found

@@ -1,0 +1,57 @@
+"""E-mails and appointments in the history: stored once per workspace, linked to records."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from storage.models import HistoryItem, HistoryLink
+
+MAIL_FIELDS = (
+    "subject", "summary", "body", "occurred_at", "starts_at", "ends_at", "duration_minutes", "location", "graph_id",
+    "web_link", "change_key", "from_address", "to_addresses", "cc_addresses", "direction", "conversation_id",
+)
+
+
+def find_mail_item(session: so.Session, workspace_id: str, fields: dict[str, Any]) -> HistoryItem | None:
+    """The stored item for this e-mail/appointment: by internetMessageId or iCalUId, else by immutable id."""
+    keys = []
+    if fields.get("internet_message_id"):
+        keys.append(HistoryItem.internet_message_id == fields["internet_message_id"])
+    if fields.get("ical_uid"):
+        keys.append(HistoryItem.ical_uid == fields["ical_uid"])
+    if not keys and fields.get("graph_id"):
+        keys.append(HistoryItem.graph_id == fields["graph_id"])
+    if not keys:
+        return None
+    return session.scalars(sa.select(HistoryItem).where(HistoryItem.workspace_id == workspace_id, sa.or_(*keys))
+                           .limit(1)).first()
+
+
+def upsert_mail_item(session: so.Session, workspace_id: str, fields: dict[str, Any]) -> tuple[HistoryItem, bool]:
+    """Store (or refresh) one e-mail/appointment; returns (item, created)."""
+    item = find_mail_item(session, workspace_id, fields)
+    created = item is None
+    if created:
+        item = HistoryItem(workspace_id=workspace_id, kind=fields["kind"],
+                           internet_message_id=fields.get("internet_message_id"), ical_uid=fields.get("ical_uid"))
+        session.add(item)
+    for name in MAIL_FIELDS:
+        if name in fields and (fields[name] is not None or name not in ("body",)):
+            setattr(item, name, fields[name])
+    item.removed_in_mailbox = False
+    return item, created
+
+
+def link_item(item: HistoryItem, *, opportunity_id: str | None = None, account_id: str | None = None,
+              contact_id: str | None = None, origin: str, reason: str) -> tuple[HistoryLink, bool]:
+    """Put the item in a record's history (once); returns (link, created). A manual link made
+    earlier is never downgraded to automatic."""
+    for link in item.links:
+        if (link.opportunity_id, link.account_id, link.contact_id) == (opportunity_id, account_id, contact_id):
+            return link, False
+    link = HistoryLink(opportunity_id=opportunity_id, account_id=account_id, contact_id=contact_id, origin=origin,
+                       reason=reason)
+    item.links.append(link)
+    return link, True
