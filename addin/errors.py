@@ -9,6 +9,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from graph_sync.outbound import SendFailed
 from graph_sync.port import GraphAuthError, GraphError, GraphNotFound, GraphTransientError
 from graph_sync.tokens import NeedsSignIn, TokenConfigError
 from storage.errors import BadInput, Conflict, DomainError, Forbidden, NotFound, RuleViolation, VersionMismatch
@@ -96,6 +97,11 @@ def register_error_handlers(app: Flask) -> None:
         log.error("Graph failure on %s %s: %s", request.method, request.path, error)
         return problem(502, "Microsoft Graph gave an answer Dealpane did not expect; it has been logged.",
                        type_="https://dealpane.dev/problems/graph-unavailable")
+
+    @app.errorhandler(SendFailed)
+    def _send_failed(error: SendFailed):
+        response = problem(502, error.detail, type_="https://dealpane.dev/problems/send-failed")
+        return response
 
     @app.errorhandler(NeedsSignIn)
     def _needs_sign_in(error: NeedsSignIn):

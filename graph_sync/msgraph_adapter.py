@@ -28,13 +28,26 @@ from kiota_http.middleware import (
 )
 from kiota_http.middleware.options import UrlReplaceHandlerOption
 from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph.generated.models.attendee import Attendee
+from msgraph.generated.models.attendee_type import AttendeeType
+from msgraph.generated.models.body_type import BodyType
+from msgraph.generated.models.date_time_time_zone import DateTimeTimeZone
+from msgraph.generated.models.email_address import EmailAddress
+from msgraph.generated.models.event import Event
+from msgraph.generated.models.internet_message_header import InternetMessageHeader
+from msgraph.generated.models.item_body import ItemBody
+from msgraph.generated.models.location import Location
+from msgraph.generated.models.message import Message
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph.generated.models.online_meeting_provider_type import OnlineMeetingProviderType
+from msgraph.generated.models.recipient import Recipient
+from msgraph.generated.models.single_value_legacy_extended_property import SingleValueLegacyExtendedProperty
 from msgraph_core import GraphClientFactory
 
 from . import loop
 from .port import (
-    BatchRequest, BatchResponse, CursorExpired, DeltaPage, GraphAuthError, GraphBug, GraphError, GraphNotFound,
-    GraphTransientError,
+    BatchRequest, BatchResponse, CursorExpired, DeltaPage, EventSpec, GraphAuthError, GraphBug, GraphError,
+    GraphNotFound, GraphTransientError, MailSpec,
 )
 
 log = logging.getLogger(__name__)
@@ -151,6 +164,41 @@ class MsGraphClient:
         info.headers.add("Prefer", UTC_TIMES)
         return self._json(info)
 
+    def create_event(self, spec: EventSpec) -> dict[str, Any]:
+        """POST /events. Not retried automatically: the transactionId makes a retry by the caller safe."""
+        event = Event(
+            subject=spec.subject,
+            body=ItemBody(content_type=BodyType.Html, content=spec.body_html or ""),
+            start=DateTimeTimeZone(date_time=spec.start.strftime("%Y-%m-%dT%H:%M:%S"), time_zone=spec.time_zone),
+            end=DateTimeTimeZone(date_time=spec.end.strftime("%Y-%m-%dT%H:%M:%S"), time_zone=spec.time_zone),
+            location=Location(display_name=spec.location) if spec.location else None,
+            attendees=[Attendee(email_address=EmailAddress(name=name or address, address=address),
+                                type=AttendeeType.Required) for name, address in spec.attendees],
+            transaction_id=spec.transaction_id,
+            is_online_meeting=spec.online_meeting or None,
+            online_meeting_provider=OnlineMeetingProviderType.TeamsForBusiness if spec.online_meeting else None,
+            single_value_extended_properties=[
+                SingleValueLegacyExtendedProperty(id=extended_property_id(name), value=value)
+                for name, value in spec.extended_properties.items()] or None,
+        )
+        info = self._user().events.to_post_request_information(event)
+        info.headers.add("Prefer", UTC_TIMES)
+        return self._json(info)
+
+    def create_draft(self, spec: MailSpec) -> dict[str, Any]:
+        """POST /messages: a draft with our x- header; sending is a separate, unretried step."""
+        message = Message(
+            subject=spec.subject,
+            body=ItemBody(content_type=BodyType.Html, content=spec.body_html),
+            to_recipients=[_recipient(n, a) for n, a in spec.to],
+            cc_recipients=[_recipient(n, a) for n, a in spec.cc] or None,
+            internet_message_headers=[InternetMessageHeader(name=k, value=v) for k, v in spec.headers.items()] or None,
+        )
+        return self._json(self._user().messages.to_post_request_information(message))
+
+    def send_draft(self, message_id: str) -> None:
+        self._send(self._user().messages.by_message_id(message_id).send.to_post_request_information())
+
     def batch(self, requests: list[BatchRequest]) -> list[BatchResponse]:
         """JSON $batch, 20 requests per call; items answered 429/503 are sent again (in a new
         batch) after the longest Retry-After among them."""
@@ -253,6 +301,18 @@ class MsGraphClient:
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.max_wait)
         return min(self.max_wait, (2 ** (attempt - 1)) * 0.5 + random.uniform(0, 0.25))
+
+
+DEALPANE_PROPERTY_SET = "{5d3b1c5e-8f0a-4d0e-9a7c-2f1d6b9e4a10}"
+
+
+def extended_property_id(name: str) -> str:
+    """A named String MAPI property in Dealpane's own property set."""
+    return f"String {DEALPANE_PROPERTY_SET} Name {name}"
+
+
+def _recipient(name: str, address: str) -> Recipient:
+    return Recipient(email_address=EmailAddress(name=name or address, address=address))
 
 
 def _sort(error: Exception, info: RequestInformation) -> GraphError:

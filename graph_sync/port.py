@@ -78,6 +78,31 @@ class BatchResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class EventSpec:
+    """A meeting to create. start/end are wall-clock times in `time_zone` (IANA or Windows name)."""
+
+    subject: str
+    start: dt.datetime
+    end: dt.datetime
+    time_zone: str
+    attendees: list[tuple[str, str]]  # (display name, address)
+    transaction_id: str
+    body_html: str | None = None
+    location: str | None = None
+    online_meeting: bool = False
+    extended_properties: dict[str, str] = field(default_factory=dict)  # name -> value (String properties)
+
+
+@dataclass
+class MailSpec:
+    subject: str
+    body_html: str
+    to: list[tuple[str, str]]
+    cc: list[tuple[str, str]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # x- internet message headers
+
+
 class GraphClient(Protocol):
     """A mailbox as Dealpane uses it. Every request carries Prefer: IdType="ImmutableId"."""
 
@@ -95,6 +120,12 @@ class GraphClient(Protocol):
     def get_event(self, event_id: str) -> dict[str, Any]: ...
 
     def batch(self, requests: list[BatchRequest]) -> list[BatchResponse]: ...
+
+    def create_event(self, spec: EventSpec) -> dict[str, Any]: ...
+
+    def create_draft(self, spec: MailSpec) -> dict[str, Any]: ...
+
+    def send_draft(self, message_id: str) -> None: ...
 
     def close(self) -> None: ...
 

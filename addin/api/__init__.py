@@ -2,7 +2,7 @@
 
 
 def register_api(app) -> None:
-    from . import crm, history, opportunities, process, projects, workspaces  # noqa: PLC0415
+    from . import crm, history, opportunities, outbound, process, projects, workspaces  # noqa: PLC0415
 
-    for module in (workspaces, crm, opportunities, history, process, projects):
+    for module in (workspaces, crm, opportunities, history, process, projects, outbound):
         app.register_api(module.bp)

@@ -163,6 +163,13 @@ WORKSPACE_CALLS = [
     Call("POST", "/opportunities/{opportunity}/history", lambda ids: {"kind": "note", "subject": "Spy note"},
          "/opportunities/{opportunity}/history"),
     Call("DELETE", "/opportunities/{opportunity}/links/{history}", witness="/opportunities/{opportunity}/history"),
+    Call("POST", "/opportunities/{opportunity}/links", lambda ids: {"item_id": "AAMkAGI2", "item_id_format": "ews"},
+         "/opportunities/{opportunity}/history"),
+    Call("POST", "/opportunities/{opportunity}/meeting-request", lambda ids: {
+        "subject": "Spy", "start": "2026-12-01T10:00", "end": "2026-12-01T11:00", "time_zone": "UTC"},
+         "/opportunities/{opportunity}/history"),
+    Call("POST", "/opportunities/{opportunity}/email", lambda ids: {"subject": "Spy", "body_html": "x"},
+         "/opportunities/{opportunity}/history"),
     Call("GET", "/opportunities/{opportunity}/print"),
     Call("POST", "/opportunities/{opportunity}/comments", lambda ids: {"text": "Spy"}, "/opportunities/{opportunity}"),
     Call("POST", "/opportunities/{opportunity}/reopen", lambda ids: {"stage_id": ids["stage"]},
