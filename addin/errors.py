@@ -86,7 +86,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(GraphError)
     def _graph(error: GraphError):
         if isinstance(error, GraphAuthError):
-            return problem(403, "Dealpane cannot reach your mailbox: sign in again from the Outlook pane.",
+            return problem(409, "Dealpane cannot reach your mailbox: sign in again from the Outlook pane.",
                            type_="https://dealpane.dev/problems/mailbox-needs-sign-in")
         if isinstance(error, GraphTransientError):
             wait = f"{max(1, round(error.retry_after or 5))}"
@@ -105,7 +105,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(NeedsSignIn)
     def _needs_sign_in(error: NeedsSignIn):
-        return problem(403, "Dealpane has no access to your mailbox yet: sign in from the Outlook pane.",
+        return problem(409, "Dealpane has no access to your mailbox yet: sign in from the Outlook pane.",
                        type_="https://dealpane.dev/problems/mailbox-needs-sign-in")
 
     @app.errorhandler(TokenConfigError)

@@ -12,6 +12,7 @@ from storage.errors import RuleViolation
 from storage.models import Contact, ContactEmail, HistoryItem, Opportunity, User
 from storage.services.crm import EMAIL_RE
 from storage.services.mail import link_item, upsert_mail_item
+from storage.services.opportunities import refuse_if_read_only
 from storage.services.validation import Problems, require_text
 
 from .port import EventSpec, GraphClient, GraphError, MailSpec
@@ -79,6 +80,7 @@ def send_meeting_request(session: so.Session, opportunity: Opportunity, user: Us
                          data: dict[str, Any]) -> tuple[HistoryItem, bool]:
     """POST /me/events with the customer as required attendee. The transactionId is derived from
     the request, so the same request sent twice creates one meeting."""
+    refuse_if_read_only(opportunity)
     problems = Problems()
     subject = require_text(problems, "subject", data.get("subject"), 255)
     zone_name = data.get("time_zone") or ""
@@ -113,6 +115,7 @@ def send_email(session: so.Session, opportunity: Opportunity, user: User, client
                data: dict[str, Any]) -> HistoryItem:
     """Draft (with the x-dealpane-opportunity header) -> send -> record. The send is never retried
     automatically; if it fails the draft stays and SendFailed says so."""
+    refuse_if_read_only(opportunity)
     problems = Problems()
     subject = require_text(problems, "subject", data.get("subject"), 255)
     body = data.get("body_html") or ""

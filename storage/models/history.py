@@ -101,6 +101,9 @@ class HistoryLink(Base):
     )
     origin: so.Mapped[str] = so.mapped_column(sa.String(6), default="manual")
     reason: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    # A person took the item out of this record's history: the row stays, hidden, so that
+    # the sync never puts it back.
+    suppressed: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     created_at: so.Mapped[Timestamp]
 
     item: so.Mapped[HistoryItem] = so.relationship(back_populates="links")

@@ -44,6 +44,7 @@ class Mailbox(WorkspaceOwned, Base):
     last_error: so.Mapped[Optional[str]] = so.mapped_column(sa.String(1000))
     last_error_at: so.Mapped[Optional[dt.datetime]]
     next_sync_at: so.Mapped[Optional[dt.datetime]]
+    todo_list_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(300))
     lease_owner: so.Mapped[Optional[str]] = so.mapped_column(sa.String(100))
     lease_expires_at: so.Mapped[Optional[dt.datetime]]
     created_at: so.Mapped[Timestamp]
@@ -75,3 +76,32 @@ class GraphTokenCache(Base):
                                                primary_key=True)
     blob: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
     updated_at: so.Mapped[Timestamp]
+
+
+class Subscription(Base):
+    """A Graph change-notification subscription for one resource of a mailbox."""
+
+    __tablename__ = "subscription"
+
+    id: so.Mapped[str] = so.mapped_column(sa.String(100), primary_key=True)  # Graph's subscription id
+    mailbox_id: so.Mapped[str] = so.mapped_column(sa.String(32), sa.ForeignKey("mailbox.id", ondelete="CASCADE"),
+                                                  index=True)
+    resource: so.Mapped[str] = so.mapped_column(sa.String(300))
+    client_state: so.Mapped[str] = so.mapped_column(sa.String(128))
+    expires_at: so.Mapped[dt.datetime]
+    created_at: so.Mapped[Timestamp]
+
+
+class Notification(Base):
+    """A change notification received, kept until the sync has acted on it (and to refuse replays)."""
+
+    __tablename__ = "notification"
+    __table_args__ = (sa.UniqueConstraint("subscription_id", "fingerprint"),)
+
+    id: so.Mapped[IdPk]
+    subscription_id: so.Mapped[str] = so.mapped_column(sa.String(100), index=True)
+    mailbox_id: so.Mapped[str] = so.mapped_column(sa.String(32), sa.ForeignKey("mailbox.id", ondelete="CASCADE"),
+                                                  index=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(40))  # created/updated/deleted/missed/reauthorizationRequired...
+    fingerprint: so.Mapped[str] = so.mapped_column(sa.String(64))
+    received_at: so.Mapped[Timestamp]

@@ -126,6 +126,8 @@ class Opportunity(WorkspaceOwned, Versioned, Base):
     stage_entered_on: so.Mapped[Optional[dt.date]]
     reminder_at: so.Mapped[Optional[dt.datetime]]
     comments: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Replies in a conversation already linked to this opportunity are linked too.
+    follow_conversations: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     created_by: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32), sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     stage: so.Mapped[Optional[SalesStage]] = so.relationship(lazy="joined")

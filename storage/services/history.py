@@ -68,13 +68,17 @@ def summarise(text: str, length: int = 200) -> str:
 
 
 def unlink(session: so.Session, opportunity: Opportunity, item_id: str) -> None:
-    """Take an item out of an opportunity's history. The item itself goes when nothing
-    links to it any more and it was made by hand."""
+    """Take an item out of an opportunity's history. A hand-made item nothing else links to is
+    deleted; otherwise the link is kept hidden (suppressed), so the sync never links it again."""
     item = load(session, HistoryItem, opportunity.workspace_id, item_id)
-    link = next((l for l in item.links if l.opportunity_id == opportunity.id), None) if item else None
+    link = next((l for l in item.links if l.opportunity_id == opportunity.id and not l.suppressed), None) \
+        if item else None
     if item is None or link is None:
         raise NotFound("No such history item on this opportunity.")
-    item.links.remove(link)
-    if not item.links and item.kind not in ("email", "appointment"):
+    others = [l for l in item.links if l is not link and not l.suppressed]
+    if not others and item.kind not in ("email", "appointment"):
         session.delete(item)
+    else:
+        link.suppressed, link.origin, link.reason = True, "manual", "removed by a person"
+        so.attributes.flag_modified(item, "workspace_id")
     session.flush()

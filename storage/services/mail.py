@@ -50,7 +50,10 @@ def link_item(item: HistoryItem, *, opportunity_id: str | None = None, account_i
     earlier is never downgraded to automatic."""
     for link in item.links:
         if (link.opportunity_id, link.account_id, link.contact_id) == (opportunity_id, account_id, contact_id):
-            return link, False
+            if link.suppressed and origin == "manual":  # a person links it again: their word wins
+                link.suppressed, link.origin, link.reason = False, "manual", reason
+                return link, True
+            return link, False  # an automatic rule never revives what a person removed
     link = HistoryLink(opportunity_id=opportunity_id, account_id=account_id, contact_id=contact_id, origin=origin,
                        reason=reason)
     item.links.append(link)

@@ -123,7 +123,7 @@ def history_of(session: so.Session, workspace_id: str, record_type: str, record_
         conditions.append(HistoryLink.contact_id.in_(contacts))
         conditions.append(HistoryLink.opportunity_id.in_(sa.select(Opportunity.id).where(
             sa.or_(Opportunity.link_account_id == record_id, Opportunity.link_contact_id.in_(contacts)))))
-    linked = sa.select(HistoryLink.item_id).where(sa.or_(*conditions))
+    linked = sa.select(HistoryLink.item_id).where(sa.or_(*conditions), HistoryLink.suppressed.is_(False))
     stmt = sa.select(HistoryItem).where(HistoryItem.workspace_id == workspace_id, HistoryItem.id.in_(linked))
     return keyset_page(session, stmt, sort_key="-occurred_at", column=HistoryItem.occurred_at, id_column=HistoryItem.id,
                        descending=True, python_type=dt.datetime, cursor=cursor, limit=limit)
@@ -208,7 +208,8 @@ def context(session: so.Session, workspace_id: str, *, internet_message_id: str 
             keys.append(HistoryItem.graph_id == item_id)
         items = list(session.scalars(
             sa.select(HistoryItem).where(HistoryItem.workspace_id == workspace_id, sa.or_(*keys))))
-    linked_ids = {link.opportunity_id for item in items for link in item.links if link.opportunity_id}
+    linked_ids = {link.opportunity_id for item in items for link in item.links
+                  if link.opportunity_id and not link.suppressed}
     linked = list(session.scalars(sa.select(Opportunity).where(Opportunity.id.in_(linked_ids)))) if linked_ids else []
 
     people = sorted({a.strip().lower() for a in addresses if a and "@" in a} - own_addresses)
