@@ -12,7 +12,7 @@ from sqlalchemy import orm as so
 from addin.auth import AuthError, DevAuthenticator
 from addin.config import Config
 from addin.errors import problem, register_error_handlers, validation_problem
-from addin.graph_access import GraphAccess
+from graph_sync.clients import GraphAccess
 from storage.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def create_app(config: Config | None = None, *, engine=None, graph=None) -> Open
     session_factory = make_session_factory(engine)
     app.extensions["dealpane"] = Services(
         config=config, engine=engine, session_factory=session_factory, authenticator=_authenticator(config),
-        graph=graph or GraphAccess(config, session_factory),
+        graph=graph or GraphAccess(config.graph_settings(), session_factory),
     )
     register_error_handlers(app)
     _register_request_hooks(app)

@@ -1,6 +1,7 @@
 """The `dealpane` command line (click)."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import sys
@@ -106,6 +107,83 @@ def db_upgrade(db_path: Path | None) -> None:
     after = migrate.current_revision(engine)
     safe_url = engine.url.render_as_string(hide_password=True)
     click.echo(f"{safe_url}: {before or 'empty'} -> {after}" if before != after else f"{safe_url}: already at {after}")
+
+
+@main.group()
+def mailboxes() -> None:
+    """Mailboxes whose mail, meetings and tasks feed a workspace's history."""
+
+
+@mailboxes.command("add")
+@click.argument("email")
+@click.option("--workspace", "workspace_id", required=True, help="workspace id")
+@click.option("--mode", type=click.Choice(["application", "delegated", "dev"]), default=None,
+              help="default: application, or dev when DEALPANE_GRAPH_AUTH=dev")
+def mailboxes_add(email: str, workspace_id: str, mode: str | None) -> None:
+    """Connect EMAIL's mailbox to a workspace (application permissions: an admin's choice)."""
+    from storage.db import UnitOfWork, make_engine, make_session_factory  # noqa: PLC0415
+    from storage.errors import DomainError
+    from storage.services.mailboxes import connect_mailbox
+
+    config = Config.from_env()
+    mode = mode or ("dev" if config.graph_auth == "dev" else "application")
+    with UnitOfWork(make_session_factory(make_engine(config.database_url))) as uow:
+        try:
+            mailbox, created = connect_mailbox(uow.session, workspace_id, email, mode)
+        except DomainError as error:
+            raise click.ClickException(error.detail) from None
+        uow.commit()
+    click.echo(f"{'connected' if created else 'reconnected'} {mailbox.address} ({mode}) to workspace {workspace_id}")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="one pass over the due mailboxes, then exit")
+@click.option("--mailbox", "address", default=None, help="only this mailbox (now, even if not due)")
+def sync(once: bool, address: str | None) -> None:
+    """The sync worker: delta-syncs connected mailboxes into the workspaces' history."""
+    from graph_sync.clients import GraphAccess  # noqa: PLC0415
+    from graph_sync.worker import SyncWorker
+    from storage import migrate
+    from storage.db import make_engine, make_session_factory
+
+    config = Config.from_env()
+    engine = make_engine(config.database_url)
+    if not migrate.schema_is_current(engine):
+        raise click.ClickException("The database schema is out of date: run `dealpane db upgrade` first.")
+    session_factory = make_session_factory(engine)
+    progress = _progress_printer()
+    worker = SyncWorker(session_factory, GraphAccess(config.graph_settings(), session_factory),
+                        interval=dt.timedelta(seconds=config.sync_interval_seconds), on_page=progress)
+    if once or address:
+        reports = worker.run_once(address)
+        for report in reports:
+            click.echo(f"{report.mailbox}: {report.status}, {report.pages} pages, {report.seen} items seen, "
+                       f"{report.stored} stored, {report.links} links" + (f" ({report.error})" if report.error else ""))
+        if not reports:
+            click.echo("nothing to sync" + (f": {address} is not connected, or paused" if address else ""))
+        return
+    click.echo(f"sync worker {worker.name} running; Ctrl-C to stop")
+    try:
+        worker.run_forever()
+    except KeyboardInterrupt:
+        worker.stop()
+
+
+def _progress_printer():
+    """One line per page when logging to a file; a live counter on a terminal."""
+    counts = {"pages": 0, "items": 0}
+    tty = sys.stderr.isatty()
+
+    def on_page(resource, result) -> None:
+        counts["pages"] += 1
+        counts["items"] += result.seen
+        if tty:
+            click.echo(f"\r{resource}: {counts['pages']} pages, {counts['items']} items", nl=False, err=True)
+        else:
+            logging.getLogger("dealpane.sync").info("%s: page of %d items (%d stored, %d links)", resource,
+                                                   result.seen, result.stored, result.links)
+
+    return on_page
 
 
 def _register_subcommands() -> None:

@@ -31,6 +31,9 @@ class Config:
     secret_key: str | None = None
     public_base_url: str | None = None
     max_body_bytes: int = 1_000_000
+    graph_page_size: int = 200
+    webhook_url: str | None = None
+    sync_interval_seconds: int = 300
     demo: bool = False
 
     @classmethod
@@ -57,9 +60,19 @@ class Config:
             secret_key=get("SECRET_KEY"),
             public_base_url=get("PUBLIC_BASE_URL"),
             max_body_bytes=int(get("MAX_BODY_BYTES") or 1_000_000),
+            graph_page_size=int(get("GRAPH_PAGE_SIZE") or 200),
+            webhook_url=get("WEBHOOK_URL"),
+            sync_interval_seconds=int(get("SYNC_INTERVAL_SECONDS") or 300),
         )
         values.update(overrides)
         return cls(**values)
+
+    def graph_settings(self):
+        from graph_sync.clients import GraphSettings  # noqa: PLC0415 - config stays importable on its own
+
+        return GraphSettings(base_url=self.graph_base_url, auth=self.graph_auth, client_id=self.client_id,
+                             client_secret=self.client_secret, tenant_id=self.tenant_id, secret_key=self.secret_key,
+                             page_size=self.graph_page_size)
 
     def with_(self, **changes) -> "Config":
         return replace(self, **changes)

@@ -164,6 +164,11 @@ class MsGraphClient:
         info.headers.add("Prefer", UTC_TIMES)
         return self._json(info)
 
+    def folder_id(self, well_known_name: str) -> str:
+        info = self._user().mail_folders.by_mail_folder_id(well_known_name).to_get_request_information()
+        info.url = self._with_query(info.url, {"$select": "id"})
+        return self._json(info)["id"]
+
     def create_event(self, spec: EventSpec) -> dict[str, Any]:
         """POST /events. Not retried automatically: the transactionId makes a retry by the caller safe."""
         event = Event(
@@ -225,7 +230,7 @@ class MsGraphClient:
 
     def _send_batch(self, chunk: list[BatchRequest]) -> dict[str, BatchResponse]:
         body = {"requests": [
-            {"id": r.id, "method": r.method, "url": r.url,
+            {"id": r.id, "method": r.method, "url": self._batch_url(r.url),
              "headers": {"Prefer": IMMUTABLE_IDS, **({"Content-Type": "application/json"} if r.body is not None else {}),
                          **r.headers},
              **({"body": r.body} if r.body is not None else {})}
@@ -237,6 +242,12 @@ class MsGraphClient:
         return {str(item["id"]): BatchResponse(id=str(item["id"]), status=int(item["status"]), body=item.get("body"),
                                                headers=item.get("headers") or {})
                 for item in answer.get("responses", [])}
+
+    def _batch_url(self, url: str) -> str:
+        """Callers write /me/...; an application-mode client addresses its mailbox instead."""
+        if self.mailbox is not None and (url == "/me" or url.startswith("/me/")):
+            return f"/users/{self.mailbox}{url[3:]}"
+        return url
 
     # ---- plumbing ------------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 
 def register_api(app) -> None:
-    from . import crm, history, opportunities, outbound, process, projects, workspaces  # noqa: PLC0415
+    from . import crm, graph_hooks, history, opportunities, outbound, process, projects, workspaces  # noqa: PLC0415
 
     for module in (workspaces, crm, opportunities, history, process, projects, outbound):
         app.register_api(module.bp)
+    app.register_api(graph_hooks.hooks)
+    app.register_api(graph_hooks.status_bp)

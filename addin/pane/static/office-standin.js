@@ -1,0 +1,343 @@
+/*
+ * Office stand-in: a small window.Office shaped like office.js's Mailbox API, for the demo preview
+ * and the browser tests (loaded instead of office.js only with /pane/?standin=1 in demo mode).
+ *
+ * What it simulates: Office.onReady, Office.context.mailbox (item in read and compose mode,
+ * userProfile, diagnostics, addHandlerAsync(ItemChanged), convertToRestId/convertToEwsId),
+ * Office.context.requirements.isSetSupported, Office.actions.associate, and the async-callback
+ * shape ({status, value, error, asyncContext}) of every *Async method.
+ *
+ * Driven by window.OfficeStandin: setItem(spec) / setUser(user) / stamps() / actions; by
+ * postMessage from the same origin ({dealpaneStandin: "setItem", item, user}); or by
+ * window.__DEALPANE_STANDIN__ = {user, item} set before this file runs. An item spec is plain JSON:
+ * {itemType: "message"|"appointment", mode: "read"|"compose", itemId, internetMessageId,
+ *  conversationId, subject, from, to, cc, start, end, location, organizer, requiredAttendees,
+ *  optionalAttendees} with people as {displayName, emailAddress}.
+ */
+(function () {
+  "use strict";
+
+  var STORAGE_KEY = "dealpane-standin";
+  var MESSAGE_KEY = "dealpaneStandin";
+  var AsyncResultStatus = { Succeeded: "succeeded", Failed: "failed" };
+  var EventType = { ItemChanged: "olkItemSelectedChanged" };
+  var SUPPORTED_SETS = { Mailbox: "1.13", IdentityAPI: "1.3", NestedAppAuth: "1.1" };
+
+  var handlers = [];
+  var actions = {};
+  var stamps = { internetHeaders: {}, customProperties: {}, saves: 0, sets: [] };
+  var state = initialState();
+  var currentItem = buildItem(state.item);
+
+  function initialState() {
+    var given = window.__DEALPANE_STANDIN__;
+    if (given && typeof given === "object") {
+      return { user: given.user || defaultUser(), item: given.item || null };
+    }
+    try {
+      var stored = JSON.parse(window.sessionStorage.getItem(STORAGE_KEY) || "null");
+      if (stored && typeof stored === "object") {
+        return { user: stored.user || defaultUser(), item: stored.item || null };
+      }
+    } catch (ignored) { /* private mode or bad JSON: start empty */ }
+    return { user: defaultUser(), item: null };
+  }
+
+  function defaultUser() {
+    return { emailAddress: "demo@contoso.com", displayName: "Demo user" };
+  }
+
+  function persist() {
+    try {
+      window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(state));
+    } catch (ignored) { /* storage unavailable: the state lives in memory only */ }
+  }
+
+  // ---- async results ---------------------------------------------------------------------
+
+  function callbackOf(args) {
+    for (var i = args.length - 1; i >= 0; i--) {
+      if (typeof args[i] === "function") return { fn: args[i], options: i > 0 ? args[i - 1] : null };
+    }
+    return { fn: null, options: null };
+  }
+
+  function answer(args, value, error) {
+    var cb = callbackOf(args);
+    var context = cb.options && typeof cb.options === "object" ? cb.options.asyncContext : undefined;
+    setTimeout(function () {
+      if (!cb.fn) return;
+      cb.fn(error
+        ? { status: AsyncResultStatus.Failed, value: undefined, error: error, asyncContext: context }
+        : { status: AsyncResultStatus.Succeeded, value: value, error: null, asyncContext: context });
+    }, 0);
+  }
+
+  // ---- item shapes -----------------------------------------------------------------------
+
+  function person(p) {
+    if (!p) return null;
+    return { displayName: p.displayName || p.emailAddress || "", emailAddress: p.emailAddress || "",
+      recipientType: "externalUser" };
+  }
+
+  function people(list) {
+    return (list || []).map(person).filter(Boolean);
+  }
+
+  function date(value) {
+    return value ? new Date(value) : null;
+  }
+
+  function recipients(list) {
+    var items = people(list);
+    return {
+      getAsync: function () { answer(arguments, items.slice()); },
+      setAsync: function (next) { items = people(next); answer(arguments); },
+      addAsync: function (more) { items = items.concat(people(more)); answer(arguments); },
+    };
+  }
+
+  function textField(value) {
+    var current = value || "";
+    return {
+      getAsync: function () { answer(arguments, current); },
+      setAsync: function (next) { current = String(next); answer(arguments); },
+    };
+  }
+
+  function timeField(value) {
+    var current = date(value);
+    return {
+      getAsync: function () { answer(arguments, current); },
+      setAsync: function (next) { current = new Date(next); answer(arguments); },
+    };
+  }
+
+  function customPropertiesApi() {
+    return function loadCustomPropertiesAsync() {
+      var values = Object.assign({}, stamps.customProperties);
+      var props = {
+        get: function (name) { return values[name]; },
+        set: function (name, value) { values[name] = value; stamps.sets.push({ name: name, value: value }); },
+        remove: function (name) { delete values[name]; },
+        getAll: function () { return Object.assign({}, values); },
+        saveAsync: function () {
+          stamps.customProperties = Object.assign({}, values);
+          answer(arguments);
+        },
+      };
+      answer(arguments, props);
+    };
+  }
+
+  function notificationMessages() {
+    var messages = {};
+    return {
+      addAsync: function (key, message) { messages[key] = message; answer(arguments); },
+      replaceAsync: function (key, message) { messages[key] = message; answer(arguments); },
+      removeAsync: function (key) { delete messages[key]; answer(arguments); },
+      getAllAsync: function () {
+        answer(arguments, Object.keys(messages).map(function (k) { return Object.assign({ key: k }, messages[k]); }));
+      },
+    };
+  }
+
+  function buildItem(spec) {
+    if (!spec) return null;
+    var appointment = spec.itemType === "appointment";
+    var item = {
+      itemType: appointment ? "appointment" : "message",
+      conversationId: spec.conversationId || null,
+      loadCustomPropertiesAsync: customPropertiesApi(),
+      notificationMessages: notificationMessages(),
+    };
+    if (spec.mode === "compose") {
+      item.subject = textField(spec.subject);
+      item.body = { getAsync: function () { answer(arguments, ""); }, setAsync: function () { answer(arguments); } };
+      item.saveAsync = function () { stamps.saves += 1; answer(arguments, spec.itemId || "draft-" + stamps.saves); };
+      item.getItemIdAsync = function () {
+        answer(arguments, undefined, { name: "ItemNotSaved", message: "The item is not saved yet.", code: 9041 });
+      };
+      if (appointment) {
+        item.start = timeField(spec.start);
+        item.end = timeField(spec.end);
+        item.location = textField(spec.location);
+        item.requiredAttendees = recipients(spec.requiredAttendees);
+        item.optionalAttendees = recipients(spec.optionalAttendees);
+        item.organizer = { getAsync: function () { answer(arguments, person(spec.organizer || state.user)); } };
+      } else {
+        item.to = recipients(spec.to);
+        item.cc = recipients(spec.cc);
+        item.bcc = recipients([]);
+        item.from = { getAsync: function () { answer(arguments, person(spec.from || state.user)); } };
+        item.internetHeaders = {
+          setAsync: function (headers) {
+            Object.keys(headers || {}).forEach(function (k) { stamps.internetHeaders[k] = String(headers[k]); });
+            answer(arguments);
+          },
+          getAsync: function (names) {
+            var found = {};
+            (names || []).forEach(function (n) { if (n in stamps.internetHeaders) found[n] = stamps.internetHeaders[n]; });
+            answer(arguments, found);
+          },
+          removeAsync: function (names) {
+            (names || []).forEach(function (n) { delete stamps.internetHeaders[n]; });
+            answer(arguments);
+          },
+        };
+      }
+      return item;
+    }
+    item.itemId = spec.itemId || null;
+    item.subject = spec.subject || "";
+    item.normalizedSubject = (spec.subject || "").replace(/^((re|fw|fwd|aw|wg)\s*:\s*)+/i, "");
+    item.dateTimeCreated = date(spec.dateTimeCreated) || new Date();
+    item.dateTimeModified = item.dateTimeCreated;
+    item.body = { getAsync: function () { answer(arguments, spec.body || ""); } };
+    if (appointment) {
+      item.start = date(spec.start);
+      item.end = date(spec.end);
+      item.location = spec.location || "";
+      item.organizer = person(spec.organizer);
+      item.requiredAttendees = people(spec.requiredAttendees);
+      item.optionalAttendees = people(spec.optionalAttendees);
+    } else {
+      item.internetMessageId = spec.internetMessageId || null;
+      item.from = person(spec.from);
+      item.sender = person(spec.sender || spec.from);
+      item.to = people(spec.to);
+      item.cc = people(spec.cc);
+    }
+    return item;
+  }
+
+  // ---- Office ----------------------------------------------------------------------------
+
+  function fireItemChanged() {
+    handlers.slice().forEach(function (handler) {
+      setTimeout(function () { handler({ type: EventType.ItemChanged }); }, 0);
+    });
+  }
+
+  function versionAtLeast(have, want) {
+    var a = String(have).split(".").map(Number);
+    var b = String(want || "1.1").split(".").map(Number);
+    for (var i = 0; i < Math.max(a.length, b.length); i++) {
+      if ((a[i] || 0) !== (b[i] || 0)) return (a[i] || 0) > (b[i] || 0);
+    }
+    return true;
+  }
+
+  var mailbox = {
+    get item() { return currentItem; },
+    get userProfile() {
+      return {
+        emailAddress: state.user.emailAddress,
+        displayName: state.user.displayName || state.user.emailAddress,
+        timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+        accountType: "enterprise",
+      };
+    },
+    diagnostics: { hostName: "OutlookWebApp", hostVersion: "standin", OWAView: "ThreeColumn" },
+    restUrl: window.location.origin,
+    addHandlerAsync: function (type, handler) {
+      if (type === EventType.ItemChanged && typeof handler === "function") {
+        handlers.push(handler);
+        answer(arguments);
+      } else {
+        answer(arguments, undefined, { name: "InvalidEventType", message: "Not supported by the stand-in", code: 5001 });
+      }
+    },
+    removeHandlerAsync: function (type) {
+      if (type === EventType.ItemChanged) handlers = [];
+      answer(arguments);
+    },
+    convertToRestId: function (id) { return String(id).replace(/\+/g, "-").replace(/\//g, "_"); },
+    convertToEwsId: function (id) { return String(id).replace(/-/g, "+").replace(/_/g, "/"); },
+  };
+
+  var readyPromise = null;
+
+  window.Office = {
+    AsyncResultStatus: AsyncResultStatus,
+    EventType: EventType,
+    HostType: { Outlook: "Outlook" },
+    PlatformType: { OfficeOnline: "OfficeOnline", PC: "PC", Mac: "Mac", iOS: "iOS", Android: "Android" },
+    CoercionType: { Text: "text", Html: "html" },
+    MailboxEnums: {
+      ItemType: { Message: "message", Appointment: "appointment" },
+      RestVersion: { v1_0: "v1.0", v2_0: "v2.0", Beta: "beta" },
+      ItemNotificationMessageType: { InformationalMessage: "informationalMessage", ErrorMessage: "errorMessage",
+        ProgressIndicator: "progressIndicator" },
+    },
+    context: {
+      mailbox: mailbox,
+      host: "Outlook",
+      platform: "OfficeOnline",
+      displayLanguage: "en-US",
+      diagnostics: { host: "Outlook", platform: "OfficeOnline", version: "standin" },
+      requirements: {
+        isSetSupported: function (name, version) {
+          return name in SUPPORTED_SETS && versionAtLeast(SUPPORTED_SETS[name], version);
+        },
+      },
+    },
+    actions: {
+      associate: function (name, fn) { actions[name] = fn; },
+    },
+    onReady: function (callback) {
+      if (!readyPromise) {
+        readyPromise = new Promise(function (resolve) {
+          var done = function () {
+            var info = { host: "Outlook", platform: "OfficeOnline" };
+            if (typeof window.Office.initialize === "function") window.Office.initialize("standin");
+            resolve(info);
+          };
+          if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", done);
+          else setTimeout(done, 0);
+        });
+      }
+      if (typeof callback === "function") readyPromise.then(callback);
+      return readyPromise;
+    },
+  };
+
+  // ---- the control surface for the preview and the tests ---------------------------------
+
+  window.OfficeStandin = {
+    isStandin: true,
+    setItem: function (spec) {
+      state.item = spec || null;
+      stamps = { internetHeaders: {}, customProperties: {}, saves: 0, sets: [] };
+      currentItem = buildItem(state.item);
+      persist();
+      fireItemChanged();
+    },
+    setUser: function (user) {
+      if (user && user.emailAddress) {
+        state.user = { emailAddress: user.emailAddress, displayName: user.displayName || user.emailAddress };
+        persist();
+      }
+    },
+    getItemSpec: function () { return state.item; },
+    stamps: function () { return JSON.parse(JSON.stringify(stamps)); },
+    actions: actions,
+    handlerCount: function () { return handlers.length; },
+  };
+
+  window.addEventListener("message", function (event) {
+    if (event.origin !== window.location.origin || !event.data || typeof event.data !== "object") return;
+    var command = event.data[MESSAGE_KEY];
+    if (command === "setItem") {
+      if (event.data.user) window.OfficeStandin.setUser(event.data.user);
+      window.OfficeStandin.setItem(event.data.item || null);
+    }
+  });
+
+  if (window.parent && window.parent !== window) {
+    var ready = {};
+    ready[MESSAGE_KEY] = "ready";
+    window.parent.postMessage(ready, window.location.origin);
+  }
+}());

@@ -1,0 +1,104 @@
+"""Graph clients per user or mailbox: which token, which mailbox path, per the settings.
+
+Used by request handlers (the pane's user, with the pane's token for on-behalf-of) and by
+the sync worker (a connected mailbox, from the stored grant or the app's credentials).
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable
+
+from storage.models import Mailbox, User
+
+from .msgraph_adapter import MsGraphClient
+from .port import GraphClient
+from .tokens import DEV_TOKEN, ApplicationTokens, CacheCipher, DelegatedTokens, NeedsSignIn, TokenCacheStore
+
+MAX_CLIENTS = 256
+
+
+@dataclass(frozen=True)
+class GraphSettings:
+    base_url: str
+    auth: str  # delegated | application | dev
+    client_id: str | None = None
+    client_secret: str | None = None
+    tenant_id: str | None = None
+    secret_key: str | None = None
+    page_size: int = 200
+
+
+class GraphAccess:
+    """Builds (and keeps, bounded) Graph clients; tokens come from MSAL or, in dev mode, a fixed token."""
+
+    def __init__(self, settings: GraphSettings, session_factory: Callable, client_factory=MsGraphClient):
+        self.settings = settings
+        self._session_factory = session_factory
+        self._client_factory = client_factory
+        self._clients: OrderedDict[str, GraphClient] = OrderedDict()
+        self._lock = threading.Lock()
+        self._delegated: DelegatedTokens | None = None
+        self._application: ApplicationTokens | None = None
+
+    def client_for(self, user: User, pane_token: str | None = None) -> GraphClient:
+        """The signed-in user's own mailbox."""
+        if self.settings.auth == "delegated":
+            tokens = self.delegated_tokens()
+            if pane_token:
+                tokens.exchange(user.id, pane_token)  # refresh the stored grant from the pane's token
+            return self._cached(f"user:{user.id}", lambda: self._build(lambda: tokens.token_for(user.id)))
+        if self.settings.auth == "application":
+            app = self.application_tokens()
+            return self._cached(f"user:{user.id}", lambda: self._build(app.token, mailbox=user.email))
+        return self._cached(f"user:{user.id}", lambda: self._build(lambda: DEV_TOKEN))
+
+    def client_for_mailbox(self, mailbox: Mailbox) -> GraphClient:
+        """A connected mailbox, for the sync worker (no user present)."""
+        if mailbox.mode == "delegated":
+            if not mailbox.user_id:
+                raise NeedsSignIn("this mailbox has no user grant; its owner must open the pane once")
+            tokens, user_id = self.delegated_tokens(), mailbox.user_id
+            return self._cached(f"mailbox:{mailbox.id}", lambda: self._build(lambda: tokens.token_for(user_id)))
+        if mailbox.mode == "application":
+            app = self.application_tokens()
+            return self._cached(f"mailbox:{mailbox.id}", lambda: self._build(app.token, mailbox=mailbox.address))
+        return self._cached(f"mailbox:{mailbox.id}", lambda: self._build(lambda: DEV_TOKEN))
+
+    def _build(self, token_provider, mailbox: str | None = None) -> GraphClient:
+        return self._client_factory(self.settings.base_url, token_provider, mailbox=mailbox,
+                                    page_size=self.settings.page_size)
+
+    def _cached(self, key: str, build: Callable[[], GraphClient]) -> GraphClient:
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = build()
+                self._clients[key] = client
+                while len(self._clients) > MAX_CLIENTS:
+                    _, old = self._clients.popitem(last=False)
+                    old.close()
+            self._clients.move_to_end(key)
+            return client
+
+    def delegated_tokens(self) -> DelegatedTokens:
+        if self._delegated is None:
+            store = TokenCacheStore(self._session_factory, CacheCipher(self.settings.secret_key or ""))
+            self._delegated = DelegatedTokens(client_id=self.settings.client_id or "",
+                                              client_secret=self.settings.client_secret or "",
+                                              tenant_id=self.settings.tenant_id or "", store=store)
+        return self._delegated
+
+    def application_tokens(self) -> ApplicationTokens:
+        if self._application is None:
+            self._application = ApplicationTokens(client_id=self.settings.client_id or "",
+                                                  client_secret=self.settings.client_secret or "",
+                                                  tenant_id=self.settings.tenant_id or "")
+        return self._application
+
+    def close(self) -> None:
+        with self._lock:
+            for client in self._clients.values():
+                client.close()
+            self._clients.clear()

@@ -1,0 +1,185 @@
+"""The linker: which synced e-mails and meetings land in which histories, and why.
+
+Per page it loads what it needs in a few queries (known items, contacts by address, accounts
+by domain, opportunities by conversation and by id), then decides per item:
+  1. an item already stored: its fields are refreshed (and the rules below may add links);
+  2. a message stamped with x-dealpane-opportunity, or in a conversation already linked to an
+     opportunity that follows conversations: linked to that opportunity;
+  3. from/to/with a business contact's address: the contact's history; an account's e-mail
+     domain (never a free-mail one): the account's history;
+  4. anything else is not stored. The mailbox's never-log list drops an item entirely.
+A person's manual link or unlink always wins: automatic rules never revive a suppressed link.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from storage.models import (
+    AccountDomain, ContactEmail, HistoryItem, HistoryLink, Mailbox, Opportunity,
+)
+from storage.services.crm import FREE_MAIL_DOMAINS
+from storage.services.mail import link_item, upsert_mail_item
+
+from .records import event_fields, message_fields, people_of
+
+OPPORTUNITY_HEADER = "x-dealpane-opportunity"
+
+
+@dataclass
+class PageResult:
+    seen: int = 0
+    stored: int = 0
+    updated: int = 0
+    links: int = 0
+    skipped: int = 0
+    removed: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def _header(message: dict, name: str) -> str | None:
+    for header in message.get("internetMessageHeaders") or []:
+        if (header.get("name") or "").lower() == name:
+            return (header.get("value") or "").strip() or None
+    return None
+
+
+def _blocked(people: set[str], never_log: list[str]) -> bool:
+    rules = {r.strip().lower().lstrip("@") for r in never_log or [] if r and r.strip()}
+    return any(p in rules or p.rsplit("@", 1)[-1] in rules for p in people)
+
+
+class PageLinker:
+    def __init__(self, session: so.Session, mailbox: Mailbox):
+        self.session, self.mailbox = session, mailbox
+        self.workspace_id = mailbox.workspace_id
+        self.own = mailbox.address.lower()
+
+    def apply(self, kind: str, raw_items: list[dict[str, Any]], removed_ids: list[str]) -> PageResult:
+        result = PageResult(seen=len(raw_items) + len(removed_ids))
+        mapper = message_fields if kind == "message" else event_fields
+        items = [mapper(raw, mailbox_address=self.own, keep_body=self.mailbox.keep_bodies) for raw in raw_items]
+        stamped = [_header(raw, OPPORTUNITY_HEADER) if kind == "message" else None for raw in raw_items]
+        known = self._known_items(items)
+        people = set().union(*(people_of(f) for f in items)) - {self.own} if items else set()
+        contacts = self._contacts_by_address(people)
+        accounts = self._accounts_by_domain({p.rsplit("@", 1)[-1] for p in people} - FREE_MAIL_DOMAINS)
+        by_conversation = self._opportunities_by_conversation({f["conversation_id"] for f in items
+                                                               if f.get("conversation_id")})
+        explicit = self._opportunities({o for o in stamped if o})
+
+        for fields, opportunity_id in zip(items, stamped):
+            persons = people_of(fields) - {self.own}
+            if _blocked(persons | {fields.get("from_address") or ""}, self.mailbox.never_log):
+                result.skipped += 1
+                continue
+            targets: list[tuple[str, str, str]] = []  # (record type, id, reason)
+            if opportunity_id and opportunity_id in explicit:
+                targets.append(("opportunity", opportunity_id, "sent from Dealpane for this opportunity"))
+            for opp_id in by_conversation.get(fields.get("conversation_id"), ()):
+                targets.append(("opportunity", opp_id, "reply in a conversation linked to the opportunity"))
+            for address in sorted(persons):
+                for contact_id in contacts.get(address, ()):
+                    targets.append(("contact", contact_id, f"{'from' if address == fields.get('from_address') else 'with'} contact {address}"))
+                for account_id in accounts.get(address.rsplit("@", 1)[-1], ()):
+                    targets.append(("account", account_id, f"e-mail domain {address.rsplit('@', 1)[-1]}"))
+            existing = self._match(known, fields)
+            if existing is None and not targets:
+                result.skipped += 1
+                continue
+            item, created = upsert_mail_item(self.session, self.workspace_id, fields)
+            self._remember(known, item)
+            result.stored += created
+            result.updated += not created
+            for record_type, record_id, reason in targets:
+                _, added = link_item(item, origin="auto", reason=reason[:200], **{f"{record_type}_id": record_id})
+                result.links += added
+                if added:
+                    result.reasons[record_type] = result.reasons.get(record_type, 0) + 1
+        if removed_ids:
+            result.removed = self._mark_removed(removed_ids)
+        self.session.flush()
+        return result
+
+    # ---- lookups (a few queries per page, not per item) ----------------------------------------
+
+    def _known_items(self, items: list[dict]) -> dict[str, HistoryItem]:
+        imids = {f["internet_message_id"] for f in items if f.get("internet_message_id")}
+        uids = {f["ical_uid"] for f in items if f.get("ical_uid")}
+        gids = {f["graph_id"] for f in items if f.get("graph_id")}
+        if not (imids or uids or gids):
+            return {}
+        rows = self.session.scalars(sa.select(HistoryItem).where(
+            HistoryItem.workspace_id == self.workspace_id,
+            sa.or_(HistoryItem.internet_message_id.in_(imids), HistoryItem.ical_uid.in_(uids),
+                   HistoryItem.graph_id.in_(gids))))
+        known: dict[str, HistoryItem] = {}
+        for row in rows:
+            self._remember(known, row)
+        return known
+
+    @staticmethod
+    def _remember(known: dict[str, HistoryItem], item: HistoryItem) -> None:
+        for key in (item.internet_message_id, item.ical_uid, item.graph_id):
+            if key:
+                known[key] = item
+
+    @staticmethod
+    def _match(known: dict[str, HistoryItem], fields: dict) -> HistoryItem | None:
+        for key in (fields.get("internet_message_id"), fields.get("ical_uid"), fields.get("graph_id")):
+            if key and key in known:
+                return known[key]
+        return None
+
+    def _contacts_by_address(self, people: set[str]) -> dict[str, list[str]]:
+        if not people:
+            return {}
+        found: dict[str, list[str]] = {}
+        for address, contact_id in self.session.execute(
+            sa.select(ContactEmail.address, ContactEmail.contact_id).where(
+                ContactEmail.workspace_id == self.workspace_id, ContactEmail.address.in_(people))):
+            found.setdefault(address, []).append(contact_id)
+        return found
+
+    def _accounts_by_domain(self, domains: set[str]) -> dict[str, list[str]]:
+        if not domains:
+            return {}
+        found: dict[str, list[str]] = {}
+        for domain, account_id in self.session.execute(
+            sa.select(AccountDomain.domain, AccountDomain.account_id).where(
+                AccountDomain.workspace_id == self.workspace_id, AccountDomain.domain.in_(domains))):
+            found.setdefault(domain, []).append(account_id)
+        return found
+
+    def _opportunities_by_conversation(self, conversations: set[str]) -> dict[str, list[str]]:
+        if not conversations:
+            return {}
+        found: dict[str, list[str]] = {}
+        rows = self.session.execute(
+            sa.select(HistoryItem.conversation_id, HistoryLink.opportunity_id).distinct()
+            .join(HistoryLink, HistoryLink.item_id == HistoryItem.id)
+            .join(Opportunity, Opportunity.id == HistoryLink.opportunity_id)
+            .where(HistoryItem.workspace_id == self.workspace_id, HistoryItem.conversation_id.in_(conversations),
+                   HistoryLink.suppressed.is_(False), Opportunity.follow_conversations.is_(True)))
+        for conversation_id, opportunity_id in rows:
+            found.setdefault(conversation_id, []).append(opportunity_id)
+        return found
+
+    def _opportunities(self, ids: set[str]) -> set[str]:
+        if not ids:
+            return set()
+        return set(self.session.scalars(sa.select(Opportunity.id).where(
+            Opportunity.workspace_id == self.workspace_id, Opportunity.id.in_(ids))))
+
+    def _mark_removed(self, graph_ids: list[str]) -> int:
+        """`@removed` never deletes history: the item is flagged; a later sighting clears the flag."""
+        result = self.session.execute(
+            sa.update(HistoryItem).where(HistoryItem.workspace_id == self.workspace_id,
+                                         HistoryItem.graph_id.in_(graph_ids),
+                                         HistoryItem.removed_in_mailbox.is_(False))
+            .values(removed_in_mailbox=True, version=HistoryItem.version + 1)
+            .execution_options(synchronize_session=False))
+        return result.rowcount or 0

@@ -1,0 +1,131 @@
+"""The sync worker: claims due mailboxes with a lease, syncs them, schedules the next run.
+
+Leases make two workers (on any hosts) never sync one mailbox at once: a claim is one
+UPDATE of a row whose lease is free or expired (FOR UPDATE SKIP LOCKED on PostgreSQL;
+SQLite's BEGIN IMMEDIATE serialises claims), and a dead worker's lease simply expires.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+import uuid
+from typing import Callable
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from storage.db import UnitOfWork
+from storage.models import Mailbox
+from storage.types import utcnow
+
+from .clients import GraphAccess
+from .sync import MailboxSync, SyncReport
+from .tokens import NeedsSignIn
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=10)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class SyncWorker:
+    def __init__(self, session_factory: Callable[[], so.Session], graph: GraphAccess, *,
+                 interval: dt.timedelta = dt.timedelta(minutes=5), name: str | None = None,
+                 now: Callable[[], dt.datetime] = utcnow, on_page=None):
+        self._session_factory = session_factory
+        self.graph = graph
+        self.interval = interval
+        self.name = name or worker_name()
+        self._now = now
+        self._on_page = on_page
+        self._stop = threading.Event()
+
+    def claim(self, address: str | None = None) -> Mailbox | None:
+        """Take the lease of one due mailbox (or of `address`), or None when nothing is due."""
+        with UnitOfWork(self._session_factory) as uow:
+            now = self._now()
+            free = sa.or_(Mailbox.lease_expires_at.is_(None), Mailbox.lease_expires_at < now)
+            stmt = sa.select(Mailbox).where(Mailbox.status == "ok", free)
+            if address:
+                stmt = stmt.where(Mailbox.address == address.lower())
+            else:
+                stmt = stmt.where(sa.or_(Mailbox.next_sync_at.is_(None), Mailbox.next_sync_at <= now))
+            stmt = stmt.order_by(Mailbox.next_sync_at.is_not(None), Mailbox.next_sync_at).limit(1)
+            if uow.session.bind.dialect.name == "postgresql":
+                stmt = stmt.with_for_update(skip_locked=True)
+            mailbox = uow.session.scalars(stmt).first()
+            if mailbox is None:
+                return None
+            mailbox.lease_owner, mailbox.lease_expires_at = self.name, now + LEASE
+            uow.commit()
+            return mailbox
+
+    def release(self, mailbox_id: str, report: SyncReport | None) -> None:
+        with UnitOfWork(self._session_factory) as uow:
+            mailbox = uow.session.get(Mailbox, mailbox_id)
+            if mailbox is None or mailbox.lease_owner != self.name:
+                return  # our lease expired and someone else took it over
+            now = self._now()
+            wait = self.interval
+            if report is not None and report.status == "retry":
+                wait = dt.timedelta(seconds=max(report.retry_after or 30, 1))
+            mailbox.lease_owner, mailbox.lease_expires_at = None, None
+            mailbox.next_sync_at = now + wait
+            uow.commit()
+
+    def sync_one(self, mailbox: Mailbox) -> SyncReport:
+        try:
+            client = self.graph.client_for_mailbox(mailbox)
+        except NeedsSignIn as error:
+            report = SyncReport(mailbox=mailbox.address, status="needs_sign_in", error=str(error))
+            self._mark_needs_sign_in(mailbox.id, str(error))
+            return report
+        return MailboxSync(self._session_factory, client, mailbox.id, now=self._now, on_page=self._on_page).run()
+
+    def _mark_needs_sign_in(self, mailbox_id: str, detail: str) -> None:
+        with UnitOfWork(self._session_factory) as uow:
+            mailbox = uow.session.get(Mailbox, mailbox_id)
+            mailbox.status, mailbox.status_detail = "needs_sign_in", detail[:500]
+            uow.commit()
+
+    def run_once(self, address: str | None = None) -> list[SyncReport]:
+        """One pass: every due mailbox (or just `address`) once."""
+        reports, seen = [], set()
+        while not self._stop.is_set():
+            mailbox = self.claim(address)
+            if mailbox is None or mailbox.id in seen:
+                if mailbox is not None:
+                    self.release(mailbox.id, None)
+                break
+            seen.add(mailbox.id)
+            report = None
+            try:
+                report = self.sync_one(mailbox)
+                log.info("synced %s: %d pages, %d items seen, %d stored, %d links, status %s", report.mailbox,
+                         report.pages, report.seen, report.stored, report.links, report.status)
+                reports.append(report)
+            finally:
+                self.release(mailbox.id, report)
+            if address:
+                break
+        return reports
+
+    def run_forever(self, poll: float = 5.0) -> None:
+        while not self._stop.is_set():
+            if not self.run_once():
+                self._stop.wait(poll)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def wake(self, mailbox_id: str) -> None:
+        """A change notification arrived: make the mailbox due now."""
+        with UnitOfWork(self._session_factory) as uow:
+            uow.session.execute(sa.update(Mailbox).where(Mailbox.id == mailbox_id).values(next_sync_at=self._now()))
+            uow.commit()
