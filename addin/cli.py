@@ -5,6 +5,7 @@ import datetime as dt
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -33,28 +34,50 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DEMO_DB,
               show_default=True, help="SQLite file of the demo")
-def demo(port: int, host: str, db_path: Path) -> None:
-    """Serve the demo: SQLite, dev auth (X-Dev-User), the seeded Demo workspace."""
-    from storage import migrate  # noqa: PLC0415 - keep `dealpane --help` fast
-    from storage.db import make_engine, make_session_factory
+@click.option("--mailbox", "mailbox_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="mailbox file for the built-in fake Graph (default: the demo mailbox)")
+def demo(port: int, host: str, db_path: Path, mailbox_file: Path | None) -> None:
+    """Serve the demo: SQLite, dev auth (X-Dev-User), the seeded Demo workspace, the demo mailbox on the
+    built-in fake Graph (or DEALPANE_GRAPH_BASE_URL), and the sync worker in-process."""
+    from graph_sync.fake import FakeGraph  # noqa: PLC0415 - keep `dealpane --help` fast
+    from graph_sync.fake.cli import DEMO_MAILBOX
+    from graph_sync.worker import SyncWorker
+    from storage import migrate
+    from storage.db import UnitOfWork, make_engine, make_session_factory
     from storage.demo import DEMO_OWNER, seed_demo
+    from storage.services.mailboxes import connect_mailbox
 
     from addin.app import create_app
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    config = Config.from_env(database_url=sqlite_url(db_path), auth_mode="dev", demo=True)
+    config = Config.from_env(database_url=sqlite_url(db_path), auth_mode="dev", graph_auth="dev", demo=True)
+    fake = None
+    if not os.environ.get("DEALPANE_GRAPH_BASE_URL"):
+        fake = FakeGraph.from_file(mailbox_file or DEMO_MAILBOX)
+        config = config.with_(graph_base_url=fake.start(host="127.0.0.1", port=0))
     engine = make_engine(config.database_url)
     migrate.upgrade(engine)
-    with make_session_factory(engine)() as session:
-        workspace, created = seed_demo(session)
-        session.commit()
-    click.echo(f"Database: {db_path} ({'seeded the Demo workspace' if created else 'Demo workspace kept as it was'})")
-    click.echo(f"Dealpane demo on http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs/)")
-    click.echo(f"Try: curl -H 'X-Dev-User: {DEMO_OWNER}' http://{host}:{port}/api/v1/workspaces/{workspace.id}/opportunities")
+    session_factory = make_session_factory(engine)
+    with UnitOfWork(session_factory) as uow:
+        workspace, created = seed_demo(uow.session)
+        connect_mailbox(uow.session, workspace.id, DEMO_OWNER, "dev")
+        uow.commit()
     app = create_app(config, engine=engine)
+    worker = SyncWorker(session_factory, app.extensions["dealpane"].graph, interval=dt.timedelta(seconds=60))
+    threading.Thread(target=worker.run_forever, kwargs={"poll": 5}, name="sync-worker", daemon=True).start()
+    click.echo(f"Database: {db_path} ({'seeded the Demo workspace' if created else 'Demo workspace kept as it was'})")
+    click.echo(f"Graph: {config.graph_base_url} ({'built-in fake, ' + str(mailbox_file or DEMO_MAILBOX) if fake else 'DEALPANE_GRAPH_BASE_URL'})")
+    click.echo(f"Dealpane demo on http://{host}:{port}/  (pane preview: http://{host}:{port}/pane/preview, "
+               f"API docs: http://{host}:{port}/api/docs/)")
+    click.echo(f"Try: curl -H 'X-Dev-User: {DEMO_OWNER}' http://{host}:{port}/api/v1/workspaces/{workspace.id}/opportunities")
     from werkzeug.serving import run_simple  # noqa: PLC0415
 
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        worker.stop()
+        if fake is not None:
+            fake.stop()
 
 
 @main.command()
@@ -187,9 +210,11 @@ def _progress_printer():
 
 
 def _register_subcommands() -> None:
-    from manifest.cli import manifest_command  # noqa: PLC0415
+    from graph_sync.fake.cli import fake_graph  # noqa: PLC0415
+    from manifest.cli import manifest_command
 
     main.add_command(manifest_command)
+    main.add_command(fake_graph)
 
 
 _register_subcommands()
