@@ -176,7 +176,8 @@ def sync(once: bool, address: str | None) -> None:
     session_factory = make_session_factory(engine)
     progress = _progress_printer()
     worker = SyncWorker(session_factory, GraphAccess(config.graph_settings(), session_factory),
-                        interval=dt.timedelta(seconds=config.sync_interval_seconds), on_page=progress)
+                        interval=dt.timedelta(seconds=config.sync_interval_seconds), on_page=progress,
+                        webhook_url=config.webhook_url)
     if once or address:
         reports = worker.run_once(address)
         for report in reports:

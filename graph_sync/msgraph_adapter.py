@@ -42,6 +42,7 @@ from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.online_meeting_provider_type import OnlineMeetingProviderType
 from msgraph.generated.models.recipient import Recipient
 from msgraph.generated.models.single_value_legacy_extended_property import SingleValueLegacyExtendedProperty
+from msgraph.generated.models.subscription import Subscription
 from msgraph_core import GraphClientFactory
 
 from . import loop
@@ -168,6 +169,21 @@ class MsGraphClient:
         info = self._user().mail_folders.by_mail_folder_id(well_known_name).to_get_request_information()
         info.url = self._with_query(info.url, {"$select": "id"})
         return self._json(info)["id"]
+
+    def create_subscription(self, resource: str, notification_url: str, expires: dt.datetime,
+                            client_state: str, change_type: str = "created,updated,deleted") -> dict[str, Any]:
+        subscription = Subscription(change_type=change_type, notification_url=notification_url, resource=resource,
+                                    expiration_date_time=expires, client_state=client_state,
+                                    lifecycle_notification_url=notification_url)
+        return self._json(self._graph.subscriptions.to_post_request_information(subscription))
+
+    def renew_subscription(self, subscription_id: str, expires: dt.datetime) -> dict[str, Any]:
+        info = self._graph.subscriptions.by_subscription_id(subscription_id).to_patch_request_information(
+            Subscription(expiration_date_time=expires))
+        return self._json(info, idempotent=True)
+
+    def delete_subscription(self, subscription_id: str) -> None:
+        self._send(self._graph.subscriptions.by_subscription_id(subscription_id).to_delete_request_information())
 
     def create_event(self, spec: EventSpec) -> dict[str, Any]:
         """POST /events. Not retried automatically: the transactionId makes a retry by the caller safe."""

@@ -22,6 +22,7 @@ from storage.models import Mailbox
 from storage.types import utcnow
 
 from .clients import GraphAccess
+from .subscriptions import keep_subscriptions
 from .sync import MailboxSync, SyncReport
 from .tokens import NeedsSignIn
 
@@ -37,13 +38,14 @@ def worker_name() -> str:
 class SyncWorker:
     def __init__(self, session_factory: Callable[[], so.Session], graph: GraphAccess, *,
                  interval: dt.timedelta = dt.timedelta(minutes=5), name: str | None = None,
-                 now: Callable[[], dt.datetime] = utcnow, on_page=None):
+                 now: Callable[[], dt.datetime] = utcnow, on_page=None, webhook_url: str | None = None):
         self._session_factory = session_factory
         self.graph = graph
         self.interval = interval
         self.name = name or worker_name()
         self._now = now
         self._on_page = on_page
+        self.webhook_url = webhook_url
         self._stop = threading.Event()
 
     def claim(self, address: str | None = None) -> Mailbox | None:
@@ -86,7 +88,10 @@ class SyncWorker:
             report = SyncReport(mailbox=mailbox.address, status="needs_sign_in", error=str(error))
             self._mark_needs_sign_in(mailbox.id, str(error))
             return report
-        return MailboxSync(self._session_factory, client, mailbox.id, now=self._now, on_page=self._on_page).run()
+        report = MailboxSync(self._session_factory, client, mailbox.id, now=self._now, on_page=self._on_page).run()
+        if self.webhook_url and report.status == "ok":
+            keep_subscriptions(self._session_factory, client, mailbox.id, self.webhook_url, self._now)
+        return report
 
     def _mark_needs_sign_in(self, mailbox_id: str, detail: str) -> None:
         with UnitOfWork(self._session_factory) as uow:

@@ -1,0 +1,151 @@
+"""Calendar: the primary calendar, calendarView delta, GET/POST/PATCH/DELETE events.
+
+Only the primary calendar exists. Recurring series are not expanded into occurrences: an event
+is in a calendarView window when its own start/end overlap it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from werkzeug.wrappers import Response
+
+from . import delta
+from .errors import GraphError, bad_request, item_not_found
+from .mailbox import Change
+from .render import instant, parse_instant, removed, render
+from .schema import parse_expand, parse_select, validate_body
+from .web import Ctx, Router, check_id, reject_options
+
+WINDOW_MISSING = ("This request requires a time window specified by the query string parameters StartDateTime "
+                  "and EndDateTime.")
+
+
+def calendar_or_404(ctx: Ctx, calendar_id: str | None) -> str:
+    own = ctx.mailbox.calendar["id"]
+    if calendar_id is not None and calendar_id != own:
+        check_id(calendar_id)
+        raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+    return own
+
+
+def event_or_404(ctx: Ctx, any_id: str) -> dict:
+    check_id(any_id)
+    data = ctx.mailbox.get("event", any_id)
+    if data is None:
+        raise item_not_found()
+    return data
+
+
+def _window(ctx: Ctx) -> list[str]:
+    start, end = ctx.arg("startDateTime"), ctx.arg("endDateTime")
+    if not start or not end:
+        raise bad_request(WINDOW_MISSING, "ErrorInvalidParameter")
+    try:
+        bounds = [parse_instant(start), parse_instant(end)]
+    except ValueError:
+        raise bad_request(WINDOW_MISSING, "ErrorInvalidParameter") from None
+    return [moment.isoformat() for moment in bounds]
+
+
+def overlaps(event: dict, window: list[str]) -> bool:
+    start, end = instant(event.get("start")), instant(event.get("end"))
+    if start is None:
+        return False
+    low, high = (dt.datetime.fromisoformat(bound) for bound in window)
+    end = end or start
+    return start < high and (end > low or start >= low)
+
+
+def _shown(ctx: Ctx, data: dict, **options) -> dict:
+    return render("event", data, immutable=ctx.immutable, time_zone=ctx.time_zone, body_type=ctx.body_type,
+                  **options)
+
+
+def check_event(event: dict, creating: bool) -> None:
+    for name in ("start", "end"):
+        value = event.get(name)
+        if (creating or name in event) and (not isinstance(value, dict) or instant(value) is None):
+            raise GraphError(400, "ErrorInvalidRequest",
+                             f"Your request can't be completed. The event's '{name}' needs a dateTime and a "
+                             "timeZone.")
+
+
+def register(router: Router) -> None:
+    @router.route("/calendar")
+    def get_calendar(ctx: Ctx) -> Response:
+        return ctx.json({"@odata.context": ctx.context_url("calendars/$entity"), **ctx.mailbox.calendar})
+
+    @router.route("/calendars")
+    def list_calendars(ctx: Ctx) -> Response:
+        return ctx.json({"@odata.context": ctx.context_url("calendars"), "value": [ctx.mailbox.calendar]})
+
+    @router.route("/calendars/{calendar_id}")
+    def get_one_calendar(ctx: Ctx, calendar_id: str) -> Response:
+        calendar_or_404(ctx, calendar_id)
+        return get_calendar(ctx)
+
+    def calendar_view_delta(ctx: Ctx, calendar_id: str | None = None) -> Response:
+        scope = calendar_or_404(ctx, calendar_id)
+        if ctx.arg("$select") is not None:
+            raise bad_request("$select is not supported on calendarView delta: it returns the properties of "
+                              "GET /calendarView.", "ErrorInvalidUrlQuery")
+        reject_options(ctx, {"$skiptoken", "$deltatoken", "$top"})
+
+        def initial() -> dict:
+            return {"window": _window(ctx), "query": delta.initial_query(ctx)}
+
+        def collect(since: int | None, options: dict) -> tuple[int, list[Change]]:
+            upto, changes = ctx.mailbox.changes("event", scope, since)
+            out = []
+            for change in changes:
+                if change.op == "upsert" and overlaps(change.data or {}, options["window"]):
+                    out.append(change)
+                elif since is not None:
+                    # Graph reports events that left the window, or changed outside it, as removed.
+                    out.append(Change("removed", change.id, None, change.seq, 0))
+            return upto, out
+
+        def render_change(change: Change, options: dict) -> dict:
+            if change.op == "removed":
+                return removed("event", change.id, ctx.immutable)
+            return _shown(ctx, change.data or {}, with_type=True)
+
+        return delta.serve(ctx, kind="event", scope=scope, entity="event", initial_options=initial,
+                           collect=collect, render_change=render_change)
+
+    router.add("/calendarView/delta", "GET", calendar_view_delta)
+    router.add("/calendar/calendarView/delta", "GET", calendar_view_delta)
+    router.add("/calendars/{calendar_id}/calendarView/delta", "GET", calendar_view_delta)
+
+    @router.route("/events/{event_id}")
+    def get_event(ctx: Ctx, event_id: str) -> Response:
+        reject_options(ctx, {"$select", "$expand"})
+        data = event_or_404(ctx, event_id)
+        shown = _shown(ctx, data, select=parse_select("event", ctx.arg("$select")),
+                       expand=parse_expand("event", ctx.arg("$expand")))
+        return ctx.json({"@odata.context": ctx.context_url("events/$entity"), **shown})
+
+    def create_event(ctx: Ctx, calendar_id: str | None = None) -> Response:
+        calendar_or_404(ctx, calendar_id)
+        event = validate_body("event", ctx.body)
+        check_event(event, creating=True)
+        data, _created = ctx.mailbox.create_event(event)
+        return ctx.json({"@odata.context": ctx.context_url("events/$entity"), **_shown(ctx, data)}, 201)
+
+    router.add("/events", "POST", create_event)
+    router.add("/calendar/events", "POST", create_event)
+    router.add("/calendars/{calendar_id}/events", "POST", create_event)
+
+    @router.route("/events/{event_id}", "PATCH")
+    def update_event(ctx: Ctx, event_id: str) -> Response:
+        event_or_404(ctx, event_id)
+        patch = validate_body("event", ctx.body)
+        check_event(patch, creating=False)
+        data = ctx.mailbox.update_event(event_id, patch)
+        return ctx.json({"@odata.context": ctx.context_url("events/$entity"), **_shown(ctx, data)})
+
+    @router.route("/events/{event_id}", "DELETE")
+    def delete_event(ctx: Ctx, event_id: str) -> Response:
+        event_or_404(ctx, event_id)
+        ctx.mailbox.delete_event(event_id)
+        return ctx.empty(204)
