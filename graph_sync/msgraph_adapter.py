@@ -43,12 +43,16 @@ from msgraph.generated.models.online_meeting_provider_type import OnlineMeetingP
 from msgraph.generated.models.recipient import Recipient
 from msgraph.generated.models.single_value_legacy_extended_property import SingleValueLegacyExtendedProperty
 from msgraph.generated.models.subscription import Subscription
+from msgraph.generated.models.linked_resource import LinkedResource
+from msgraph.generated.models.task_status import TaskStatus
+from msgraph.generated.models.todo_task import TodoTask
+from msgraph.generated.models.todo_task_list import TodoTaskList
 from msgraph_core import GraphClientFactory
 
 from . import loop
 from .port import (
     BatchRequest, BatchResponse, CursorExpired, DeltaPage, EventSpec, GraphAuthError, GraphBug, GraphError,
-    GraphNotFound, GraphTransientError, MailSpec,
+    GraphNotFound, GraphTransientError, MailSpec, TaskSpec,
 )
 
 log = logging.getLogger(__name__)
@@ -142,6 +146,7 @@ class MsGraphClient:
             info = self._absolute(Method.GET, cursor)
         else:
             info = self._user().todo.lists.by_todo_task_list_id(list_id).tasks.delta.to_get_request_information()
+            info.url = self._with_query(info.url, {"$expand": "linkedResources"})
         return self._delta(info)
 
     def translate_ids(self, ids: list[str], source: str, target: str = "restImmutableEntryId") -> dict[str, str]:
@@ -184,6 +189,22 @@ class MsGraphClient:
 
     def delete_subscription(self, subscription_id: str) -> None:
         self._send(self._graph.subscriptions.by_subscription_id(subscription_id).to_delete_request_information())
+
+    def todo_lists(self) -> list[dict[str, Any]]:
+        return self._json(self._user().todo.lists.to_get_request_information()).get("value", [])
+
+    def create_todo_list(self, name: str) -> dict[str, Any]:
+        return self._json(self._user().todo.lists.to_post_request_information(TodoTaskList(display_name=name)))
+
+    def create_task(self, list_id: str, spec: TaskSpec) -> dict[str, Any]:
+        task = _todo_task(spec)
+        task.linked_resources = [LinkedResource(web_url=spec.web_url, application_name="Dealpane",
+                                                display_name=spec.display_name, external_id=spec.external_id)]
+        return self._json(self._user().todo.lists.by_todo_task_list_id(list_id).tasks.to_post_request_information(task))
+
+    def update_task(self, list_id: str, task_id: str, spec: TaskSpec) -> dict[str, Any]:
+        builder = self._user().todo.lists.by_todo_task_list_id(list_id).tasks.by_todo_task_id(task_id)
+        return self._json(builder.to_patch_request_information(_todo_task(spec)), idempotent=True)
 
     def create_event(self, spec: EventSpec) -> dict[str, Any]:
         """POST /events. Not retried automatically: the transactionId makes a retry by the caller safe."""
@@ -336,6 +357,17 @@ DEALPANE_PROPERTY_SET = "{5d3b1c5e-8f0a-4d0e-9a7c-2f1d6b9e4a10}"
 def extended_property_id(name: str) -> str:
     """A named String MAPI property in Dealpane's own property set."""
     return f"String {DEALPANE_PROPERTY_SET} Name {name}"
+
+
+def _todo_task(spec: TaskSpec) -> TodoTask:
+    return TodoTask(
+        title=spec.title,
+        status=TaskStatus.Completed if spec.completed else TaskStatus.NotStarted,
+        due_date_time=DateTimeTimeZone(date_time=f"{spec.due.isoformat()}T00:00:00", time_zone="UTC") if spec.due else None,
+        reminder_date_time=DateTimeTimeZone(date_time=spec.reminder_at.astimezone(dt.timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%S"), time_zone="UTC") if spec.reminder_at else None,
+        is_reminder_on=spec.reminder_at is not None and not spec.completed,
+    )
 
 
 def _recipient(name: str, address: str) -> Recipient:

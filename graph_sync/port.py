@@ -103,6 +103,19 @@ class MailSpec:
     headers: dict[str, str] = field(default_factory=dict)  # x- internet message headers
 
 
+@dataclass
+class TaskSpec:
+    """A To Do task. `external_id` goes into the task's linkedResource so the task can be recognised."""
+
+    title: str
+    external_id: str
+    web_url: str
+    display_name: str
+    due: dt.date | None = None
+    reminder_at: dt.datetime | None = None
+    completed: bool = False
+
+
 class GraphClient(Protocol):
     """A mailbox as Dealpane uses it. Every request carries Prefer: IdType="ImmutableId"."""
 
@@ -129,6 +142,14 @@ class GraphClient(Protocol):
     def renew_subscription(self, subscription_id: str, expires: dt.datetime) -> dict[str, Any]: ...
 
     def delete_subscription(self, subscription_id: str) -> None: ...
+
+    def todo_lists(self) -> list[dict[str, Any]]: ...
+
+    def create_todo_list(self, name: str) -> dict[str, Any]: ...
+
+    def create_task(self, list_id: str, spec: TaskSpec) -> dict[str, Any]: ...
+
+    def update_task(self, list_id: str, task_id: str, spec: TaskSpec) -> dict[str, Any]: ...
 
     def create_event(self, spec: EventSpec) -> dict[str, Any]: ...
 

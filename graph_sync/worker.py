@@ -22,7 +22,9 @@ from storage.models import Mailbox
 from storage.types import utcnow
 
 from .clients import GraphAccess
+from .port import GraphAuthError, GraphTransientError
 from .subscriptions import keep_subscriptions
+from .tasks import TaskKeeper
 from .sync import MailboxSync, SyncReport
 from .tokens import NeedsSignIn
 
@@ -38,7 +40,8 @@ def worker_name() -> str:
 class SyncWorker:
     def __init__(self, session_factory: Callable[[], so.Session], graph: GraphAccess, *,
                  interval: dt.timedelta = dt.timedelta(minutes=5), name: str | None = None,
-                 now: Callable[[], dt.datetime] = utcnow, on_page=None, webhook_url: str | None = None):
+                 now: Callable[[], dt.datetime] = utcnow, on_page=None, webhook_url: str | None = None,
+                 web_base_url: str = "http://127.0.0.1:5000"):
         self._session_factory = session_factory
         self.graph = graph
         self.interval = interval
@@ -46,6 +49,7 @@ class SyncWorker:
         self._now = now
         self._on_page = on_page
         self.webhook_url = webhook_url
+        self.web_base_url = web_base_url
         self._stop = threading.Event()
 
     def claim(self, address: str | None = None) -> Mailbox | None:
@@ -89,6 +93,14 @@ class SyncWorker:
             self._mark_needs_sign_in(mailbox.id, str(error))
             return report
         report = MailboxSync(self._session_factory, client, mailbox.id, now=self._now, on_page=self._on_page).run()
+        if report.status == "ok":
+            try:
+                TaskKeeper(self._session_factory, client, mailbox.id, web_base_url=self.web_base_url,
+                           now=self._now).run()
+            except (GraphAuthError, NeedsSignIn) as error:
+                report.status, report.error = "needs_sign_in", str(error)
+            except GraphTransientError as error:
+                report.status, report.error, report.retry_after = "retry", str(error), error.retry_after
         if self.webhook_url and report.status == "ok":
             keep_subscriptions(self._session_factory, client, mailbox.id, self.webhook_url, self._now)
         return report

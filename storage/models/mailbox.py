@@ -105,3 +105,28 @@ class Notification(Base):
     kind: so.Mapped[str] = so.mapped_column(sa.String(40))  # created/updated/deleted/missed/reauthorizationRequired...
     fingerprint: so.Mapped[str] = so.mapped_column(sa.String(64))
     received_at: so.Mapped[Timestamp]
+
+
+class ReminderTask(Base):
+    """A To Do task Dealpane keeps for an opportunity's reminder or a sales activity's due date.
+
+    `key` ("o:<opportunity>:reminder" or "o:<opportunity>:a:<activity>") is also the task's
+    linkedResource externalId, so a task created just before a crash is found and adopted
+    instead of created twice.
+    """
+
+    __tablename__ = "reminder_task"
+    __table_args__ = (sa.UniqueConstraint("mailbox_id", "key"),)
+
+    id: so.Mapped[IdPk]
+    mailbox_id: so.Mapped[str] = so.mapped_column(sa.String(32), sa.ForeignKey("mailbox.id", ondelete="CASCADE"))
+    key: so.Mapped[str] = so.mapped_column(sa.String(120))
+    opportunity_id: so.Mapped[str] = so.mapped_column(sa.String(32), sa.ForeignKey("opportunity.id", ondelete="CASCADE"),
+                                                      index=True)
+    activity_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32))
+    task_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(300))
+    title: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    due: so.Mapped[Optional[dt.date]]
+    reminder_at: so.Mapped[Optional[dt.datetime]]
+    completed: so.Mapped[bool] = so.mapped_column(default=False)
+    updated_at: so.Mapped[Timestamp]
