@@ -105,20 +105,21 @@ class MailboxSync:
 
     def _apply(self, resource: str, kind: str, page: DeltaPage) -> PageResult:
         removed = self._really_removed(page.removed) if page.removed else []
-        for attempt in (1, 2):
-            with UnitOfWork(self._session_factory) as uow:
-                mailbox = uow.session.get(Mailbox, self.mailbox_id)
-                result = PageLinker(uow.session, mailbox).apply(kind, page.items, removed)
-                self._write_cursor(uow.session, resource, page)
-                mailbox.items_synced += result.seen
-                try:
+        for attempt in (1, 2, 3):
+            try:
+                with UnitOfWork(self._session_factory) as uow:
+                    mailbox = uow.session.get(Mailbox, self.mailbox_id)
+                    result = PageLinker(uow.session, mailbox).apply(kind, page.items, removed)
+                    self._write_cursor(uow.session, resource, page)
+                    mailbox.items_synced += result.seen
                     uow.commit()
                     return result
-                except IntegrityError:
-                    # Another mailbox of the workspace stored the same message at the same moment:
-                    # apply the page again; this time the item is found and updated.
-                    if attempt == 2:
-                        raise
+            except IntegrityError:
+                # Another mailbox of the workspace stored the same message at the same moment:
+                # apply the page again; this time the item is found and updated.
+                if attempt == 3:
+                    raise
+                log.info("%s: page raced another mailbox's sync; applying it again", resource)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _really_removed(self, ids: list[str]) -> list[str]:
