@@ -17,6 +17,7 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from storage.db import UnitOfWork
 from storage.models import HistoryItem, Mailbox, SyncCursor
@@ -114,7 +115,7 @@ class MailboxSync:
                     mailbox.items_synced += result.seen
                     uow.commit()
                     return result
-            except IntegrityError:
+            except (IntegrityError, StaleDataError):
                 # Another mailbox of the workspace stored the same message at the same moment:
                 # apply the page again; this time the item is found and updated.
                 if attempt == 3:

@@ -16,6 +16,8 @@ from typing import Callable
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from storage.db import UnitOfWork
 from storage.models import ChecklistMark, Mailbox, Opportunity, ReminderTask, SalesStage, SyncCursor
@@ -98,20 +100,28 @@ class TaskKeeper:
                     raise
                 restarted, cursor = True, None  # adopting by externalId makes a full pass safe
                 continue
-            with UnitOfWork(self._session_factory) as uow:
-                for task in page.items:
-                    self._apply_task(uow.session, task, report)
-                row = uow.session.get(SyncCursor, (self.mailbox_id, resource))
-                if row is None:
-                    row = SyncCursor(mailbox_id=self.mailbox_id, resource=resource, pages=0, full_syncs=0)
-                    uow.session.add(row)
-                row.cursor, row.in_round, row.updated_at = page.next_link or page.delta_link, bool(page.next_link), \
-                    self._now()
-                row.pages = (row.pages or 0) + 1
-                uow.commit()
+            self._apply_page(resource, page, report)
             if page.delta_link:
                 return
             cursor = page.next_link
+
+    def _apply_page(self, resource: str, page, report: TaskReport) -> None:
+        for attempt in (1, 2, 3):
+            try:
+                with UnitOfWork(self._session_factory) as uow:
+                    for task in page.items:
+                        self._apply_task(uow.session, task, report)
+                    row = uow.session.get(SyncCursor, (self.mailbox_id, resource))
+                    if row is None:
+                        row = SyncCursor(mailbox_id=self.mailbox_id, resource=resource, pages=0, full_syncs=0)
+                        uow.session.add(row)
+                    row.cursor, row.in_round = page.next_link or page.delta_link, bool(page.next_link)
+                    row.updated_at, row.pages = self._now(), (row.pages or 0) + 1
+                    uow.commit()
+                    return
+            except (IntegrityError, StaleDataError):
+                if attempt == 3:  # a person edited the opportunity at the same moment; try again
+                    raise
 
     def _apply_task(self, session: so.Session, task: dict, report: TaskReport) -> None:
         row = session.scalar(sa.select(ReminderTask).where(ReminderTask.mailbox_id == self.mailbox_id,
@@ -126,8 +136,10 @@ class TaskKeeper:
                                                                ReminderTask.key == key))
         if row is None:
             parts = key.split(":")
-            if len(parts) < 3 or session.get(Opportunity, parts[1]) is None:
-                return
+            opportunity = session.get(Opportunity, parts[1]) if len(parts) >= 3 else None
+            owner = session.get(Mailbox, self.mailbox_id).user_id
+            if opportunity is None or owner is None or opportunity.assigned_to != owner:
+                return  # someone else's task (a shared list): not ours to adopt
             row = ReminderTask(mailbox_id=self.mailbox_id, key=key, opportunity_id=parts[1],
                                activity_id=parts[3] if len(parts) == 4 and parts[2] == "a" else None,
                                title=task.get("title") or "")
