@@ -19,6 +19,10 @@ from .tokens import DEV_TOKEN, ApplicationTokens, CacheCipher, DelegatedTokens, 
 MAX_CLIENTS = 256
 
 
+def _dev_token(force: bool = False) -> str:
+    return DEV_TOKEN
+
+
 @dataclass(frozen=True)
 class GraphSettings:
     base_url: str
@@ -48,11 +52,12 @@ class GraphAccess:
             tokens = self.delegated_tokens()
             if pane_token:
                 tokens.exchange(user.id, pane_token)  # refresh the stored grant from the pane's token
-            return self._cached(f"user:{user.id}", lambda: self._build(lambda: tokens.token_for(user.id)))
+            return self._cached(f"user:{user.id}", lambda: self._build(
+                lambda force=False: tokens.token_for(user.id, force_refresh=force)))
         if self.settings.auth == "application":
             app = self.application_tokens()
             return self._cached(f"user:{user.id}", lambda: self._build(app.token, mailbox=user.email))
-        return self._cached(f"user:{user.id}", lambda: self._build(lambda: DEV_TOKEN))
+        return self._cached(f"user:{user.id}", lambda: self._build(_dev_token))
 
     def client_for_mailbox(self, mailbox: Mailbox) -> GraphClient:
         """A connected mailbox, for the sync worker (no user present)."""
@@ -60,11 +65,12 @@ class GraphAccess:
             if not mailbox.user_id:
                 raise NeedsSignIn("this mailbox has no user grant; its owner must open the pane once")
             tokens, user_id = self.delegated_tokens(), mailbox.user_id
-            return self._cached(f"mailbox:{mailbox.id}", lambda: self._build(lambda: tokens.token_for(user_id)))
+            return self._cached(f"mailbox:{mailbox.id}", lambda: self._build(
+                lambda force=False: tokens.token_for(user_id, force_refresh=force)))
         if mailbox.mode == "application":
             app = self.application_tokens()
             return self._cached(f"mailbox:{mailbox.id}", lambda: self._build(app.token, mailbox=mailbox.address))
-        return self._cached(f"mailbox:{mailbox.id}", lambda: self._build(lambda: DEV_TOKEN))
+        return self._cached(f"mailbox:{mailbox.id}", lambda: self._build(_dev_token))
 
     def _build(self, token_provider, mailbox: str | None = None) -> GraphClient:
         return self._client_factory(self.settings.base_url, token_provider, mailbox=mailbox,

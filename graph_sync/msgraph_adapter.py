@@ -75,11 +75,14 @@ class _BearerToken(AuthenticationProvider):
     Token acquisition may block on the network, so it runs in a worker thread, not on the loop.
     """
 
-    def __init__(self, token_provider: Callable[[], str]):
+    def __init__(self, token_provider: Callable[..., str]):
         self._token_provider = token_provider
+        self.force_next = False
 
     async def authenticate_request(self, request: RequestInformation, additional_authentication_context=None) -> None:
-        token = await asyncio.get_running_loop().run_in_executor(None, self._token_provider)
+        force, self.force_next = self.force_next, False
+        provider = (lambda: self._token_provider(force=True)) if force else self._token_provider
+        token = await asyncio.get_running_loop().run_in_executor(None, provider)
         request.headers.try_add("Authorization", f"Bearer {token}")
 
 
@@ -111,7 +114,8 @@ class MsGraphClient:
             HeadersInspectionHandler(),
         ]  # no RetryHandler: retries are decided here
         http = GraphClientFactory.create_with_custom_middleware(middleware, client=http)
-        adapter = GraphRequestAdapter(_BearerToken(self._token_provider), http)
+        self._auth = _BearerToken(self._token_provider)
+        adapter = GraphRequestAdapter(self._auth, http)
         adapter.base_url = self.base_url
         return GraphServiceClient(request_adapter=adapter), adapter, http
 
@@ -332,11 +336,23 @@ class MsGraphClient:
         if idempotent is None:
             idempotent = info.http_method in (Method.GET, Method.HEAD, Method.PUT, Method.DELETE, Method.OPTIONS)
         attempts = self.max_attempts if idempotent else 1
+        refreshed = False
         for attempt in range(1, attempts + 1):
             try:
                 return loop.run(self._adapter.send_primitive_async(info, "bytes", ERROR_MAP), timeout=self._timeout * 3)
             except Exception as error:  # noqa: BLE001 - every SDK/httpx error is sorted, then raised or retried
                 sorted_error = _sort(error, info)
+                if isinstance(sorted_error, GraphAuthError) and sorted_error.status == 401 and not refreshed:
+                    # an expired or revoked token: get a fresh one once, then give up (needs sign-in)
+                    refreshed = True
+                    info.headers.remove("Authorization")
+                    self._auth.force_next = True
+                    try:
+                        return loop.run(self._adapter.send_primitive_async(info, "bytes", ERROR_MAP),
+                                        timeout=self._timeout * 3)
+                    except Exception as retry_error:  # noqa: BLE001 - sorted like the first one
+                        sorted_error = _sort(retry_error, info)
+                        error = retry_error
                 if not isinstance(sorted_error, GraphTransientError) or attempt == attempts:
                     raise sorted_error from error
                 wait = self._backoff(attempt, sorted_error.retry_after)

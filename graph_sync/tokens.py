@@ -132,13 +132,15 @@ class DelegatedTokens:
             self._store.save(user_id, cache)
         return self._token_or_raise(user_id, result)
 
-    def token_for(self, user_id: str) -> str:
-        """A Graph token from the cache (refreshed with the refresh token when needed)."""
+    def token_for(self, user_id: str, force_refresh: bool = False) -> str:
+        """A Graph token from the cache (refreshed with the refresh token when needed, or when
+        Graph has just refused the cached one: force_refresh)."""
         with self._lock(user_id):
             cache = self._store.load(user_id)
             app = self._app(cache)
             accounts = app.get_accounts()
-            result = app.acquire_token_silent(self._scopes, account=accounts[0]) if accounts else None
+            result = app.acquire_token_silent(self._scopes, account=accounts[0], force_refresh=force_refresh) \
+                if accounts else None
             self._store.save(user_id, cache)
         if not result:
             raise NeedsSignIn("no Graph grant is stored for this user; they must open the pane to sign in")
@@ -169,8 +171,10 @@ class ApplicationTokens:
             instance_discovery=False, **kwargs)
         self._lock = threading.Lock()
 
-    def token(self) -> str:
+    def token(self, force: bool = False) -> str:
         with self._lock:
+            if force:
+                self._app.remove_tokens_for_client()
             result = self._app.acquire_token_for_client(scopes=APP_SCOPES)
         if "access_token" not in result:
             code = result.get("error", "unknown_error")

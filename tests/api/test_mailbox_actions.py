@@ -36,7 +36,7 @@ def a_message(fake, subject_part=""):
 def ews_id(fake, immutable_id):
     from graph_sync.msgraph_adapter import MsGraphClient
 
-    client = MsGraphClient(fake.url, lambda: "t")
+    client = MsGraphClient(fake.url, lambda force=False: "t")
     try:
         return client.translate_ids([immutable_id], "restImmutableEntryId", "ewsId")[immutable_id]
     finally:

@@ -41,7 +41,7 @@ def sleeps():
 def client(fake, sleeps):
     fake.clear_faults()
     fake.clear_requests()
-    c = MsGraphClient(fake.url, lambda: "test-token", page_size=4, sleep=sleeps)
+    c = MsGraphClient(fake.url, lambda force=False: "test-token", page_size=4, sleep=sleeps)
     yield c
     c.close()
 
@@ -154,8 +154,22 @@ def test_an_expired_cursor_is_its_own_error(client, fake):
         client.delta_messages("inbox", pages[-1].delta_link)
 
 
-def test_auth_and_not_found_and_bugs_are_sorted(client, fake):
+def test_a_401_gets_one_fresh_token_then_is_an_auth_error(fake, sleeps):
+    fake.clear_faults()
+    fake.clear_requests()
+    forced = []
+    client = MsGraphClient(fake.url, lambda force=False: forced.append(force) or f"token-{len(forced)}", sleep=sleeps)
     fake.add_fault(match="/messages/delta", status=401, times=1)
+    assert client.delta_messages("inbox").items  # refreshed once, then it worked
+    assert forced[-1] is True
+    fake.add_fault(match="/messages/delta", status=401, times=2)
+    with pytest.raises(GraphAuthError):
+        client.delta_messages("inbox")
+    client.close()
+
+
+def test_auth_and_not_found_and_bugs_are_sorted(client, fake):
+    fake.add_fault(match="/messages/delta", status=403, times=1)
     with pytest.raises(GraphAuthError):
         client.delta_messages("inbox")
     with pytest.raises(GraphNotFound):

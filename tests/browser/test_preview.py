@@ -1,0 +1,118 @@
+"""The demo preview (the pane in a 320-px frame beside the demo mailbox), the ribbon's function file,
+`?view=link`, and the pane's own routes."""
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect
+
+from addin.app import create_app
+from addin.config import Config
+
+MEGAN = "megan.bowen@fabrikam.com"
+
+
+def test_preview_drives_the_pane_with_the_demo_mailbox(wide_page, base_url):
+    page = wide_page.page
+    page.goto(f"{base_url}/pane/preview")
+    messages = page.get_by_role("list", name="Messages")
+    expect(messages.get_by_role("button").first).to_be_visible()
+    assert page.locator("#pane-frame").bounding_box()["width"] == pytest.approx(322, abs=2)  # 320 + border
+    frame = page.frame_locator("#pane-frame")
+    expect(frame.get_by_role("heading", level=1)).to_have_text("Select an e-mail or meeting")
+
+    messages.get_by_role("button").filter(
+        has=page.locator(".item-subject", has_text=re.compile("^Fabrikam – licence quote for 50 seats"))).click()
+    expect(frame.get_by_role("heading", level=1)).to_have_text("Fabrikam – licence quote for 50 seats")
+    expect(frame.get_by_role("region", name="Contacts and accounts")).to_contain_text("Megan Bowen")
+    wide_page.shot("40-preview-message")
+
+    page.get_by_role("list", name="Meetings").get_by_role("button").filter(has_text="Litware").first.click()
+    expect(frame.get_by_role("heading", level=1)).to_have_text("Litware – Workshop zur Markteinführung (Berlin)")
+    expect(frame.get_by_role("region", name="Open opportunities")).to_contain_text("Litware – Germany launch")
+
+    page.get_by_role("button", name="New e-mail").click()
+    expect(frame.get_by_role("heading", level=1)).to_have_text("File this e-mail under an opportunity")
+    # a reply to the meeting's attendee: the pane suggests her deals
+    expect(frame.get_by_role("list", name="Matching opportunities")).to_contain_text("Litware – Germany launch")
+    wide_page.shot("41-preview-compose")
+
+
+def test_view_link_opens_on_the_link_view(pane, find_item):
+    page = pane.open(find_item("Fabrikam – licence quote for 50 seats", MEGAN), view="link")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Link to opportunity")
+    expect(page.get_by_role("list", name="Matching opportunities")).to_contain_text("Fabrikam – 50 seats")
+
+
+def test_commands_page_registers_the_ribbon_functions(pane, base_url, find_item):
+    page = pane.page
+    state = {"user": {"emailAddress": "demo@contoso.com"}, "item": find_item("Fabrikam – licence quote", MEGAN)}
+    page.add_init_script(f"window.__DEALPANE_STANDIN__ = {__import__('json').dumps(state)};")
+    page.goto(f"{base_url}/pane/commands.html?standin=1")
+    page.wait_for_function("Object.keys(window.OfficeStandin.actions).length === 2")
+    completed = page.evaluate("""() => new Promise((resolve) => {
+        window.OfficeStandin.actions.openLinkToOpportunity({completed: () => resolve(true)});
+        setTimeout(() => resolve(false), 2000);
+    })""")
+    assert completed
+    assert sorted(page.evaluate("Object.keys(window.OfficeStandin.actions)")) == ["openDealpane",
+                                                                                   "openLinkToOpportunity"]
+
+
+# ---- the routes, without a browser ---------------------------------------------------------
+
+
+@pytest.fixture
+def plain_app(tmp_path):
+    """Not in demo mode: Entra auth settings, no preview."""
+    config = Config(database_url=f"sqlite:///{tmp_path / 'plain.sqlite3'}", auth_mode="entra",
+                    token_issuer="https://login.microsoftonline.com/tid/v2.0",
+                    api_audience="api://dealpane.example/app",
+                    jwks_url="https://login.microsoftonline.com/tid/discovery/v2.0/keys", client_id="app-client-id",
+                    tenant_id="tid")
+    app = create_app(config)
+    if "pane" not in app.blueprints:
+        from addin.pane import bp  # noqa: PLC0415
+
+        app.register_blueprint(bp)
+    return app
+
+
+def test_config_json_tells_the_pane_how_to_sign_in(plain_app):
+    answer = plain_app.test_client().get("/pane/config.json").get_json()
+    assert answer["auth_mode"] == "entra"
+    assert answer["client_id"] == "app-client-id"
+    assert answer["scope"] == "api://dealpane.example/app/access_as_user"
+    assert answer["authority"] == "https://login.microsoftonline.com/tid"
+
+
+def test_preview_and_stand_in_only_in_demo_mode(plain_app):
+    client = plain_app.test_client()
+    assert client.get("/pane/preview").status_code == 404
+    assert client.get("/pane/preview/items").status_code == 404
+    html = client.get("/pane/?standin=1").get_data(as_text=True)
+    assert "office-standin.js" not in html and "appsforoffice.microsoft.com/lib/1/hosted/office.js" in html
+
+
+def test_icons_and_msal_are_served(plain_app, monkeypatch, tmp_path):
+    client = plain_app.test_client()
+    for size in (16, 32, 64, 80, 128):
+        with client.get(f"/pane/icons/icon-{size}.png") as response:  # file responses must be closed
+            assert response.status_code == 200 and response.mimetype == "image/png"
+    assert client.get("/pane/icons/../__init__.py").status_code == 404
+    with client.get("/pane/vendor/msal-browser.min.js") as msal:
+        if msal.status_code == 200:
+            assert b"createNestablePublicClientApplication" in msal.data
+    import addin.pane as pane_module  # noqa: PLC0415
+
+    monkeypatch.setattr(pane_module, "MSAL_FILE", tmp_path / "missing.js")
+    missing = client.get("/pane/vendor/msal-browser.min.js")
+    assert missing.status_code == 404 and "make node" in missing.get_data(as_text=True)
+
+
+def test_preview_is_served_by_the_live_demo(base_url):
+    with urllib.request.urlopen(f"{base_url}/pane/preview", timeout=10) as response:  # noqa: S310
+        assert response.status == 200
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(f"{base_url}/pane/nothing-here", timeout=10)  # noqa: S310
