@@ -46,12 +46,26 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Headless Chromium for the browser tests: Debian's package (Playwright drives it; it never
+# downloads a browser of its own).
+CHROMIUM_STAMP := .venv/.chromium
+
+.PHONY: chromium
+chromium: $(CHROMIUM_STAMP)
+
+$(CHROMIUM_STAMP): | $(STAMP)
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian's chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation fonts-dejavu-core >/dev/null; \
+	fi
+	@touch $@
+
 .PHONY: demo
 demo: venv node
 	$(VENV)/bin/dealpane demo --port $${PORT:-$(PORT_DEFAULT)}
 
 .PHONY: test
-test: venv node
+test: venv node chromium
 	bash tools/with-postgres.sh $(VENV_PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: clean

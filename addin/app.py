@@ -63,6 +63,9 @@ def create_app(config: Config | None = None, *, engine=None, graph=None) -> Open
     from addin.api import register_api  # noqa: PLC0415 - blueprints are built per app, not at import
 
     register_api(app)
+    from addin.pane import bp as pane_bp  # noqa: PLC0415
+
+    app.register_blueprint(pane_bp)
 
     @app.get("/api/v1/openapi.json", doc_ui=False)
     def openapi_document():

@@ -1,0 +1,155 @@
+/*
+ * The Outlook item through Office.js (Mailbox 1.5+): read mode gives properties, compose mode gives
+ * objects with getAsync. Everything is turned into one plain record the pane works with:
+ *   {mode: "read"|"compose", type: "message"|"event", itemId, itemIdFormat, internetMessageId,
+ *    conversationId, subject, from, to, cc, start, end, location}
+ * with people as {name, address}.
+ */
+
+export const OPPORTUNITY_HEADER = "x-dealpane-opportunity";
+export const OPPORTUNITY_PROPERTY = "DealpaneOpportunity";
+const READY_TIMEOUT_MS = 15000;
+
+export class OfficeUnavailable extends Error {}
+
+function office() {
+  return window.Office;
+}
+
+/** Office.onReady, or OfficeUnavailable when the page is not inside Outlook. */
+export function officeReady() {
+  const Office = office();
+  if (!Office || typeof Office.onReady !== "function") {
+    return Promise.reject(new OfficeUnavailable("Office.js did not load."));
+  }
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new OfficeUnavailable("Outlook did not answer.")), READY_TIMEOUT_MS);
+    Office.onReady((info) => {
+      clearTimeout(timer);
+      if (!Office.context || !Office.context.mailbox) reject(new OfficeUnavailable("Not running in Outlook."));
+      else resolve(info);
+    });
+  });
+}
+
+export function mailbox() {
+  return office().context.mailbox;
+}
+
+export function userEmail() {
+  const profile = mailbox().userProfile || {};
+  return profile.emailAddress || "";
+}
+
+export function isSetSupported(name, version) {
+  const requirements = office().context.requirements;
+  return Boolean(requirements && requirements.isSetSupported(name, version));
+}
+
+/** Call handler whenever the selected item changes (pinned pane). */
+export function onItemChanged(handler) {
+  const Office = office();
+  if (!Office.EventType || !mailbox().addHandlerAsync) return;
+  mailbox().addHandlerAsync(Office.EventType.ItemChanged, handler, () => {});
+}
+
+function asyncValue(target) {
+  return new Promise((resolve, reject) => {
+    target.getAsync((result) => {
+      if (result.status === office().AsyncResultStatus.Succeeded) resolve(result.value);
+      else reject(new Error((result.error && result.error.message) || "Outlook could not read the item."));
+    });
+  });
+}
+
+function person(details) {
+  if (!details || !details.emailAddress) return null;
+  return { name: details.displayName || details.emailAddress, address: details.emailAddress };
+}
+
+function people(list) {
+  return (list || []).map(person).filter(Boolean);
+}
+
+function isCompose(item) {
+  return Boolean(item.subject && typeof item.subject.getAsync === "function");
+}
+
+/** On Outlook mobile, itemId is already a REST id; everywhere else it is an EWS id. */
+function itemIdFormat() {
+  const Office = office();
+  const host = (mailbox().diagnostics && mailbox().diagnostics.hostName) || "";
+  const platform = Office.context.platform;
+  return host === "OutlookIOS" || host === "OutlookAndroid" || platform === "iOS" || platform === "Android" ? "rest" : "ews";
+}
+
+/** The selected item as a plain record, or null when nothing (or several items) is selected. */
+export async function readItem() {
+  const item = mailbox().item;
+  if (!item) return null;
+  const type = item.itemType === "appointment" ? "event" : "message";
+  if (isCompose(item)) return readCompose(item, type);
+  if (type === "event") {
+    return {
+      mode: "read", type, itemId: item.itemId || null, itemIdFormat: itemIdFormat(), internetMessageId: null,
+      conversationId: null, subject: item.subject || "", from: person(item.organizer),
+      to: people(item.requiredAttendees), cc: people(item.optionalAttendees),
+      start: item.start ? new Date(item.start) : null, end: item.end ? new Date(item.end) : null,
+      location: typeof item.location === "string" ? item.location : "",
+    };
+  }
+  return {
+    mode: "read", type, itemId: item.itemId || null, itemIdFormat: itemIdFormat(),
+    internetMessageId: item.internetMessageId || null, conversationId: item.conversationId || null,
+    subject: item.subject || "", from: person(item.from) || person(item.sender), to: people(item.to),
+    cc: people(item.cc), start: null, end: null, location: "",
+  };
+}
+
+async function readCompose(item, type) {
+  const optional = (target) => (target && typeof target.getAsync === "function" ? asyncValue(target) : Promise.resolve(null));
+  if (type === "event") {
+    const [subject, organizer, required, optionalAttendees, start, end] = await Promise.all([
+      asyncValue(item.subject), optional(item.organizer), optional(item.requiredAttendees),
+      optional(item.optionalAttendees), optional(item.start), optional(item.end)]);
+    return {
+      mode: "compose", type, itemId: null, itemIdFormat: itemIdFormat(), internetMessageId: null,
+      conversationId: null, subject: subject || "", from: person(organizer), to: people(required),
+      cc: people(optionalAttendees), start: start ? new Date(start) : null, end: end ? new Date(end) : null, location: "",
+    };
+  }
+  const [subject, from, to, cc] = await Promise.all([
+    asyncValue(item.subject), optional(item.from), optional(item.to), optional(item.cc)]);
+  return {
+    mode: "compose", type, itemId: null, itemIdFormat: itemIdFormat(), internetMessageId: null,
+    conversationId: item.conversationId || null, subject: subject || "", from: person(from), to: people(to),
+    cc: people(cc), start: null, end: null, location: "",
+  };
+}
+
+function callAsync(fn) {
+  return new Promise((resolve, reject) => {
+    fn((result) => {
+      if (result.status === office().AsyncResultStatus.Succeeded) resolve(result.value);
+      else reject(new Error((result.error && result.error.message) || "Outlook refused the change."));
+    });
+  });
+}
+
+/**
+ * Stamp the item being written with the opportunity, so the sync links the sent item by itself:
+ * an internet header on messages (Mailbox 1.8), a custom property on meetings (and on messages
+ * where the client is older than 1.8).
+ */
+export async function stampOpportunity(opportunityId) {
+  const item = mailbox().item;
+  if (!item) throw new Error("No item is open.");
+  if (item.itemType !== "appointment" && item.internetHeaders && isSetSupported("Mailbox", "1.8")) {
+    await callAsync((done) => item.internetHeaders.setAsync({ [OPPORTUNITY_HEADER]: opportunityId }, done));
+    return "header";
+  }
+  const props = await callAsync((done) => item.loadCustomPropertiesAsync(done));
+  props.set(OPPORTUNITY_PROPERTY, opportunityId);
+  await callAsync((done) => props.saveAsync(done));
+  return "property";
+}
