@@ -39,6 +39,8 @@ def link_from_mailbox(session: so.Session, opportunity: Opportunity, client: Gra
     mapper = message_fields if item_type == "message" else event_fields
     fields = mapper(raw, mailbox_address=mailbox_address, keep_body=keep_body)
     item, _ = upsert_mail_item(session, opportunity.workspace_id, fields)
+    if item_id_format != "immutable":
+        item.client_item_id = item_id[:500]
     _, linked = link_item(item, opportunity_id=opportunity.id, origin="manual", reason="linked from Outlook")
     session.flush()
     return item, linked

@@ -76,6 +76,13 @@ class MailboxSync:
         self._finish(report)
         return report
 
+    def run_messages_only(self, folder: str) -> SyncReport:
+        """One folder's delta to the end of the round (benchmarks and tools)."""
+        with self._session_factory() as session:
+            report = SyncReport(mailbox=session.get(Mailbox, self.mailbox_id).address)
+        self._resource(f"mail:{folder}", "message", lambda cursor: self.client.delta_messages(folder, cursor), report)
+        return report
+
     def _resource(self, resource: str, kind: str, fetch: Callable[[str | None], DeltaPage], report: SyncReport) -> None:
         cursor = self._load_cursor(resource)
         expired_once = False

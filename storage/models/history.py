@@ -27,6 +27,7 @@ class HistoryItem(WorkspaceOwned, Versioned, Base):
         sa.UniqueConstraint("workspace_id", "internet_message_id"),
         sa.UniqueConstraint("workspace_id", "ical_uid"),
         sa.Index("ix_history_item_ws_graph_id", "workspace_id", "graph_id"),
+        sa.Index("ix_history_item_ws_client_item_id", "workspace_id", "client_item_id"),
         sa.Index("ix_history_item_ws_conversation", "workspace_id", "conversation_id"),
     )
 
@@ -46,6 +47,9 @@ class HistoryItem(WorkspaceOwned, Versioned, Base):
     file_url: so.Mapped[Optional[str]] = so.mapped_column(sa.String(2000))
     # e-mail / appointment, filled by linking and by the sync
     graph_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(300))
+    # The id Outlook gave the pane when it linked the item (EWS format): Office.js knows no
+    # immutable ids, and the context call may not ask Graph, so the pane's id is kept too.
+    client_item_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
     internet_message_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
     ical_uid: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
     conversation_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(300))

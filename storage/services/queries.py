@@ -206,6 +206,7 @@ def context(session: so.Session, workspace_id: str, *, internet_message_id: str 
             keys.append(HistoryItem.internet_message_id == internet_message_id)
         if item_id:
             keys.append(HistoryItem.graph_id == item_id)
+            keys.append(HistoryItem.client_item_id == item_id)
         items = list(session.scalars(
             sa.select(HistoryItem).where(HistoryItem.workspace_id == workspace_id, sa.or_(*keys))))
     linked_ids = {link.opportunity_id for item in items for link in item.links

@@ -141,3 +141,13 @@ def test_graph_throttling_on_a_send_is_503_with_retry_after(mail_api, fake):
     response = mail_api.post(f"/opportunities/{deal['id']}/meeting-request", body)
     assert response.status_code == 503 and response.headers["Retry-After"] == "7"
 
+
+
+def test_a_linked_meeting_is_found_by_the_id_outlook_gives_the_pane(mail_api, fake):
+    event = fake.mailbox.to_dict()["events"][0]
+    deal = mail_api.make_opportunity()
+    item_id = ews_id(fake, event["id"])
+    mail_api.ok(mail_api.post(f"/opportunities/{deal['id']}/links",
+                              {"item_id": item_id, "item_id_format": "ews", "item_type": "event"}), 201)
+    context = mail_api.ok(mail_api.get("/context", query_string={"item_id": item_id, "item_id_format": "ews"}))
+    assert [o["id"] for o in context["linked_opportunities"]] == [deal["id"]]
