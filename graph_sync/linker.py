@@ -90,7 +90,7 @@ class PageLinker:
             if existing is None and not targets:
                 result.skipped += 1
                 continue
-            item, created = upsert_mail_item(self.session, self.workspace_id, fields)
+            item, created = upsert_mail_item(self.session, self.workspace_id, fields, existing=existing)
             self._remember(known, item)
             result.stored += created
             result.updated += not created

@@ -29,9 +29,14 @@ def find_mail_item(session: so.Session, workspace_id: str, fields: dict[str, Any
                            .limit(1)).first()
 
 
-def upsert_mail_item(session: so.Session, workspace_id: str, fields: dict[str, Any]) -> tuple[HistoryItem, bool]:
-    """Store (or refresh) one e-mail/appointment; returns (item, created)."""
-    item = find_mail_item(session, workspace_id, fields)
+_LOOK_IT_UP = object()
+
+
+def upsert_mail_item(session: so.Session, workspace_id: str, fields: dict[str, Any],
+                     existing: HistoryItem | None | object = _LOOK_IT_UP) -> tuple[HistoryItem, bool]:
+    """Store (or refresh) one e-mail/appointment; returns (item, created). A caller that has
+    already looked the item up (the sync does it for a whole page at once) passes `existing`."""
+    item = find_mail_item(session, workspace_id, fields) if existing is _LOOK_IT_UP else existing
     created = item is None
     if created:
         item = HistoryItem(workspace_id=workspace_id, kind=fields["kind"],
