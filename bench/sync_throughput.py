@@ -118,9 +118,13 @@ def main() -> int:
     parser.add_argument("--matched", type=float, default=0.3, help="share of messages from known contacts")
     parser.add_argument("--contacts", type=int, default=2000)
     parser.add_argument("--database-url", default=os.environ.get("DEALPANE_DATABASE_URL"))
-    parser.add_argument("--child", choices=["baseline", "sync"])
+    parser.add_argument("--child", choices=["baseline", "sync", "generate"])
+    parser.add_argument("--out")
     parser.add_argument("--url")
     args = parser.parse_args()
+    if args.child == "generate":  # in its own process: the parent stays small, so children's peak RSS is theirs
+        generate_mailbox(Path(args.out), args.messages, args.matched)
+        return 0
     if args.child:
         result = child_baseline(args.url, args.page_size) if args.child == "baseline" else \
             child_sync(args.url, args.page_size, args.database_url, args.contacts)
@@ -136,7 +140,8 @@ def main() -> int:
             args.database_url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
             migrate.upgrade(make_engine(args.database_url))
         mailbox = Path(tmp) / "mailbox.json"
-        generate_mailbox(mailbox, args.messages, args.matched)
+        subprocess.run([sys.executable, __file__, "--child", "generate", "--out", str(mailbox), "--messages",
+                        str(args.messages), "--matched", str(args.matched)], check=True)
         fake, url = start_fake(mailbox)
         try:
             baseline = run_child("baseline", args, url)
