@@ -159,6 +159,62 @@ def mailboxes_add(email: str, workspace_id: str, mode: str | None) -> None:
     click.echo(f"{'connected' if created else 'reconnected'} {mailbox.address} ({mode}) to workspace {workspace_id}")
 
 
+@mailboxes.command("list")
+@click.option("--workspace", "workspace_id", default=None, help="only this workspace")
+def mailboxes_list(workspace_id: str | None) -> None:
+    """Connected mailboxes with their sync state."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    from storage.db import make_engine, make_session_factory
+    from storage.models import Mailbox
+
+    config = Config.from_env()
+    with make_session_factory(make_engine(config.database_url))() as session:
+        stmt = sa.select(Mailbox).order_by(Mailbox.workspace_id, Mailbox.address)
+        if workspace_id:
+            stmt = stmt.where(Mailbox.workspace_id == workspace_id)
+        rows = list(session.scalars(stmt))
+    if not rows:
+        click.echo("no mailboxes connected")
+    for m in rows:
+        click.echo(f"{m.address}  workspace={m.workspace_id}  mode={m.mode}  status={m.status}  "
+                   f"items={m.items_synced}  last_sync={m.last_sync_at or '-'}  never_log={','.join(m.never_log or []) or '-'}"
+                   f"  keep_bodies={'yes' if m.keep_bodies else 'no'}  folders={','.join(m.folders or [])}")
+
+
+@mailboxes.command("set")
+@click.argument("email")
+@click.option("--workspace", "workspace_id", required=True)
+@click.option("--never-log", default=None, help="comma-separated addresses or domains never stored ('' clears)")
+@click.option("--keep-bodies/--preview-only", default=None, help="store message bodies, or only the preview (default)")
+@click.option("--folders", default=None, help="comma-separated mail folders to sync (default inbox,sentitems)")
+@click.option("--pause/--resume", default=None)
+def mailboxes_set(email: str, workspace_id: str, never_log: str | None, keep_bodies: bool | None,
+                  folders: str | None, pause: bool | None) -> None:
+    """Privacy and sync settings of a connected mailbox."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    from storage.db import UnitOfWork, make_engine, make_session_factory
+    from storage.models import Mailbox
+
+    config = Config.from_env()
+    with UnitOfWork(make_session_factory(make_engine(config.database_url))) as uow:
+        mailbox = uow.session.scalar(sa.select(Mailbox).where(Mailbox.workspace_id == workspace_id,
+                                                              Mailbox.address == email.strip().lower()))
+        if mailbox is None:
+            raise click.ClickException(f"{email} is not connected to workspace {workspace_id}")
+        if never_log is not None:
+            mailbox.never_log = [v.strip().lower() for v in never_log.split(",") if v.strip()]
+        if keep_bodies is not None:
+            mailbox.keep_bodies = keep_bodies
+        if folders is not None:
+            mailbox.folders = [f.strip() for f in folders.split(",") if f.strip()] or ["inbox", "sentitems"]
+        if pause is not None:
+            mailbox.status = "paused" if pause else "ok"
+        uow.commit()
+    click.echo(f"updated {email}")
+
+
 @main.command()
 @click.option("--once", is_flag=True, help="one pass over the due mailboxes, then exit")
 @click.option("--mailbox", "address", default=None, help="only this mailbox (now, even if not due)")

@@ -95,3 +95,28 @@ def test_demo_serves_the_seeded_workspace_and_a_second_run_keeps_it(tmp_path):
     ws2, count2 = _run_demo_and_count(db, _free_port())
     assert count1 >= 12
     assert (ws2, count2) == (ws1, count1)
+
+
+def test_mailboxes_add_set_and_list(clean_env, tmp_path):
+    db = tmp_path / "m.sqlite3"
+    clean_env.setenv("DEALPANE_DATABASE_URL", f"sqlite:///{db}")
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    from storage.db import make_engine, make_session_factory
+    from storage.demo import seed_demo
+
+    engine = make_engine(f"sqlite:///{db}")
+    with make_session_factory(engine)() as session:
+        workspace, _ = seed_demo(session)
+        session.commit()
+        ws = workspace.id
+    engine.dispose()
+    added = runner.invoke(main, ["mailboxes", "add", "sales@contoso.com", "--workspace", ws])
+    assert added.exit_code == 0 and "connected sales@contoso.com (application)" in added.output
+    assert runner.invoke(main, ["mailboxes", "add", "not-an-address", "--workspace", ws]).exit_code != 0
+    changed = runner.invoke(main, ["mailboxes", "set", "sales@contoso.com", "--workspace", ws,
+                                   "--never-log", "hr.contoso.com, ceo@contoso.com", "--keep-bodies"])
+    assert changed.exit_code == 0, changed.output
+    listed = runner.invoke(main, ["mailboxes", "list"]).output
+    assert "sales@contoso.com" in listed and "never_log=hr.contoso.com,ceo@contoso.com" in listed
+    assert "keep_bodies=yes" in listed
