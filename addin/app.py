@@ -12,6 +12,7 @@ from sqlalchemy import orm as so
 from addin.auth import AuthError, DevAuthenticator
 from addin.config import Config
 from addin.errors import problem, register_error_handlers, validation_problem
+from addin.observability import register_observability
 from graph_sync.clients import GraphAccess
 from storage.db import make_engine, make_session_factory
 
@@ -58,6 +59,7 @@ def create_app(config: Config | None = None, *, engine=None, graph=None) -> Open
         graph=graph or GraphAccess(config.graph_settings(), session_factory),
     )
     register_error_handlers(app)
+    register_observability(app)
     _register_request_hooks(app)
 
     from addin.api import register_api  # noqa: PLC0415 - blueprints are built per app, not at import

@@ -25,8 +25,9 @@ def _default_port() -> int:
 @click.group()
 def main() -> None:
     """Dealpane: sales opportunity tracking inside Outlook."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from addin.observability import configure_logging  # noqa: PLC0415
+
+    configure_logging()
 
 
 @main.command()

@@ -53,11 +53,11 @@ class GraphAccess:
             if pane_token:
                 tokens.exchange(user.id, pane_token)  # refresh the stored grant from the pane's token
             return self._cached(f"user:{user.id}", lambda: self._build(
-                lambda force=False: tokens.token_for(user.id, force_refresh=force)))
+                lambda force=False: tokens.token_for(user.id, force_refresh=force), limit_key=user.email))
         if self.settings.auth == "application":
             app = self.application_tokens()
             return self._cached(f"user:{user.id}", lambda: self._build(app.token, mailbox=user.email))
-        return self._cached(f"user:{user.id}", lambda: self._build(_dev_token))
+        return self._cached(f"user:{user.id}", lambda: self._build(_dev_token, limit_key=user.email))
 
     def client_for_mailbox(self, mailbox: Mailbox) -> GraphClient:
         """A connected mailbox, for the sync worker (no user present)."""
@@ -66,15 +66,15 @@ class GraphAccess:
                 raise NeedsSignIn("this mailbox has no user grant; its owner must open the pane once")
             tokens, user_id = self.delegated_tokens(), mailbox.user_id
             return self._cached(f"mailbox:{mailbox.id}", lambda: self._build(
-                lambda force=False: tokens.token_for(user_id, force_refresh=force)))
+                lambda force=False: tokens.token_for(user_id, force_refresh=force), limit_key=mailbox.address))
         if mailbox.mode == "application":
             app = self.application_tokens()
             return self._cached(f"mailbox:{mailbox.id}", lambda: self._build(app.token, mailbox=mailbox.address))
-        return self._cached(f"mailbox:{mailbox.id}", lambda: self._build(_dev_token))
+        return self._cached(f"mailbox:{mailbox.id}", lambda: self._build(_dev_token, limit_key=mailbox.address))
 
-    def _build(self, token_provider, mailbox: str | None = None) -> GraphClient:
+    def _build(self, token_provider, mailbox: str | None = None, limit_key: str | None = None) -> GraphClient:
         return self._client_factory(self.settings.base_url, token_provider, mailbox=mailbox,
-                                    page_size=self.settings.page_size)
+                                    page_size=self.settings.page_size, limit_key=limit_key or mailbox)
 
     def _cached(self, key: str, build: Callable[[], GraphClient]) -> GraphClient:
         with self._lock:

@@ -50,6 +50,8 @@ from msgraph.generated.models.todo_task_list import TodoTaskList
 from msgraph_core import GraphClientFactory
 
 from . import loop
+from .limits import LIMITS
+from .metrics import GRAPH_CALLS, THROTTLE_WAIT
 from .port import (
     BatchRequest, BatchResponse, CursorExpired, DeltaPage, EventSpec, GraphAuthError, GraphBug, GraphError,
     GraphNotFound, GraphTransientError, MailSpec, TaskSpec,
@@ -92,9 +94,11 @@ class MsGraphClient:
 
     def __init__(self, base_url: str, token_provider: Callable[[], str], *, mailbox: str | None = None,
                  page_size: int = 200, max_attempts: int = 4, max_wait: float = 60.0, timeout: float = 30.0,
-                 sleep: Callable[[float], Any] | None = None):
+                 sleep: Callable[[float], Any] | None = None, limit_key: str | None = None):
         self.base_url = base_url.rstrip("/")
         self.mailbox = mailbox
+        # whose mailbox this is, for the 4-in-flight limit shared by every client of that mailbox
+        self.limit_key = (limit_key or mailbox or f"me:{id(self)}").lower()
         self.page_size = page_size
         self.max_attempts = max_attempts
         self.max_wait = max_wait
@@ -339,17 +343,19 @@ class MsGraphClient:
         refreshed = False
         for attempt in range(1, attempts + 1):
             try:
-                return loop.run(self._adapter.send_primitive_async(info, "bytes", ERROR_MAP), timeout=self._timeout * 3)
+                body = loop.run(self._limited(info), timeout=self._timeout * 3)
+                GRAPH_CALLS.labels("ok").inc()
+                return body
             except Exception as error:  # noqa: BLE001 - every SDK/httpx error is sorted, then raised or retried
                 sorted_error = _sort(error, info)
+                GRAPH_CALLS.labels(str(sorted_error.status or type(sorted_error).__name__)).inc()
                 if isinstance(sorted_error, GraphAuthError) and sorted_error.status == 401 and not refreshed:
                     # an expired or revoked token: get a fresh one once, then give up (needs sign-in)
                     refreshed = True
                     info.headers.remove("Authorization")
                     self._auth.force_next = True
                     try:
-                        return loop.run(self._adapter.send_primitive_async(info, "bytes", ERROR_MAP),
-                                        timeout=self._timeout * 3)
+                        return loop.run(self._limited(info), timeout=self._timeout * 3)
                     except Exception as retry_error:  # noqa: BLE001 - sorted like the first one
                         sorted_error = _sort(retry_error, info)
                         error = retry_error
@@ -358,8 +364,15 @@ class MsGraphClient:
                 wait = self._backoff(attempt, sorted_error.retry_after)
                 log.info("Graph %s on %s (attempt %d): retrying in %.2fs", sorted_error.status or "connection",
                          _path(info), attempt, wait)
+                THROTTLE_WAIT.observe(wait)
+                if sorted_error.retry_after:
+                    LIMITS.pause(self.limit_key, wait)
                 loop.run(self._sleep(wait))
         raise GraphBug("unreachable")  # pragma: no cover
+
+    async def _limited(self, info: RequestInformation) -> bytes | None:
+        async with LIMITS.slot(self.limit_key):
+            return await self._adapter.send_primitive_async(info, "bytes", ERROR_MAP)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:

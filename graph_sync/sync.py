@@ -24,6 +24,7 @@ from storage.models import HistoryItem, Mailbox, SyncCursor
 from storage.types import utcnow
 
 from .linker import PageLinker, PageResult
+from .metrics import SYNC_ITEMS, SYNC_PAGES
 from .port import BatchRequest, CursorExpired, DeltaPage, GraphAuthError, GraphClient, GraphTransientError
 from .tokens import NeedsSignIn
 
@@ -48,14 +49,20 @@ class SyncReport:
     resources: dict[str, int] = field(default_factory=dict)
 
 
+class LeaseLost(Exception):
+    """Another worker holds this mailbox now (ours expired): stop without touching it."""
+
+
 class MailboxSync:
     def __init__(self, session_factory: Callable[[], so.Session], client: GraphClient, mailbox_id: str, *,
-                 now: Callable[[], dt.datetime] = utcnow, on_page: Callable[[str, PageResult], None] | None = None):
+                 now: Callable[[], dt.datetime] = utcnow, on_page: Callable[[str, PageResult], None] | None = None,
+                 lease_owner: str | None = None, lease: dt.timedelta = dt.timedelta(minutes=10)):
         self._session_factory = session_factory
         self.client = client
         self.mailbox_id = mailbox_id
         self._now = now
         self._on_page = on_page
+        self._lease_owner, self._lease = lease_owner, lease
 
     def run(self) -> SyncReport:
         with self._session_factory() as session:
@@ -73,6 +80,9 @@ class MailboxSync:
             report.status, report.error = "needs_sign_in", str(error)
         except GraphTransientError as error:
             report.status, report.error, report.retry_after = "retry", str(error), error.retry_after
+        except LeaseLost:
+            report.status, report.error = "lease_lost", "another worker took this mailbox over"
+            return report
         self._finish(report)
         return report
 
@@ -99,6 +109,8 @@ class MailboxSync:
                 cursor = None
                 continue
             result = self._apply(resource, kind, page)
+            SYNC_PAGES.inc()
+            SYNC_ITEMS.labels(kind).inc(result.seen)
             report.pages += 1
             report.seen += result.seen
             report.stored += result.stored
@@ -117,6 +129,10 @@ class MailboxSync:
             try:
                 with UnitOfWork(self._session_factory) as uow:
                     mailbox = uow.session.get(Mailbox, self.mailbox_id)
+                    if self._lease_owner is not None:  # renew the lease with every page, or stop
+                        if mailbox.lease_owner != self._lease_owner:
+                            raise LeaseLost(mailbox.address)
+                        mailbox.lease_expires_at = self._now() + self._lease
                     result = PageLinker(uow.session, mailbox).apply(kind, page.items, removed)
                     self._write_cursor(uow.session, resource, page)
                     mailbox.items_synced += result.seen

@@ -92,9 +92,10 @@ class SyncWorker:
             report = SyncReport(mailbox=mailbox.address, status="needs_sign_in", error=str(error))
             self._mark_needs_sign_in(mailbox.id, str(error))
             return report
-        report = MailboxSync(self._session_factory, client, mailbox.id, now=self._now, on_page=self._on_page).run()
+        report = MailboxSync(self._session_factory, client, mailbox.id, now=self._now, on_page=self._on_page,
+                             lease_owner=self.name, lease=LEASE).run()
         if report.status == "ok":
-            try:
+            try:  # To Do tasks: after the mail, under the same lease
                 TaskKeeper(self._session_factory, client, mailbox.id, web_base_url=self.web_base_url,
                            now=self._now).run()
             except (GraphAuthError, NeedsSignIn) as error:

@@ -291,3 +291,11 @@ def test_export_then_import_into_another_workspace_gives_equal_records(api):
     assert export(other, "opportunities")[1] != []  # and the copy exports the same rows, ids aside
     strip = lambda rows: [{k: v for k, v in r.items() if k != "Opportunity ID"} for r in rows]  # noqa: E731
     assert strip(export(other, "opportunities")[1]) == strip(export(api, "opportunities")[1])
+
+
+def test_the_openapi_document_describes_export_and_import(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    export = paths["/api/v1/workspaces/{ws}/export/{kind}.csv"]["get"]
+    assert "text/csv" in export["responses"]["200"]["content"]
+    body = paths["/api/v1/workspaces/{ws}/import/{kind}"]["post"]["requestBody"]["content"]
+    assert set(body) == {"text/csv", "application/json"}

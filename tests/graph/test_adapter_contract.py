@@ -223,3 +223,34 @@ def test_request_bodies_we_send_are_real_graph_properties(client, fake):
 def test_the_csdl_check_itself_catches_a_made_up_property():
     assert unknown_properties("event", {"subject": "x", "attendeez": []}) == ["event.attendeez"]
     assert unknown_properties("event", {"start": {"dateTime": "x", "zone": "UTC"}}) == ["start.dateTimeTimeZone.zone"]
+
+
+def test_at_most_four_requests_in_flight_per_mailbox(fake):
+    import threading
+
+    from graph_sync.limits import LIMITS
+
+    fake.clear_faults()
+    clients = [MsGraphClient(fake.url, lambda force=False: "t", limit_key="busy@contoso.com") for _ in range(3)]
+    ids = [m["id"] for m in fake.mailbox.to_dict()["messages"]][:4]
+    threads = [threading.Thread(target=lambda c=c, i=i: c.get_message(i)) for c in clients for i in ids for _ in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert 1 <= LIMITS.peak_in_flight["busy@contoso.com"] <= 4
+    for c in clients:
+        c.close()
+
+
+def test_a_retry_after_pauses_the_whole_mailbox(fake, sleeps):
+    from graph_sync.limits import LIMITS
+
+    fake.clear_faults()
+    client = MsGraphClient(fake.url, lambda force=False: "t", limit_key="paused@contoso.com", sleep=sleeps)
+    fake.add_fault(match="/messages/delta", status=429, times=1, retry_after=0.3)
+    client.delta_messages("inbox")
+    import time
+
+    assert LIMITS._paused_until["paused@contoso.com"] > time.monotonic() - 1
+    client.close()
