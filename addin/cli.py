@@ -234,7 +234,8 @@ def sync(once: bool, address: str | None) -> None:
     progress = _progress_printer()
     worker = SyncWorker(session_factory, GraphAccess(config.graph_settings(), session_factory),
                         interval=dt.timedelta(seconds=config.sync_interval_seconds), on_page=progress,
-                        webhook_url=config.webhook_url)
+                        webhook_url=config.webhook_url, lease=dt.timedelta(seconds=config.sync_lease_seconds),
+                        web_base_url=config.public_base_url or "http://127.0.0.1:5000")
     if once or address:
         reports = worker.run_once(address)
         for report in reports:

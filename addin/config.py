@@ -34,6 +34,7 @@ class Config:
     graph_page_size: int = 200
     webhook_url: str | None = None
     sync_interval_seconds: int = 300
+    sync_lease_seconds: int = 600
     demo: bool = False
 
     @classmethod
@@ -63,6 +64,7 @@ class Config:
             graph_page_size=int(get("GRAPH_PAGE_SIZE") or 200),
             webhook_url=get("WEBHOOK_URL"),
             sync_interval_seconds=int(get("SYNC_INTERVAL_SECONDS") or 300),
+            sync_lease_seconds=int(get("SYNC_LEASE_SECONDS") or 600),
         )
         values.update(overrides)
         return cls(**values)

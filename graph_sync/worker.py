@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from typing import Callable
 
@@ -41,7 +42,7 @@ class SyncWorker:
     def __init__(self, session_factory: Callable[[], so.Session], graph: GraphAccess, *,
                  interval: dt.timedelta = dt.timedelta(minutes=5), name: str | None = None,
                  now: Callable[[], dt.datetime] = utcnow, on_page=None, webhook_url: str | None = None,
-                 web_base_url: str = "http://127.0.0.1:5000"):
+                 web_base_url: str = "http://127.0.0.1:5000", lease: dt.timedelta = LEASE):
         self._session_factory = session_factory
         self.graph = graph
         self.interval = interval
@@ -50,6 +51,7 @@ class SyncWorker:
         self._on_page = on_page
         self.webhook_url = webhook_url
         self.web_base_url = web_base_url
+        self.lease = lease
         self._stop = threading.Event()
 
     def claim(self, address: str | None = None) -> Mailbox | None:
@@ -68,8 +70,9 @@ class SyncWorker:
             mailbox = uow.session.scalars(stmt).first()
             if mailbox is None:
                 return None
-            mailbox.lease_owner, mailbox.lease_expires_at = self.name, now + LEASE
+            mailbox.lease_owner, mailbox.lease_expires_at = self.name, now + self.lease
             uow.commit()
+            log.info("claimed %s at %.3f by %s", mailbox.address, time.time(), self.name)
             return mailbox
 
     def release(self, mailbox_id: str, report: SyncReport | None) -> None:
@@ -84,6 +87,7 @@ class SyncWorker:
             mailbox.lease_owner, mailbox.lease_expires_at = None, None
             mailbox.next_sync_at = now + wait
             uow.commit()
+            log.info("released %s at %.3f by %s", mailbox.address, time.time(), self.name)
 
     def sync_one(self, mailbox: Mailbox) -> SyncReport:
         try:
@@ -93,7 +97,7 @@ class SyncWorker:
             self._mark_needs_sign_in(mailbox.id, str(error))
             return report
         report = MailboxSync(self._session_factory, client, mailbox.id, now=self._now, on_page=self._on_page,
-                             lease_owner=self.name, lease=LEASE).run()
+                             lease_owner=self.name, lease=self.lease).run()
         if report.status == "ok":
             try:  # To Do tasks: after the mail, under the same lease
                 TaskKeeper(self._session_factory, client, mailbox.id, web_base_url=self.web_base_url,
