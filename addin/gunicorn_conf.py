@@ -1,0 +1,19 @@
+"""gunicorn settings for the Dealpane web tier (`gunicorn -c python:addin.gunicorn_conf ...`)."""
+import os
+
+bind = f"{os.environ.get('DEALPANE_BIND', '0.0.0.0')}:{os.environ.get('PORT', '5000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("DEALPANE_THREADS", "4"))
+timeout = 30  # a request that needs longer is a bug or a stuck Graph call
+graceful_timeout = 20
+keepalive = 5
+max_requests = 5000  # recycle workers now and then (memory fragmentation)
+max_requests_jitter = 500
+accesslog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+SETTINGS = ("workers", "worker_class", "threads", "timeout", "graceful_timeout", "keepalive", "max_requests",
+            "max_requests_jitter", "accesslog", "access_log_format", "errorlog", "forwarded_allow_ips")
