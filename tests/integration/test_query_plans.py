@@ -1,0 +1,88 @@
+"""The pane's context call and the "Link to" search use indexes: an index that disappears fails here.
+
+Every SQL statement the two calls run is captured and EXPLAINed. SQLite must not SCAN the large
+tables without an index; PostgreSQL (with sequential scans disabled, since test tables are tiny)
+must find an index for each of them.
+"""
+import re
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from storage.demo import seed_demo
+from storage.services.queries import context, search
+
+LARGE_TABLES = ("contact_email", "account_domain", "history_item", "history_link", "opportunity", "contact",
+                "account")
+
+
+def captured_statements(engine, action):
+    statements = []
+
+    def remember(conn, cursor, statement, parameters, context_, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    return statements
+
+
+def plan(engine, statement, parameters) -> str:
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        cursor = raw.cursor()
+        if engine.dialect.name == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            return "\n".join(row[-1] for row in cursor.fetchall())
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {statement}", parameters)
+        text = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+        return text
+
+
+def unindexed_scans(engine, text: str) -> list[str]:
+    if engine.dialect.name == "sqlite":
+        return [line for line in text.splitlines()
+                if re.search(r"\bSCAN (\w+)", line) and "USING" not in line
+                and re.search(r"\bSCAN (\w+)", line).group(1) in LARGE_TABLES]
+    return [line for line in text.splitlines() if "Seq Scan on" in line
+            and line.split("Seq Scan on")[1].split()[0] in LARGE_TABLES]
+
+
+@pytest.fixture
+def demo(session):
+    workspace, _ = seed_demo(session)
+    session.commit()
+    return workspace
+
+
+def test_the_pane_context_call_is_answered_from_indexes(engine, session, demo):
+    def call():
+        context(session, demo.id, internet_message_id="<x@fabrikam.com>", item_id="AAMkAGI2",
+                addresses=["megan.bowen@fabrikam.com", "someone@northwindtraders.com"], own_addresses=set())
+
+    statements = captured_statements(engine, call)
+    assert len(statements) >= 3
+    for statement, parameters in statements:
+        assert unindexed_scans(engine, plan(engine, statement, parameters)) == [], statement
+
+
+def test_the_link_dialog_search_is_answered_from_indexes(engine, session, demo):
+    statements = captured_statements(engine, lambda: search(
+        session, demo.id, "fab", ["account", "contact", "opportunity", "marketing_activity"], 20))
+    assert len(statements) >= 4
+    for statement, parameters in statements:
+        assert unindexed_scans(engine, plan(engine, statement, parameters)) == [], statement
+
+
+def test_the_check_itself_sees_a_full_scan(engine, session, demo):
+    """Without a usable index (a condition on an unindexed column) the check must complain."""
+    statement = "SELECT id FROM contact_email WHERE position = 0" if engine.dialect.name == "sqlite" \
+        else "SELECT id FROM contact_email WHERE position = 0"
+    assert unindexed_scans(engine, plan(engine, statement, ())) != []
