@@ -14,7 +14,7 @@ from addin.config import Config
 from addin.errors import problem, register_error_handlers, validation_problem
 from addin.observability import register_observability
 from graph_sync.clients import GraphAccess
-from storage.db import make_engine, make_session_factory
+from storage.db import make_engine, make_session_factory, read_only
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ class Services:
     config: Config
     engine: Any
     session_factory: so.sessionmaker
+    read_session_factory: so.sessionmaker
     authenticator: Any
     graph: Any
 
@@ -55,7 +56,8 @@ def create_app(config: Config | None = None, *, engine=None, graph=None) -> Open
     engine = engine or make_engine(config.database_url)
     session_factory = make_session_factory(engine)
     app.extensions["dealpane"] = Services(
-        config=config, engine=engine, session_factory=session_factory, authenticator=_authenticator(config),
+        config=config, engine=engine, session_factory=session_factory,
+        read_session_factory=make_session_factory(read_only(engine)), authenticator=_authenticator(config),
         graph=graph or GraphAccess(config.graph_settings(), session_factory),
     )
     register_error_handlers(app)

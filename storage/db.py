@@ -31,7 +31,10 @@ def make_engine(url: str, *, echo: bool = False) -> sa.Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write", True) else "BEGIN")
+            # Writers take the write lock up front (no lock-upgrade deadlocks); readers (GET requests,
+            # see read_only()) begin deferred, so under WAL they never wait for anyone.
+            read_only = conn.get_execution_options().get("dealpane_read_only", False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -43,6 +46,11 @@ def _is_memory(url: str) -> bool:
 
 def make_session_factory(engine: sa.Engine) -> so.sessionmaker[so.Session]:
     return so.sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+def read_only(engine: sa.Engine) -> sa.Engine:
+    """The same engine (and pool) for transactions that mostly read: on SQLite they begin deferred."""
+    return engine.execution_options(dealpane_read_only=True)
 
 
 class UnitOfWork:

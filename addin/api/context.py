@@ -14,7 +14,9 @@ def uow() -> UnitOfWork:
     """The request's unit of work, opened on first use and closed (rolled back unless
     committed) when the request ends."""
     if "uow" not in g:
-        g.uow = UnitOfWork(current_app.extensions["dealpane"].session_factory).__enter__()
+        services = current_app.extensions["dealpane"]
+        reading = request.method in ("GET", "HEAD")
+        g.uow = UnitOfWork(services.read_session_factory if reading else services.session_factory).__enter__()
     return g.uow
 
 

@@ -199,6 +199,8 @@ def context(session: so.Session, workspace_id: str, *, internet_message_id: str 
     """What the pane shows for an open e-mail or appointment, from SQL alone (no Graph):
     the opportunities the item is linked to, the contacts and accounts its people match,
     and their open opportunities."""
+    summary_only = (so.noload(Opportunity.lines), so.noload(Opportunity.checklist),
+                    so.noload(Opportunity.categories), so.noload(Opportunity.projects))
     items: list[HistoryItem] = []
     if internet_message_id or item_id:
         keys = []
@@ -211,7 +213,8 @@ def context(session: so.Session, workspace_id: str, *, internet_message_id: str 
             sa.select(HistoryItem).where(HistoryItem.workspace_id == workspace_id, sa.or_(*keys))))
     linked_ids = {link.opportunity_id for item in items for link in item.links
                   if link.opportunity_id and not link.suppressed}
-    linked = list(session.scalars(sa.select(Opportunity).where(Opportunity.id.in_(linked_ids)))) if linked_ids else []
+    linked = list(session.scalars(sa.select(Opportunity).where(Opportunity.id.in_(linked_ids))
+                                  .options(*summary_only))) if linked_ids else []
 
     people = sorted({a.strip().lower() for a in addresses if a and "@" in a} - own_addresses)
     contacts: list[Contact] = []
@@ -220,14 +223,15 @@ def context(session: so.Session, workspace_id: str, *, internet_message_id: str 
         contacts = list(session.scalars(
             sa.select(Contact).join(ContactEmail, ContactEmail.contact_id == Contact.id).where(
                 ContactEmail.workspace_id == workspace_id, ContactEmail.address.in_(people))
-            .order_by(Contact.display_name).limit(limit)).unique())
+            .options(so.noload(Contact.categories)).order_by(Contact.display_name).limit(limit)).unique())
         domains = sorted({domain_of(a) for a in people})
         account_ids = {c.account_id for c in contacts if c.account_id}
         accounts = list(session.scalars(
             sa.select(Account).where(Account.workspace_id == workspace_id, sa.or_(
                 Account.id.in_(sa.select(AccountDomain.account_id).where(
                     AccountDomain.workspace_id == workspace_id, AccountDomain.domain.in_(domains))),
-                Account.id.in_(account_ids))).order_by(Account.name).limit(limit)))
+                Account.id.in_(account_ids))).options(so.noload(Account.categories))
+            .order_by(Account.name).limit(limit)))
     open_opps: list[Opportunity] = []
     contact_ids = [c.id for c in contacts]
     account_ids_all = [a.id for a in accounts]
@@ -238,5 +242,6 @@ def context(session: so.Session, workspace_id: str, *, internet_message_id: str 
                 Opportunity.workspace_id == workspace_id,
                 sa.or_(Opportunity.link_contact_id.in_(contact_ids), Opportunity.link_account_id.in_(account_ids_all)),
                 sa.or_(Opportunity.stage_id.is_(None), Opportunity.stage_id.not_in(closed)),
-            ).order_by(Opportunity.close_date.is_(None), Opportunity.close_date, Opportunity.id).limit(limit)))
+            ).options(*summary_only)
+            .order_by(Opportunity.close_date.is_(None), Opportunity.close_date, Opportunity.id).limit(limit)))
     return Context(items, linked, contacts, accounts, open_opps)
