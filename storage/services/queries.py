@@ -199,8 +199,8 @@ def context(session: so.Session, workspace_id: str, *, internet_message_id: str 
     """What the pane shows for an open e-mail or appointment, from SQL alone (no Graph):
     the opportunities the item is linked to, the contacts and accounts its people match,
     and their open opportunities."""
-    summary_only = (so.noload(Opportunity.lines), so.noload(Opportunity.checklist),
-                    so.noload(Opportunity.categories), so.noload(Opportunity.projects))
+    summary_only = (so.lazyload(Opportunity.lines), so.lazyload(Opportunity.checklist),
+                    so.lazyload(Opportunity.categories), so.lazyload(Opportunity.projects))
     items: list[HistoryItem] = []
     if internet_message_id or item_id:
         keys = []
@@ -223,14 +223,14 @@ def context(session: so.Session, workspace_id: str, *, internet_message_id: str 
         contacts = list(session.scalars(
             sa.select(Contact).join(ContactEmail, ContactEmail.contact_id == Contact.id).where(
                 ContactEmail.workspace_id == workspace_id, ContactEmail.address.in_(people))
-            .options(so.noload(Contact.categories)).order_by(Contact.display_name).limit(limit)).unique())
+            .options(so.lazyload(Contact.categories)).order_by(Contact.display_name).limit(limit)).unique())
         domains = sorted({domain_of(a) for a in people})
         account_ids = {c.account_id for c in contacts if c.account_id}
         accounts = list(session.scalars(
             sa.select(Account).where(Account.workspace_id == workspace_id, sa.or_(
                 Account.id.in_(sa.select(AccountDomain.account_id).where(
                     AccountDomain.workspace_id == workspace_id, AccountDomain.domain.in_(domains))),
-                Account.id.in_(account_ids))).options(so.noload(Account.categories))
+                Account.id.in_(account_ids))).options(so.lazyload(Account.categories))
             .order_by(Account.name).limit(limit)))
     open_opps: list[Opportunity] = []
     contact_ids = [c.id for c in contacts]
