@@ -133,6 +133,35 @@ def db_upgrade(db_path: Path | None) -> None:
     click.echo(f"{safe_url}: {before or 'empty'} -> {after}" if before != after else f"{safe_url}: already at {after}")
 
 
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(file: Path) -> None:
+    """Copy the SQLite database (consistent, while the app runs) to FILE. PostgreSQL: use pg_dump."""
+    from storage.backup import backup  # noqa: PLC0415
+
+    try:
+        size = backup(Config.from_env().database_url, file)
+    except (ValueError, FileNotFoundError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up to {file} ({size:,} bytes)")
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="replace the current database without asking")
+def db_restore(file: Path, yes: bool) -> None:
+    """Replace the SQLite database with the backup FILE (stop the app and workers first)."""
+    from storage.backup import restore  # noqa: PLC0415
+
+    if not yes:
+        click.confirm(f"Replace the current database with {file}?", abort=True)
+    try:
+        restore(Config.from_env().database_url, file)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored from {file}; run `dealpane db upgrade` if the backup is from an older version")
+
+
 @main.group()
 def mailboxes() -> None:
     """Mailboxes whose mail, meetings and tasks feed a workspace's history."""

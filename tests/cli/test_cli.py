@@ -120,3 +120,40 @@ def test_mailboxes_add_set_and_list(clean_env, tmp_path):
     listed = runner.invoke(main, ["mailboxes", "list"]).output
     assert "sales@contoso.com" in listed and "never_log=hr.contoso.com,ceo@contoso.com" in listed
     assert "keep_bodies=yes" in listed
+
+
+def test_backup_and_restore_give_back_the_same_data(clean_env, tmp_path):
+    import sqlalchemy as sa
+
+    from storage.db import make_engine, make_session_factory
+    from storage.demo import seed_demo
+    from storage.models import Opportunity
+
+    db = tmp_path / "live.sqlite3"
+    clean_env.setenv("DEALPANE_DATABASE_URL", f"sqlite:///{db}")
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    engine = make_engine(f"sqlite:///{db}")
+    factory = make_session_factory(engine)
+    with factory() as session:
+        seed_demo(session)
+        session.commit()
+
+    def snapshot():
+        with engine.connect() as conn:
+            return conn.execute(sa.select(Opportunity.id, Opportunity.title, Opportunity.total,
+                                          Opportunity.version).order_by(Opportunity.id)).all()
+
+    before = snapshot()
+    result = runner.invoke(main, ["db", "backup", str(tmp_path / "b.sqlite3")])
+    assert result.exit_code == 0, result.output
+    with engine.begin() as conn:
+        conn.execute(sa.delete(Opportunity))
+    assert snapshot() == []
+    engine.dispose()
+    assert runner.invoke(main, ["db", "restore", str(tmp_path / "b.sqlite3"), "--yes"]).exit_code == 0
+    engine = make_engine(f"sqlite:///{db}")
+    assert snapshot() == before
+    (tmp_path / "junk.sqlite3").write_bytes(b"not a database at all" * 100)
+    assert runner.invoke(main, ["db", "restore", str(tmp_path / "junk.sqlite3"), "--yes"]).exit_code != 0
+    engine.dispose()
