@@ -26,6 +26,25 @@ SECURITY_SCHEMES = {
 }
 
 
+class DealpaneOpenAPI(OpenAPI):
+    """flask-openapi3's app, with error responses documented as what they are: problem+json."""
+
+    @property
+    def api_doc(self) -> dict:
+        document = super().api_doc
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                offers_csv = any(p.get("name") == "format" and "csv" in str(p.get("schema"))
+                                 for p in operation.get("parameters") or [])
+                for status, response in (operation.get("responses") or {}).items():
+                    content = response.get("content") or {}
+                    if status[:1] in ("4", "5") and "application/json" in content:
+                        content["application/problem+json"] = content.pop("application/json")
+                    if status == "200" and offers_csv:  # ?format=csv answers a spreadsheet
+                        content["text/csv"] = {"schema": {"type": "string"}}
+        return document
+
+
 @dataclass
 class Services:
     """What the app holds for the requests: built once in create_app."""
@@ -40,7 +59,7 @@ class Services:
 
 def create_app(config: Config | None = None, *, engine=None, graph=None) -> OpenAPI:
     config = config or Config.from_env()
-    app = OpenAPI(
+    app = DealpaneOpenAPI(
         __name__,
         info=Info(title="Dealpane API", version="1",
                   description="Sales opportunity tracking inside Outlook. All money is a decimal string."),
