@@ -18,6 +18,7 @@ from storage.db import make_engine, make_session_factory, read_only
 
 log = logging.getLogger(__name__)
 
+CSV_TYPES = ("text/csv", "application/csv", "text/plain", "application/vnd.ms-excel")
 SECURITY_SCHEMES = {
     "entra": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
               "description": "Microsoft Entra ID access token for this API (Nested App Authentication in Outlook)."},
@@ -87,8 +88,10 @@ def create_app(config: Config | None = None, *, engine=None, graph=None) -> Open
 
     register_api(app)
     from addin.pane import bp as pane_bp  # noqa: PLC0415
+    from addin.workspace import bp as workspace_bp
 
     app.register_blueprint(pane_bp)
+    app.register_blueprint(workspace_bp)
 
     @app.get("/api/v1/openapi.json", doc_ui=False)
     def openapi_document():
@@ -150,6 +153,8 @@ def _register_request_hooks(app: OpenAPI) -> None:
             return problem(400, f"{bad_query}: must not contain a NUL character",
                            [{"field": bad_query, "message": "must not contain a NUL character"}])
         if request.method in ("POST", "PUT", "PATCH") and request.content_length:
+            if "/import/" in request.path and request.mimetype in CSV_TYPES:
+                return None  # the import endpoint reads the CSV itself (UTF-8 checked, NUL refused)
             if not request.is_json:
                 return problem(415, "Send the body as application/json.")
             try:

@@ -80,6 +80,8 @@ class MailboxSync:
             report.status, report.error = "needs_sign_in", str(error)
         except GraphTransientError as error:
             report.status, report.error, report.retry_after = "retry", str(error), error.retry_after
+        except CursorExpired as error:  # expired again right after starting afresh: try the mailbox later
+            report.status, report.error, report.retry_after = "retry", str(error), 30.0
         except LeaseLost:
             report.status, report.error = "lease_lost", "another worker took this mailbox over"
             return report

@@ -2,9 +2,11 @@
 
 
 def register_api(app) -> None:
-    from . import crm, graph_hooks, history, opportunities, outbound, process, projects, workspaces  # noqa: PLC0415
+    from . import (  # noqa: PLC0415
+        crm, graph_hooks, history, opportunities, outbound, process, projects, transfer, workspaces,
+    )
 
-    for module in (workspaces, crm, opportunities, history, process, projects, outbound):
+    for module in (workspaces, crm, opportunities, history, process, projects, outbound, transfer):
         app.register_api(module.bp)
     app.register_api(graph_hooks.hooks)
     app.register_api(graph_hooks.status_bp)

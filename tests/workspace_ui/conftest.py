@@ -7,6 +7,7 @@ in the demo) and may switch to the colleague with the "Act as" control. Never do
 """
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -49,16 +50,41 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
+def _running_playwright():
+    """The Playwright that another suite of this session (the pane's tests/browser) has started.
+
+    Playwright's sync API allows one live instance per thread, so a second one cannot start while
+    the pane's session-scoped instance is alive: share it. (Moving `sync_playwright` and `browser`
+    into tests/conftest.py would make this unnecessary.)"""
+    from playwright.sync_api import Playwright  # noqa: PLC0415
+
+    gc.collect()  # instances already stopped and dropped are not candidates
+    alive = [obj for obj in gc.get_objects() if isinstance(obj, Playwright)]
+    return alive[-1] if alive else None
+
+
 @pytest.fixture(scope="session")
 def sync_playwright():
     try:
+        from playwright.sync_api import Error as PlaywrightError  # noqa: PLC0415
         from playwright.sync_api import sync_playwright as start  # noqa: PLC0415
     except ImportError:
         _unavailable("the Python package playwright is not installed")
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is missing (Debian package chromium)")
-    with start() as playwright:
+    manager = start()
+    try:
+        playwright = manager.start()
+    except PlaywrightError as error:
+        shared = _running_playwright() if "asyncio loop" in str(error) else None
+        if shared is None:
+            raise
+        yield shared
+        return
+    try:
         yield playwright
+    finally:
+        playwright.stop()
 
 
 @pytest.fixture(scope="session")

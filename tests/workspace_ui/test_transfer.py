@@ -84,6 +84,7 @@ def test_export_then_import_into_an_empty_workspace_gives_equal_records(workspac
         expect(page.locator("#import-report")).to_contain_text("The file is fine")
         page.get_by_role("button", name="Import", exact=True).click()
         expect(page.locator("#import-report")).to_contain_text("records imported")
+        expect(page.get_by_role("button", name="Import", exact=True)).to_be_disabled()
     workspace.shot("1280-31-import-done")
 
     original, copied = _everything(demo_api), _everything(copy)

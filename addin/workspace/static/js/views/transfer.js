@@ -70,7 +70,11 @@ export async function render(ctx) {
       show(messages, errorNotice(error));
     }
   }));
-  importButton.addEventListener("click", () => withBusy(importButton, "Importing…", async () => {
+  importButton.addEventListener("click", async () => {
+    await withBusy(importButton, "Importing…", () => importChecked());
+    importButton.disabled = true; // a file is imported once; check it again to import it again
+  });
+  const importChecked = async () => {
     if (!checked || checked.kind !== kind.value) return;
     try {
       const { result, error } = await run(false, checked.text);
@@ -83,8 +87,7 @@ export async function render(ctx) {
       show(messages, errorNotice(error));
     }
     checked = null;
-    importButton.disabled = true;
-  }));
+  };
 
   replace(ctx.main,
     h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, "Import and export")),
@@ -100,7 +103,7 @@ export async function render(ctx) {
           "Check the file first; an import creates every record or none."),
         h("div", { class: "grid-2" }, field("What the file holds", kind), field("CSV file", file)),
         columns,
-        h("div", { class: "toolbar" }, checkButton, importButton)),
+        h("div", { class: "toolbar actions-row" }, checkButton, importButton)),
       h("section", { class: "card wide", "aria-labelledby": "report-title" },
         h("h2", { id: "report-title" }, "Report"), report)));
 }
