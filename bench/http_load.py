@@ -1,0 +1,93 @@
+"""Shared pieces of the HTTP benchmarks: a real `dealpane serve` process and keep-alive clients."""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`dealpane serve` (gunicorn, dev auth) on the database named by DEALPANE_DATABASE_URL."""
+
+    def __init__(self, workers: int = 2):
+        self.port = free_port()
+        env = {**os.environ, "DEALPANE_AUTH_MODE": "dev", "DEALPANE_GRAPH_AUTH": "dev"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "addin.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/readyz")
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise SystemExit("the server did not become ready (is the database migrated?)")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def request(conn: http.client.HTTPConnection, method: str, path: str, body=None, user="demo@contoso.com",
+            headers: dict | None = None) -> tuple[int, bytes, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    h = {"X-Dev-User": user, **({"Content-Type": "application/json"} if data else {}), **(headers or {})}
+    conn.request(method, path, body=data, headers=h)
+    response = conn.getresponse()
+    return response.status, response.read(), dict(response.getheaders())
+
+
+def run_clients(port: int, clients: int, work: Callable[[http.client.HTTPConnection, int], None]) -> None:
+    def client(n):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            work(conn, n)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000 if ordered else 0.0
+
+
+def workspace_of_demo(database_url: str) -> str:
+    sys.path.insert(0, str(ROOT))
+    import sqlalchemy as sa
+
+    from storage.db import make_engine
+    from storage.models import Opportunity
+
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        ws = conn.execute(sa.select(Opportunity.workspace_id, sa.func.count()).group_by(Opportunity.workspace_id)
+                          .order_by(sa.func.count().desc()).limit(1)).first()[0]
+    engine.dispose()
+    return ws
