@@ -53,5 +53,5 @@ class Member(Base):
     role: so.Mapped[str] = so.mapped_column(sa.String(10))
     added_at: so.Mapped[Timestamp]
 
-    workspace: so.Mapped[Workspace] = so.relationship(back_populates="members")
+    workspace: so.Mapped[Workspace] = so.relationship(back_populates="members", lazy="joined")
     user: so.Mapped[User] = so.relationship(lazy="joined")

@@ -200,7 +200,13 @@ def context(session: so.Session, workspace_id: str, *, internet_message_id: str 
     the opportunities the item is linked to, the contacts and accounts its people match,
     and their open opportunities."""
     summary_only = (so.lazyload(Opportunity.lines), so.lazyload(Opportunity.checklist),
-                    so.lazyload(Opportunity.categories), so.lazyload(Opportunity.projects))
+                    so.lazyload(Opportunity.categories), so.lazyload(Opportunity.projects),
+                    # the link's name is all a summary needs, not its addresses, domains or categories
+                    so.defaultload(Opportunity.link_account).lazyload(Account.domains),
+                    so.defaultload(Opportunity.link_account).lazyload(Account.categories),
+                    so.defaultload(Opportunity.link_contact).lazyload(Contact.addresses),
+                    so.defaultload(Opportunity.link_contact).lazyload(Contact.categories),
+                    so.defaultload(Opportunity.stage).lazyload(SalesStage.activities))
     items: list[HistoryItem] = []
     if internet_message_id or item_id:
         keys = []
