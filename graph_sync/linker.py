@@ -22,11 +22,21 @@ from storage.models import (
     AccountDomain, ContactEmail, HistoryItem, HistoryLink, Mailbox, Opportunity,
 )
 from storage.services.crm import FREE_MAIL_DOMAINS
+from storage.models import new_id
 from storage.services.mail import link_item, upsert_mail_item
+from storage.types import utcnow
 
 from .records import event_fields, message_fields, people_of
 
 OPPORTUNITY_HEADER = "x-dealpane-opportunity"
+NEW_ITEM_FIELDS = (
+    "body", "duration_minutes", "direction", "graph_id", "internet_message_id", "ical_uid", "conversation_id",
+    "web_link", "change_key", "from_address", "starts_at", "ends_at", "location",
+)
+
+
+def _link_row(link: dict[str, Any]) -> dict[str, Any]:
+    return {"opportunity_id": None, "account_id": None, "contact_id": None, **link}
 
 
 @dataclass
@@ -70,6 +80,10 @@ class PageLinker:
         by_conversation = self._opportunities_by_conversation({f["conversation_id"] for f in items
                                                                if f.get("conversation_id")})
         explicit = self._opportunities({o for o in stamped if o})
+        new_items: list[dict[str, Any]] = []
+        new_links: list[dict[str, Any]] = []
+        new_link_keys: set[tuple[str, str, str]] = set()
+        now = utcnow()
 
         for fields, opportunity_id in zip(items, stamped):
             persons = people_of(fields) - {self.own}
@@ -90,19 +104,64 @@ class PageLinker:
             if existing is None and not targets:
                 result.skipped += 1
                 continue
-            item, created = upsert_mail_item(self.session, self.workspace_id, fields, existing=existing)
-            self._remember(known, item)
-            result.stored += created
-            result.updated += not created
+            if existing is None:
+                # A new item: gathered as plain rows and inserted in bulk below (the first sync of a big
+                # mailbox is nearly all new items; ORM objects per item cost more than the SQL).
+                row = self._new_row(fields)
+                self._remember_key(known, fields, row)
+                new_items.append(row)
+                result.stored += 1
+                for record_type, record_id, reason in targets:
+                    key = (row["id"], record_type, record_id)
+                    if key not in new_link_keys:
+                        new_link_keys.add(key)
+                        new_links.append({"id": new_id(), "item_id": row["id"], f"{record_type}_id": record_id,
+                                          "origin": "auto", "reason": reason[:200], "suppressed": False,
+                                          "created_at": now})
+                        result.links += 1
+                        result.reasons[record_type] = result.reasons.get(record_type, 0) + 1
+                continue
+            if isinstance(existing, dict):  # seen earlier on this very page: only its links may grow
+                for record_type, record_id, reason in targets:
+                    key = (existing["id"], record_type, record_id)
+                    if key not in new_link_keys:
+                        new_link_keys.add(key)
+                        new_links.append({"id": new_id(), "item_id": existing["id"], f"{record_type}_id": record_id,
+                                          "origin": "auto", "reason": reason[:200], "suppressed": False,
+                                          "created_at": now})
+                        result.links += 1
+                continue
+            item, _ = upsert_mail_item(self.session, self.workspace_id, fields, existing=existing)
+            result.updated += 1
             for record_type, record_id, reason in targets:
                 _, added = link_item(item, origin="auto", reason=reason[:200], **{f"{record_type}_id": record_id})
                 result.links += added
                 if added:
                     result.reasons[record_type] = result.reasons.get(record_type, 0) + 1
+        self.session.flush()
+        if new_items:
+            self.session.execute(sa.insert(HistoryItem), new_items)
+        if new_links:
+            self.session.execute(sa.insert(HistoryLink), [_link_row(l) for l in new_links])
         if removed_ids:
             result.removed = self._mark_removed(removed_ids)
-        self.session.flush()
         return result
+
+    def _new_row(self, fields: dict[str, Any]) -> dict[str, Any]:
+        now = utcnow()
+        row = {name: fields.get(name) for name in NEW_ITEM_FIELDS}
+        row.update(id=new_id(), workspace_id=self.workspace_id, kind=fields["kind"],
+                   subject=fields.get("subject") or "", summary=fields.get("summary") or "",
+                   occurred_at=fields.get("occurred_at") or now, to_addresses=fields.get("to_addresses") or [],
+                   cc_addresses=fields.get("cc_addresses") or [], done=False, removed_in_mailbox=False, version=1,
+                   created_at=now, updated_at=now)
+        return row
+
+    @staticmethod
+    def _remember_key(known: dict, fields: dict, row: dict) -> None:
+        for key in (fields.get("internet_message_id"), fields.get("ical_uid"), fields.get("graph_id")):
+            if key:
+                known[key] = row
 
     # ---- lookups (a few queries per page, not per item) ----------------------------------------
 
