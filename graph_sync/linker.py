@@ -57,9 +57,12 @@ def _header(message: dict, name: str) -> str | None:
     return None
 
 
-def _blocked(people: set[str], never_log: list[str]) -> bool:
-    rules = {r.strip().lower().lstrip("@") for r in never_log or [] if r and r.strip()}
-    return any(p in rules or p.rsplit("@", 1)[-1] in rules for p in people)
+def never_log_rules(never_log: list[str] | None) -> frozenset[str]:
+    return frozenset(r.strip().lower().lstrip("@") for r in never_log or [] if r and r.strip())
+
+
+def _blocked(people: set[str], rules: frozenset[str]) -> bool:
+    return bool(rules) and any(p in rules or p.rsplit("@", 1)[-1] in rules for p in people)
 
 
 class PageLinker:
@@ -84,10 +87,11 @@ class PageLinker:
         new_links: list[dict[str, Any]] = []
         new_link_keys: set[tuple[str, str, str]] = set()
         now = utcnow()
+        rules = never_log_rules(self.mailbox.never_log)
 
         for fields, opportunity_id in zip(items, stamped):
             persons = people_of(fields) - {self.own}
-            if _blocked(persons | {fields.get("from_address") or ""}, self.mailbox.never_log):
+            if _blocked(persons | {fields.get("from_address") or ""}, rules):
                 result.skipped += 1
                 continue
             targets: list[tuple[str, str, str]] = []  # (record type, id, reason)
@@ -139,10 +143,11 @@ class PageLinker:
                 if added:
                     result.reasons[record_type] = result.reasons.get(record_type, 0) + 1
         self.session.flush()
+        connection = self.session.connection()  # Core executemany: no per-row ORM bookkeeping
         if new_items:
-            self.session.execute(sa.insert(HistoryItem), new_items)
+            connection.execute(HistoryItem.__table__.insert(), new_items)
         if new_links:
-            self.session.execute(sa.insert(HistoryLink), [_link_row(l) for l in new_links])
+            connection.execute(HistoryLink.__table__.insert(), [_link_row(l) for l in new_links])
         if removed_ids:
             result.removed = self._mark_removed(removed_ids)
         return result

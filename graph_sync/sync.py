@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -96,34 +97,45 @@ class MailboxSync:
         return report
 
     def _resource(self, resource: str, kind: str, fetch: Callable[[str | None], DeltaPage], report: SyncReport) -> None:
+        """Follow one resource's delta to the end of the round. The next page is fetched while the
+        current one is being applied (Graph's time and ours overlap); the cursor written with each
+        page is still that page's own nextLink, so a crash replays at most one page."""
         cursor = self._load_cursor(resource)
         expired_once = False
-        while True:
-            try:
-                page = fetch(cursor)
-            except CursorExpired:
-                if expired_once:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="delta-prefetch") as prefetcher:
+            upcoming: Future | None = None
+            while True:
+                try:
+                    page = upcoming.result() if upcoming is not None else fetch(cursor)
+                except CursorExpired:
+                    if expired_once:
+                        raise
+                    expired_once = True  # 410: start the resource again from scratch; upserts prevent duplicates
+                    log.warning("%s %s: delta cursor expired, full resync", report.mailbox, resource)
+                    report.resyncs += 1
+                    self._save_cursor_only(resource, None, full_sync=True)
+                    cursor, upcoming = None, None
+                    continue
+                upcoming = prefetcher.submit(fetch, page.next_link) if page.next_link else None
+                try:
+                    result = self._apply(resource, kind, page)
+                except BaseException:
+                    if upcoming is not None:
+                        upcoming.cancel()
                     raise
-                expired_once = True  # 410: start the resource again from scratch; upserts prevent duplicates
-                log.warning("%s %s: delta cursor expired, full resync", report.mailbox, resource)
-                report.resyncs += 1
-                self._save_cursor_only(resource, None, full_sync=True)
-                cursor = None
-                continue
-            result = self._apply(resource, kind, page)
-            SYNC_PAGES.inc()
-            SYNC_ITEMS.labels(kind).inc(result.seen)
-            report.pages += 1
-            report.seen += result.seen
-            report.stored += result.stored
-            report.links += result.links
-            report.removed += result.removed
-            report.resources[resource] = report.resources.get(resource, 0) + result.seen
-            if self._on_page:
-                self._on_page(resource, result)
-            if page.delta_link:
-                return
-            cursor = page.next_link
+                SYNC_PAGES.inc()
+                SYNC_ITEMS.labels(kind).inc(result.seen)
+                report.pages += 1
+                report.seen += result.seen
+                report.stored += result.stored
+                report.links += result.links
+                report.removed += result.removed
+                report.resources[resource] = report.resources.get(resource, 0) + result.seen
+                if self._on_page:
+                    self._on_page(resource, result)
+                if page.delta_link:
+                    return
+                cursor = page.next_link
 
     def _apply(self, resource: str, kind: str, page: DeltaPage) -> PageResult:
         removed = self._really_removed(page.removed) if page.removed else []
