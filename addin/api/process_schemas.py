@@ -4,7 +4,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
 
-from .schemas import RECORD_META, Id, Input, LinkIn, MoneyOut
+from .schemas import RECORD_META, Id, Input, LinkIn, MoneyOut, Query
 
 
 class StageIn(Input):
@@ -19,7 +19,7 @@ class StagePatch(Input):
     is_default: Optional[bool] = None
 
 
-class StageDeleteQuery(BaseModel):
+class StageDeleteQuery(Query):
     replace_with: Optional[str] = Field(default=None, max_length=64)
     move_activities: bool = False
 
@@ -39,7 +39,7 @@ class ActivityPatch(Input):
     position: Optional[int] = Field(default=None, ge=-1_000_000, le=1_000_000)
 
 
-class ReminderQuery(BaseModel):
+class ReminderQuery(Query):
     before: Optional[dt.date] = Field(default=None, description="inclusive; default today")
     assigned_to: Optional[str] = Field(default=None, max_length=64)
 
@@ -75,7 +75,7 @@ class ChangeList(BaseModel):
     next_cursor: Optional[str]
 
 
-class ReportQuery(BaseModel):
+class ReportQuery(Query):
     assigned_to: Optional[str] = Field(default=None, max_length=64)
     format: Literal["json", "csv"] = "json"
 

@@ -33,6 +33,23 @@ class Input(BaseModel):
 RECORD_META = frozenset({"id", "created_at", "updated_at", "version"})
 
 
+class Query(BaseModel):
+    """Query-string models. flask-openapi3 asks for the JSON schema of the query model on every
+    request; it never changes, so it is computed once per class."""
+
+    @classmethod
+    def model_json_schema(cls, *args, **kwargs):
+        if args or kwargs:  # the OpenAPI document's own calls: fresh, it may edit what it gets
+            return super().model_json_schema(*args, **kwargs)
+        cached = _QUERY_SCHEMAS.get(cls)
+        if cached is None:
+            cached = _QUERY_SCHEMAS[cls] = super().model_json_schema()
+        return cached
+
+
+_QUERY_SCHEMAS: dict = {}
+
+
 class Problem(BaseModel):
     type: str = "about:blank"
     title: str
@@ -487,7 +504,7 @@ class ContextOut(BaseModel):
 
 # ---- query strings ---------------------------------------------------------------------------
 
-class PageQuery(BaseModel):
+class PageQuery(Query):
     limit: int = Field(default=50, ge=1, le=500)
     cursor: Optional[str] = Field(default=None, max_length=1000)
 
@@ -509,13 +526,13 @@ class OpportunityQuery(PageQuery):
     sort: str = Field(default="-updated_at", max_length=40)
 
 
-class SearchQuery(BaseModel):
+class SearchQuery(Query):
     q: str = Field(min_length=1, max_length=200)
     types: str = Field(default="account,contact,opportunity", max_length=100)
     limit: int = Field(default=20, ge=1, le=100)
 
 
-class ContextQuery(BaseModel):
+class ContextQuery(Query):
     internet_message_id: Optional[str] = Field(default=None, max_length=500)
     item_id: Optional[str] = Field(default=None, max_length=500)
     item_id_format: Optional[Literal["ews", "rest", "immutable"]] = None
