@@ -89,3 +89,30 @@ def test_every_string_from_data_is_shown_as_text(workspace, demo_api):
     expect(page.get_by_role("textbox", name="Link to", exact=True)).to_have_value(f"{XSS} (account)")
     assert page.locator("img[src='x'], script:not([src]), b, i").count() == 0
     workspace.shot("1280-12-escaped-record")
+
+
+def test_history_and_contact_text_stays_text_and_the_csp_blocks_inline_script(workspace, demo_api):
+    contact = demo_api.post("/contacts", {"display_name": XSS, "email_addresses": ["xss.person@example.org"],
+                                          "job_title": "<svg onload=alert(4)>"})
+    deal = demo_api.post("/opportunities", {"title": "History escaping", "link": {"type": "contact",
+                                                                                  "id": contact["id"]}})
+    demo_api.post(f"/opportunities/{deal['id']}/history", {"kind": "note", "subject": XSS,
+                                                           "body": "<script>alert(5)</script>"})
+    page = workspace.open("opportunities")
+    page.get_by_label("Search").fill("History escaping")
+    row = page.locator("table.list tbody tr[data-id]").first
+    expect(row.locator(".title-text")).to_have_text("History escaping")
+    row.dblclick()
+    expect(page.get_by_role("heading", level=1)).to_have_text("History escaping")
+    expect(page.locator("main")).to_contain_text(XSS)  # the note's subject, as text
+    assert page.locator("img[src='x'], svg[onload], script:not([src])").count() == 0
+    ran = page.evaluate("""() => new Promise((resolve) => {
+        window.__inline_ran = false;
+        const s = document.createElement("script");
+        s.textContent = "window.__inline_ran = true";
+        document.body.appendChild(s);
+        setTimeout(() => resolve(window.__inline_ran), 200);
+    })""")
+    assert ran is False
+    assert any("Content Security Policy" in m or "Refused" in m for m in workspace.csp)
+    workspace.csp.clear()  # the refusal was the point of this test
