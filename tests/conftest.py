@@ -21,6 +21,7 @@ from storage.models import Base
 PG_URL_VAR = "DEALPANE_TEST_PG_URL"
 
 
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory):
     """A migrated SQLite file, copied for each test (faster than migrating each time)."""
@@ -93,3 +94,15 @@ def app(config, engine):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def fake():
+    """The fake Microsoft Graph with the demo mailbox, on a free loopback port."""
+    from graph_sync.fake import FakeGraph
+    from graph_sync.fake.cli import DEMO_MAILBOX
+
+    graph = FakeGraph.from_file(DEMO_MAILBOX)
+    graph.start(port=0)
+    yield graph
+    graph.stop()

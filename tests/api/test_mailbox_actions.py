@@ -1,22 +1,9 @@
 """Linking mail from Outlook and sending to the customer, through Graph (the fake, over loopback)."""
-from pathlib import Path
-
 import pytest
 
 from addin.app import create_app
-from graph_sync.fake import FakeGraph
 
-from .conftest import Api, OWNER
-
-DEMO_MAILBOX = Path(__file__).resolve().parents[2] / "graph_sync" / "fake" / "demo_mailbox.json"
-
-
-@pytest.fixture
-def fake():
-    graph = FakeGraph.from_file(DEMO_MAILBOX)
-    graph.start(port=0)
-    yield graph
-    graph.stop()
+from .conftest import OWNER, Api
 
 
 @pytest.fixture
@@ -34,7 +21,7 @@ def a_message(fake, subject_part=""):
 
 
 def ews_id(fake, immutable_id):
-    from graph_sync.msgraph_adapter import MsGraphClient
+    from graph_sync.msgraph_adapter import MsGraphClient  # noqa: PLC0415
 
     client = MsGraphClient(fake.url, lambda force=False: "t")
     try:

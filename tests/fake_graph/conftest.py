@@ -8,15 +8,14 @@ from __future__ import annotations
 import http.client
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
 from graph_sync.fake import FakeGraph
+from graph_sync.fake.cli import DEMO_MAILBOX
 
-DEMO_MAILBOX = Path(__file__).resolve().parents[2] / "graph_sync" / "fake" / "demo_mailbox.json"
 IMMUTABLE = 'IdType="ImmutableId"'
 
 

@@ -1,10 +1,10 @@
 """The msgraph-sdk adapter against the fake Graph over loopback: every port method, every fault."""
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from graph_sync.fake import FakeGraph
+from graph_sync.fake.cli import DEMO_MAILBOX
 from graph_sync.msgraph_adapter import MsGraphClient
 from graph_sync.port import (
     BatchRequest, CursorExpired, EventSpec, GraphAuthError, GraphBug, GraphNotFound, GraphTransientError, MailSpec,
@@ -12,7 +12,6 @@ from graph_sync.port import (
 
 from .csdl import unknown_properties
 
-DEMO_MAILBOX = Path(__file__).resolve().parents[2] / "graph_sync" / "fake" / "demo_mailbox.json"
 WINDOW = (dt.datetime(2026, 10, 1, tzinfo=dt.timezone.utc), dt.datetime(2027, 3, 1, tzinfo=dt.timezone.utc))
 
 

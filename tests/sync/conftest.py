@@ -2,28 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from graph_sync.clients import GraphAccess, GraphSettings
-from graph_sync.fake import FakeGraph
 from graph_sync.worker import SyncWorker
 from storage.db import UnitOfWork
 from storage.demo import DEMO_OWNER, seed_demo
 from storage.models import HistoryItem, HistoryLink, Mailbox
 from storage.services.mailboxes import connect_mailbox
-
-DEMO_MAILBOX = Path(__file__).resolve().parents[2] / "graph_sync" / "fake" / "demo_mailbox.json"
-
-
-@pytest.fixture
-def fake():
-    graph = FakeGraph.from_file(DEMO_MAILBOX)
-    graph.start(port=0)
-    yield graph
-    graph.stop()
 
 
 @pytest.fixture
