@@ -231,23 +231,25 @@ def context(session: so.Session, workspace_id: str, *, internet_message_id: str 
                 ContactEmail.workspace_id == workspace_id, ContactEmail.address.in_(people))
             .options(so.lazyload(Contact.categories)).order_by(Contact.display_name).limit(limit)).unique())
         domains = sorted({domain_of(a) for a in people})
-        account_ids = {c.account_id for c in contacts if c.account_id}
-        accounts = list(session.scalars(
-            sa.select(Account).where(Account.workspace_id == workspace_id, sa.or_(
-                Account.id.in_(sa.select(AccountDomain.account_id).where(
-                    AccountDomain.workspace_id == workspace_id, AccountDomain.domain.in_(domains))),
-                Account.id.in_(account_ids))).options(so.lazyload(Account.categories))
-            .order_by(Account.name).limit(limit)))
+        # ids first, by the selective indexes (domain, contact's account), then the accounts by primary
+        # key: never a scan of every account of the workspace
+        account_ids = {c.account_id for c in contacts if c.account_id} | set(session.scalars(
+            sa.select(AccountDomain.account_id).where(AccountDomain.workspace_id == workspace_id,
+                                                      AccountDomain.domain.in_(domains))))
+        if account_ids:
+            accounts = list(session.scalars(
+                sa.select(Account).where(Account.id.in_(account_ids))
+                .options(so.lazyload(Account.categories)).order_by(Account.name).limit(limit)))
     open_opps: list[Opportunity] = []
-    contact_ids = [c.id for c in contacts]
-    account_ids_all = [a.id for a in accounts]
-    if contact_ids or account_ids_all:
-        closed = sa.select(SalesStage.id).where(SalesStage.workspace_id == workspace_id, SalesStage.outcome.is_not(None))
-        open_opps = list(session.scalars(
-            sa.select(Opportunity).where(
-                Opportunity.workspace_id == workspace_id,
-                sa.or_(Opportunity.link_contact_id.in_(contact_ids), Opportunity.link_account_id.in_(account_ids_all)),
-                sa.or_(Opportunity.stage_id.is_(None), Opportunity.stage_id.not_in(closed)),
-            ).options(*summary_only)
-            .order_by(Opportunity.close_date.is_(None), Opportunity.close_date, Opportunity.id).limit(limit)))
+    closed = sa.select(SalesStage.id).where(SalesStage.workspace_id == workspace_id, SalesStage.outcome.is_not(None))
+    is_open = sa.or_(Opportunity.stage_id.is_(None), Opportunity.stage_id.not_in(closed))
+    # One query per link column, each on its own index (the ids are this workspace's already).
+    for column, ids in ((Opportunity.link_contact_id, [c.id for c in contacts]),
+                        (Opportunity.link_account_id, [a.id for a in accounts])):
+        if ids:
+            open_opps += session.scalars(
+                sa.select(Opportunity).where(column.in_(ids), is_open).options(*summary_only)
+                .order_by(Opportunity.close_date.is_(None), Opportunity.close_date, Opportunity.id).limit(limit))
+    open_opps.sort(key=lambda o: (o.close_date is None, o.close_date or dt.date.max, o.id))
+    open_opps = open_opps[:limit]
     return Context(items, linked, contacts, accounts, open_opps)

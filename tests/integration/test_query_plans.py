@@ -70,7 +70,10 @@ def test_the_pane_context_call_is_answered_from_indexes(engine, session, demo):
     statements = captured_statements(engine, call)
     assert len(statements) >= 3
     for statement, parameters in statements:
-        assert unindexed_scans(engine, plan(engine, statement, parameters)) == [], statement
+        text = plan(engine, statement, parameters)
+        assert unindexed_scans(engine, text) == [], statement
+        # and no walk over every opportunity or account of the workspace: cost must not grow with it
+        assert "ix_opportunity_workspace_id" not in text and "ix_account_workspace_id" not in text, text
 
 
 def test_the_link_dialog_search_is_answered_from_indexes(engine, session, demo):
