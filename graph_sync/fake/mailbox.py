@@ -74,7 +74,7 @@ class Mailbox:
             name = folder.get("wellKnownName") or folder.get("displayName") or "folder"
             folder_id = folder.get("id") or ids.new_id(f"{self._seed}/folder/{name}")
             self._check_id(folder_id)
-            self._folders[folder_id] = {"id": folder_id, "displayName": folder.get("displayName") or name,
+            self._folders[folder_id] = {"displayName": folder.get("displayName") or name,
                                         "parentFolderId": root_id, "childFolderCount": 0, "isHidden": False,
                                         **folder, "id": folder_id}
         present = {str(f.get("wellKnownName", "")).lower() for f in self._folders.values()}

@@ -12,7 +12,7 @@ from sqlalchemy import orm as so
 from storage.errors import RuleViolation
 from storage.models import (
     Account, AccountDomain, Category, Contact, ContactEmail, HistoryItem, HistoryLink, MarketingActivity, Opportunity,
-    Product, SalesStage,
+    SalesStage,
 )
 from storage.paging import Page, keyset_page
 

@@ -4,12 +4,10 @@ Entra's endpoints are the one edge we cannot run: `responses` stands in for them
 """
 import base64
 import json
-import re
 import time
 
 import pytest
 import responses
-import sqlalchemy as sa
 
 from graph_sync.tokens import (
     ApplicationTokens, CacheCipher, DelegatedTokens, NeedsSignIn, TokenCacheStore, TokenConfigError,

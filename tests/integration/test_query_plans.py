@@ -7,7 +7,6 @@ must find an index for each of them.
 import re
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import event
 
 from storage.demo import seed_demo
