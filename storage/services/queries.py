@@ -12,11 +12,34 @@ from sqlalchemy import orm as so
 from storage.errors import RuleViolation
 from storage.models import (
     Account, AccountDomain, Category, Contact, ContactEmail, HistoryItem, HistoryLink, MarketingActivity, Opportunity,
-    SalesStage,
+    SalesStage, User,
 )
 from storage.paging import Page, keyset_page
 
+_SortAccount = so.aliased(Account, name="sort_account")
+_SortContact = so.aliased(Contact, name="sort_contact")
+_SortStage = so.aliased(SalesStage, name="sort_stage")
+_SortUser = so.aliased(User, name="sort_user")
+
+# Sorts over another table's column join it (an outer join; NULLs sort last).
+SORT_JOINS = {
+    "stage": lambda stmt: stmt.outerjoin(_SortStage, _SortStage.id == Opportunity.stage_id),
+    "assigned_to": lambda stmt: stmt.outerjoin(_SortUser, _SortUser.id == Opportunity.assigned_to),
+    "link": lambda stmt: stmt.outerjoin(_SortAccount, _SortAccount.id == Opportunity.link_account_id)
+                             .outerjoin(_SortContact, _SortContact.id == Opportunity.link_contact_id),
+}
+
+
+def _link_name(o: Opportunity) -> str:
+    record = o.link_account if o.link_account_id else o.link_contact
+    return ((record.name if o.link_account_id else record.display_name) or "").lower() if record else ""
+
+
 OPPORTUNITY_SORTS: dict[str, tuple[Any, type, Any]] = {
+    "stage": (_SortStage.position, int, lambda o: o.stage.position if o.stage is not None else None),
+    "assigned_to": (sa.func.lower(_SortUser.display_name), str,
+                    lambda o: o.assignee.display_name.lower() if o.assignee is not None else None),
+    "link": (sa.func.lower(sa.func.coalesce(_SortAccount.name, _SortContact.display_name)), str, _link_name),
     "title": (sa.func.lower(Opportunity.title), str, lambda o: o.title.lower()),
     "close_date": (Opportunity.close_date, dt.date, None),
     "updated_at": (Opportunity.updated_at, dt.datetime, None),
@@ -59,6 +82,8 @@ def list_opportunities(session: so.Session, workspace_id: str, f: OpportunityFil
         raise RuleViolation.on("sort", f"must be one of {', '.join(sorted(OPPORTUNITY_SORTS))}, optionally with '-'")
     column, python_type, value_of = OPPORTUNITY_SORTS[key]
     stmt = sa.select(Opportunity).where(Opportunity.workspace_id == workspace_id)
+    if key in SORT_JOINS:
+        stmt = SORT_JOINS[key](stmt)
     if f.stage_id:
         stmt = stmt.where(Opportunity.stage_id == f.stage_id)
     if f.status:

@@ -867,3 +867,31 @@ def test_the_category_filter_finds_the_opportunities_of_that_category(api):
     api.make_opportunity()
     assert [o["id"] for o in list_opportunities(api, category="Hot")["items"]] == [hot["id"]]
     assert list_opportunities(api, category="Lukewarm")["items"] == []
+
+
+@pytest.mark.parametrize("sort", ["stage", "-stage", "assigned_to", "-assigned_to", "link", "-link"])
+def test_sorting_by_stage_assignee_and_link_pages_every_record_once_in_order(api, sort):
+    """The workspace sorts these columns on the server too, so thousands of rows page normally."""
+    member_id = next(m["user_id"] for m in api.ok(api.get("/members"))["items"] if m["role"] == "member")
+    stages = [api.stage(n)["id"] for n in ("Prospecting", "Proposal", "Negotiation")]
+    contact = api.make_contact(display_name="Zed Contact")
+    for n in range(7):
+        link = {"type": "contact", "id": contact["id"]} if n % 3 == 0 else None
+        extra = {"link": link} if link else {}
+        api.make_opportunity(stage_id=stages[n % 3] if n != 5 else None,
+                             assigned_to=member_id if n % 2 else None, **extra)
+    seen, cursor = [], None
+    while True:
+        page = api.ok(api.get(f"/opportunities?sort={sort}&limit=3" + (f"&cursor={cursor}" if cursor else "")))
+        seen += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len({o["id"] for o in seen}) == len(seen) == 7
+    key = {"stage": lambda o: None if o["stage_id"] is None else stages.index(o["stage_id"]),
+           "assigned_to": lambda o: (o["assigned_to_name"] or "").lower() or None,
+           "link": lambda o: o["link"]["name"].lower()}[sort.lstrip("-")]
+    values = [key(o) for o in seen]
+    present = [v for v in values if v is not None]
+    assert present == sorted(present, reverse=sort.startswith("-"))
+    assert values[len(present):] == [None] * (len(values) - len(present))  # nulls last, both directions

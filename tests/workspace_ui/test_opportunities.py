@@ -116,3 +116,15 @@ def test_history_and_contact_text_stays_text_and_the_csp_blocks_inline_script(wo
     assert ran is False
     assert any("Content Security Policy" in m or "Refused" in m for m in workspace.csp)
     workspace.csp.clear()  # the refusal was the point of this test
+
+
+def test_stage_link_and_assignee_columns_sort_on_the_server(workspace):
+    page = workspace.open("opportunities")
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/opportunities?" in r.url else None)
+    for name, sort in (("Sales stage", "sort=stage"), ("Link to", "sort=link"), ("Assigned to", "sort=assigned_to")):
+        page.get_by_role("columnheader", name=name).get_by_role("button").click()
+        expect(page.get_by_role("columnheader", name=name)).to_have_attribute("aria-sort", "ascending")
+        page.wait_for_function("() => document.querySelector('main').getAttribute('aria-busy') === 'false'")
+        assert any(sort in url for url in asked), asked
+    assert not any("limit=500" in url for url in asked)  # no loading of every page to sort in the browser

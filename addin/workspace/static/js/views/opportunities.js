@@ -8,16 +8,16 @@ import { day, money, percent, today, dateTime } from "../format.js";
 import { dialog, errorNotice, notice, show, withBusy, announce } from "../ui.js";
 
 const PAGE = 50;
-// Sorted by the server (keyset paging); the others are sorted here once every page is loaded.
+// Every column is sorted by the server (keyset paging), so thousands of rows page normally.
 const COLUMNS = [
   { key: "title", label: "Title", server: "title" },
-  { key: "link", label: "Link to", value: (o) => (o.link.name || "").toLowerCase(), className: "col-link" },
-  { key: "stage", label: "Sales stage", value: (o, ctx) => stagePosition(ctx, o) },
+  { key: "link", label: "Link to", server: "link", className: "col-link" },
+  { key: "stage", label: "Sales stage", server: "stage" },
   { key: "probability", label: "Probability", server: "probability", num: true },
   { key: "total", label: "Total", server: "total", num: true },
   { key: "expected_revenue", label: "Expected revenue", server: "expected_revenue", num: true },
   { key: "close_date", label: "Close date", server: "close_date" },
-  { key: "assigned_to", label: "Assigned to", value: (o) => (o.assigned_to_name || "~").toLowerCase() },
+  { key: "assigned_to", label: "Assigned to", server: "assigned_to" },
 ];
 
 // Kept while the user goes to a record and back.
@@ -25,11 +25,6 @@ const state = {
   filters: { q: "", stage_id: "", status: "open", assigned_to: "", category: "", close_after: "", close_before: "" },
   sort: { key: "close_date", descending: false },
 };
-
-function stagePosition(ctx, o) {
-  const stage = ctx.stages.find((s) => s.id === o.stage_id);
-  return stage ? stage.position : 9999;
-}
 
 export async function render(ctx) {
   const view = new ListView(ctx);
@@ -136,8 +131,6 @@ class ListView {
       if (token !== this.loadToken) return;
       this.items = page.items;
       this.cursor = page.next_cursor;
-      if (!this.serverSorted() && this.cursor) await this.loadAll(token);
-      this.sortLocally();
       replace(this.messages);
     } catch (error) {
       if (token !== this.loadToken) return;
@@ -146,33 +139,6 @@ class ListView {
     this.renderRows();
     this.renderSelectionBar();
     this.showReading();
-  }
-
-  serverSorted() {
-    const column = COLUMNS.find((c) => c.key === state.sort.key);
-    return Boolean(column && column.server);
-  }
-
-  async loadAll(token) {
-    while (this.cursor && token === this.loadToken) {
-      replace(this.foot, `Loading all opportunities to sort them (${this.items.length} so far)…`);
-      const page = await this.ctx.api.get("/opportunities", { ...this.query(this.cursor), limit: 500 });
-      this.items.push(...page.items);
-      this.cursor = page.next_cursor;
-    }
-  }
-
-  sortLocally() {
-    const column = COLUMNS.find((c) => c.key === state.sort.key);
-    if (!column || column.server) return;
-    const sign = state.sort.descending ? -1 : 1;
-    this.items.sort((a, b) => {
-      const x = column.value(a, this.ctx);
-      const y = column.value(b, this.ctx);
-      if (x < y) return -sign;
-      if (x > y) return sign;
-      return a.title.localeCompare(b.title);
-    });
   }
 
   async loadMore(button) {
