@@ -51,7 +51,10 @@ class GraphAccess:
         if self.settings.auth == "delegated":
             tokens = self.delegated_tokens()
             if pane_token:
-                tokens.exchange(user.id, pane_token)  # refresh the stored grant from the pane's token
+                try:  # the stored grant usually still works: no call to Entra on every request
+                    tokens.token_for(user.id)
+                except NeedsSignIn:
+                    tokens.exchange(user.id, pane_token)
             return self._cached(f"user:{user.id}", lambda: self._build(
                 lambda force=False: tokens.token_for(user.id, force_refresh=force), limit_key=user.email))
         if self.settings.auth == "application":

@@ -26,9 +26,8 @@ from storage.models import new_id
 from storage.services.mail import link_item, upsert_mail_item
 from storage.types import utcnow
 
-from .records import event_fields, message_fields, people_of
+from .records import OPPORTUNITY_HEADER, event_fields, message_fields, people_of
 
-OPPORTUNITY_HEADER = "x-dealpane-opportunity"
 NEW_ITEM_FIELDS = (
     "body", "duration_minutes", "direction", "graph_id", "internet_message_id", "ical_uid", "conversation_id",
     "web_link", "change_key", "from_address", "starts_at", "ends_at", "location",

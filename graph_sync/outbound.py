@@ -16,10 +16,9 @@ from storage.services.opportunities import refuse_if_read_only
 from storage.services.validation import Problems, require_text
 
 from .port import EventSpec, GraphClient, GraphError, MailSpec
-from .records import event_fields, message_fields
+from .records import OPPORTUNITY_HEADER, event_fields, message_fields
 from .timezones import zone_info
 
-OPPORTUNITY_HEADER = "x-dealpane-opportunity"
 OPPORTUNITY_PROPERTY = "DealpaneOpportunity"
 TRANSACTION_NAMESPACE = uuid.UUID("0b7f7d1e-5c55-4a4e-9d65-6b0b1c1d2e3f")
 MAX_MEETING = dt.timedelta(days=14)

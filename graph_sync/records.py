@@ -5,9 +5,12 @@ import html
 import re
 from typing import Any
 
+from storage.services.history import summarise
+
 from .port import email_address, graph_datetime
 
-SUMMARY_LENGTH = 200
+# Stamped on mail sent for an opportunity (from Dealpane, or by the pane in compose) so the sync files it.
+OPPORTUNITY_HEADER = "x-dealpane-opportunity"
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -16,8 +19,7 @@ def _addresses(recipients: list[dict] | None) -> list[str]:
 
 
 def _summary(text: str | None) -> str:
-    flat = " ".join((text or "").split())
-    return flat if len(flat) <= SUMMARY_LENGTH else flat[: SUMMARY_LENGTH - 1].rstrip() + "…"
+    return summarise(text or "")
 
 
 def body_text(body: dict | None) -> str | None:
