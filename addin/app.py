@@ -14,7 +14,7 @@ from addin.config import Config
 from addin.errors import problem, register_error_handlers, validation_problem
 from addin.observability import register_observability
 from graph_sync.clients import GraphAccess
-from storage.db import make_engine, make_session_factory, read_only
+from storage.db import make_engine, make_session_factory, read_only, single_statement
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ class Services:
 
     config: Config
     engine: Any
+    read_engine: Any  # the same pool; on SQLite its transactions begin deferred (see storage.db.read_only)
+    single_statement_engine: Any  # the same pool, for one-statement reads (storage.db.single_statement)
     session_factory: so.sessionmaker
     read_session_factory: so.sessionmaker
     authenticator: Any
@@ -75,9 +77,11 @@ def create_app(config: Config | None = None, *, engine=None, graph=None) -> Open
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     engine = engine or make_engine(config.database_url)
     session_factory = make_session_factory(engine)
+    read_engine = read_only(engine)
     app.extensions["dealpane"] = Services(
-        config=config, engine=engine, session_factory=session_factory,
-        read_session_factory=make_session_factory(read_only(engine)), authenticator=_authenticator(config),
+        config=config, engine=engine, read_engine=read_engine, single_statement_engine=single_statement(engine),
+        session_factory=session_factory,
+        read_session_factory=make_session_factory(read_engine), authenticator=_authenticator(config),
         graph=graph or GraphAccess(config.graph_settings(), session_factory),
     )
     register_error_handlers(app)

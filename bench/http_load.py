@@ -24,11 +24,12 @@ def free_port() -> int:
 class Server:
     """`dealpane serve` (gunicorn, dev auth) on the database named by DEALPANE_DATABASE_URL."""
 
-    def __init__(self, workers: int = 2):
+    def __init__(self, workers: int | None = 2):
         self.port = free_port()
         env = {**os.environ, "DEALPANE_AUTH_MODE": "dev", "DEALPANE_GRAPH_AUTH": "dev"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "addin.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
+            [sys.executable, "-m", "addin.cli", "serve", "--port", str(self.port),
+             *(["--workers", str(workers)] if workers else [])],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while True:

@@ -1,7 +1,8 @@
 """Per-request plumbing: the unit of work, the caller, their membership, ETag/If-Match."""
 from __future__ import annotations
 
-from flask import current_app, g, json, request
+import orjson
+from flask import current_app, g, request
 
 from addin.auth import Identity
 from storage.db import UnitOfWork
@@ -73,14 +74,15 @@ def check_if_match(record) -> None:
 
 
 def record_response(data: dict, status: int = 200):
-    response = current_app.response_class(json.dumps(data), status=status, mimetype="application/json")
+    response = current_app.response_class(orjson.dumps(data), status=status, mimetype="application/json")
     if "version" in data:
         response.headers["ETag"] = f'"{data["version"]}"'
     return response
 
 
 def json_response(data, status: int = 200):
-    return current_app.response_class(json.dumps(data), status=status, mimetype="application/json")
+    """JSON-ready data (str keys; dates as ISO text or date objects) as an application/json response."""
+    return current_app.response_class(orjson.dumps(data), status=status, mimetype="application/json")
 
 
 def pane_token() -> str | None:

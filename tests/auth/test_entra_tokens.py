@@ -179,3 +179,21 @@ def test_an_invited_colleague_is_matched_by_email_on_first_sign_in(entra_client,
                        headers=owner).status_code == 201
     me = _me(entra_client, keys.token()).get_json()
     assert [w["id"] for w in me["workspaces"]] == [ws]
+
+
+def test_the_pane_context_call_knows_the_tokens_user_from_the_first_call_on(entra_client, keys, client):
+    """The context call resolves the caller by tenant + object id inside its one statement; the very
+    first call of an invited colleague claims their row, later calls take the one-statement path."""
+    owner = {"X-Dev-User": "owner@contoso.com"}
+    ws = client.post("/api/v1/workspaces", json={"name": "Team"}, headers=owner).get_json()["id"]
+    client.post(f"/api/v1/workspaces/{ws}/members", json={"email": "nestor@contoso.com"}, headers=owner)
+    client.post(f"/api/v1/workspaces/{ws}/contacts", headers=owner,
+                json={"display_name": "Anna", "email_addresses": ["anna@fabrikam.com"]})
+    url = f"/api/v1/workspaces/{ws}/context?from=anna%40fabrikam.com&to=Nestor%40Contoso.com"
+    for _ in range(2):  # first call (user row claimed), then the fast path
+        response = entra_client.get(url, headers={"Authorization": f"Bearer {keys.token()}"})
+        assert response.status_code == 200, response.get_json()
+        assert [c["display_name"] for c in response.get_json()["matched_contacts"]] == ["Anna"]
+    stranger = keys.token(oid=str(uuid.UUID(int=2)), preferred_username="someone@contoso.com")
+    for _ in range(2):
+        assert entra_client.get(url, headers={"Authorization": f"Bearer {stranger}"}).status_code == 404
