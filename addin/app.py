@@ -75,7 +75,7 @@ def create_app(config: Config | None = None, *, engine=None, graph=None) -> Open
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
-    engine = engine or make_engine(config.database_url)
+    engine = engine or make_engine(config.database_url, read_heavy=True)
     session_factory = make_session_factory(engine)
     read_engine = read_only(engine)
     app.extensions["dealpane"] = Services(

@@ -56,7 +56,7 @@ def demo(port: int, host: str, db_path: Path, mailbox_file: Path | None) -> None
     if not os.environ.get("DEALPANE_GRAPH_BASE_URL"):
         fake = FakeGraph.from_file(mailbox_file or DEMO_MAILBOX)
         config = config.with_(graph_base_url=fake.start(host="127.0.0.1", port=0))
-    engine = make_engine(config.database_url)
+    engine = make_engine(config.database_url, read_heavy=True)  # serves the pane and the workspace
     migrate.upgrade(engine)
     session_factory = make_session_factory(engine)
     with UnitOfWork(session_factory) as uow:

@@ -26,7 +26,7 @@ from storage.models import new_id
 from storage.services.mail import link_item, upsert_mail_item
 from storage.types import utcnow
 
-from .records import OPPORTUNITY_HEADER, event_fields, message_fields, people_of
+from .records import OPPORTUNITY_HEADER, event_fields, event_keys, message_fields, message_keys, people_of
 
 NEW_ITEM_FIELDS = (
     "body", "duration_minutes", "direction", "graph_id", "internet_message_id", "ical_uid", "conversation_id",
@@ -73,7 +73,7 @@ class PageLinker:
     def apply(self, kind: str, raw_items: list[dict[str, Any]], removed_ids: list[str]) -> PageResult:
         result = PageResult(seen=len(raw_items) + len(removed_ids))
         mapper = message_fields if kind == "message" else event_fields
-        items = [mapper(raw, mailbox_address=self.own, keep_body=self.mailbox.keep_bodies) for raw in raw_items]
+        items = [(message_keys if kind == "message" else event_keys)(raw) for raw in raw_items]
         stamped = [_header(raw, OPPORTUNITY_HEADER) if kind == "message" else None for raw in raw_items]
         known = self._known_items(items)
         people = set().union(*(people_of(f) for f in items)) - {self.own} if items else set()
@@ -88,25 +88,26 @@ class PageLinker:
         now = utcnow()
         rules = never_log_rules(self.mailbox.never_log)
 
-        for fields, opportunity_id in zip(items, stamped):
-            persons = people_of(fields) - {self.own}
-            if _blocked(persons | {fields.get("from_address") or ""}, rules):
+        for raw, keys, opportunity_id in zip(raw_items, items, stamped):
+            persons = people_of(keys) - {self.own}
+            if _blocked(persons | {keys.get("from_address") or ""}, rules):
                 result.skipped += 1
                 continue
             targets: list[tuple[str, str, str]] = []  # (record type, id, reason)
             if opportunity_id and opportunity_id in explicit:
                 targets.append(("opportunity", opportunity_id, "sent from Dealpane for this opportunity"))
-            for opp_id in by_conversation.get(fields.get("conversation_id"), ()):
+            for opp_id in by_conversation.get(keys.get("conversation_id"), ()):
                 targets.append(("opportunity", opp_id, "reply in a conversation linked to the opportunity"))
             for address in sorted(persons):
                 for contact_id in contacts.get(address, ()):
-                    targets.append(("contact", contact_id, f"{'from' if address == fields.get('from_address') else 'with'} contact {address}"))
+                    targets.append(("contact", contact_id, f"{'from' if address == keys.get('from_address') else 'with'} contact {address}"))
                 for account_id in accounts.get(address.rsplit("@", 1)[-1], ()):
                     targets.append(("account", account_id, f"e-mail domain {address.rsplit('@', 1)[-1]}"))
-            existing = self._match(known, fields)
+            existing = self._match(known, keys)
             if existing is None and not targets:
                 result.skipped += 1
                 continue
+            fields = mapper(raw, mailbox_address=self.own, keep_body=self.mailbox.keep_bodies)
             if existing is None:
                 # A new item: gathered as plain rows and inserted in bulk below (the first sync of a big
                 # mailbox is nearly all new items; ORM objects per item cost more than the SQL).
@@ -170,18 +171,19 @@ class PageLinker:
     # ---- lookups (a few queries per page, not per item) ----------------------------------------
 
     def _known_items(self, items: list[dict]) -> dict[str, HistoryItem]:
+        # Each item by its strongest key only (an e-mail by its internetMessageId, a meeting by its
+        # iCalUId, anything else by its Graph id): one index probe per item, not three.
         imids = {f["internet_message_id"] for f in items if f.get("internet_message_id")}
-        uids = {f["ical_uid"] for f in items if f.get("ical_uid")}
-        gids = {f["graph_id"] for f in items if f.get("graph_id")}
-        if not (imids or uids or gids):
-            return {}
-        rows = self.session.scalars(sa.select(HistoryItem).where(
-            HistoryItem.workspace_id == self.workspace_id,
-            sa.or_(HistoryItem.internet_message_id.in_(imids), HistoryItem.ical_uid.in_(uids),
-                   HistoryItem.graph_id.in_(gids))))
+        uids = {f["ical_uid"] for f in items if f.get("ical_uid") and not f.get("internet_message_id")}
+        gids = {f["graph_id"] for f in items
+                if f.get("graph_id") and not f.get("internet_message_id") and not f.get("ical_uid")}
         known: dict[str, HistoryItem] = {}
-        for row in rows:
-            self._remember(known, row)
+        for column, keys in ((HistoryItem.internet_message_id, imids), (HistoryItem.ical_uid, uids),
+                             (HistoryItem.graph_id, gids)):
+            if keys:
+                for row in self.session.scalars(sa.select(HistoryItem).where(
+                        HistoryItem.workspace_id == self.workspace_id, column.in_(keys))):
+                    self._remember(known, row)
         return known
 
     @staticmethod

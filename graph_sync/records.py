@@ -81,6 +81,24 @@ def event_fields(event: dict[str, Any], *, mailbox_address: str | None, keep_bod
     }
 
 
+def message_keys(message: dict[str, Any]) -> dict[str, Any]:
+    """What the linker decides on (keys and people), without the rest of message_fields: most of a
+    mailbox is never stored, so the full mapping is made only for the items that are."""
+    return {
+        "graph_id": message.get("id"), "internet_message_id": message.get("internetMessageId"),
+        "conversation_id": message.get("conversationId"),
+        "from_address": email_address(message.get("from")) or email_address(message.get("sender")),
+        "to_addresses": _addresses(message.get("toRecipients")), "cc_addresses": _addresses(message.get("ccRecipients")),
+    }
+
+
+def event_keys(event: dict[str, Any]) -> dict[str, Any]:
+    """As message_keys, for an event."""
+    return {"graph_id": event.get("id"), "ical_uid": event.get("iCalUId"),
+            "from_address": email_address(event.get("organizer")), "to_addresses": _addresses(event.get("attendees")),
+            "cc_addresses": []}
+
+
 def people_of(fields: dict[str, Any]) -> set[str]:
     """Every address of an item: sender/organizer and recipients/attendees."""
     found = set(fields.get("to_addresses") or []) | set(fields.get("cc_addresses") or [])
