@@ -65,14 +65,16 @@ def demo(session):
 
 
 def test_the_pane_context_call_is_answered_from_indexes(engine, session, demo):
+    hot = single_statement(engine)  # on PostgreSQL a pool of its own
+
     def call():
-        with single_statement(engine).connect() as conn:
+        with hot.connect() as conn:
             found = pane_context(conn, demo.id, internet_message_id="<x@fabrikam.com>", item_id="AAMkAGI2",
                                  addresses=["megan.bowen@fabrikam.com", "someone@northwindtraders.com"],
                                  caller_email=DEMO_OWNER)
         assert found.caller is not None and found.matched_contacts  # the statement ran and found something
 
-    statements = captured_statements(engine, call)
+    statements = captured_statements(hot, call)
     assert len(statements) == 1  # one round trip
     for statement, parameters in statements:
         text = plan(engine, statement, parameters)
