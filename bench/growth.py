@@ -1,10 +1,14 @@
-"""How cost grows with data: the context call's latency at 10 %, 30 % and 100 % of the full dataset.
+"""How cost grows with data: every benchmark at 10 %, 30 % and 100 % of the full dataset.
 
-For each fraction: a fresh, migrated database (SQLite file, or a fresh schema in the PostgreSQL
+For each fraction: a fresh, migrated database (a SQLite file, or a fresh schema in the PostgreSQL
 database named by DEALPANE_GROWTH_PG_URL), seeded by bench/seed.py with that share of
---opportunities/--contacts/--history, then bench/context_latency.py against it.
+--opportunities/--contacts/--history; then against it bench/context_latency.py (the pane's context
+call beside the trivial route), bench/api_write.py (16 concurrent writers) and
+bench/sync_throughput.py with that share of --messages (a new mailbox synced into the same
+database). Prints one table and writes bench/results/growth_<database>.json.
 
-Usage: .venv/bin/python bench/growth.py [--opportunities 100000 --contacts 20000 --history 1000000]
+Usage: .venv/bin/python bench/growth.py [--opportunities 100000 --contacts 20000 --history 1000000
+       --messages 100000] [--fractions 0.1,0.3,1.0]
 """
 from __future__ import annotations
 
@@ -24,15 +28,22 @@ def run(command: list[str], env: dict) -> str:
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
 
 
+def result(name: str) -> dict:
+    return json.loads((RESULTS / name).read_text())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--opportunities", type=int, default=100_000)
     parser.add_argument("--contacts", type=int, default=20_000)
     parser.add_argument("--history", type=int, default=1_000_000)
-    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=3000, help="context calls per fraction")
+    parser.add_argument("--write-seconds", type=float, default=10)
     parser.add_argument("--fractions", default="0.1,0.3,1.0")
     args = parser.parse_args()
     pg = os.environ.get("DEALPANE_GROWTH_PG_URL")
+    database = "postgresql" if pg else "sqlite"
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for fraction in [float(f) for f in args.fractions.split(",")]:
@@ -40,7 +51,7 @@ def main() -> int:
             if pg:
                 import sqlalchemy as sa
 
-                engine = sa.create_engine(pg.replace("+psycopg", "+psycopg"))
+                engine = sa.create_engine(pg)
                 with engine.begin() as conn:
                     conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
                 engine.dispose()
@@ -52,21 +63,35 @@ def main() -> int:
                                      "--opportunities", str(int(args.opportunities * fraction)),
                                      "--contacts", str(int(args.contacts * fraction)),
                                      "--history", str(int(args.history * fraction))], env).strip().splitlines()[-1])
-            run([sys.executable, "bench/context_latency.py", "--requests", str(args.requests)], env)
-            database = env["DEALPANE_DATABASE_URL"].split(":", 1)[0]
-            latency = json.loads((RESULTS / f"context_latency_{database}.json").read_text())
-            rows.append({"fraction": fraction, "seed_seconds": seeded["seconds"], **{
-                k: seeded[k] for k in ("opportunities", "contacts", "history")},
+            dialect = env["DEALPANE_DATABASE_URL"].split(":", 1)[0]
+            run([sys.executable, "bench/context_latency.py", "--requests", str(args.requests), "--rounds", "4",
+                 "--warmup", "1000"], env)
+            latency = result(f"context_latency_{dialect}.json")
+            run([sys.executable, "bench/api_write.py", "--seconds", str(args.write_seconds)], env)
+            writes = result(f"api_write_{dialect}.json")
+            messages = int(args.messages * fraction)
+            run([sys.executable, "bench/sync_throughput.py", "--messages", str(messages),
+                 "--database-url", env["DEALPANE_DATABASE_URL"]], env)
+            sync = result(f"sync_throughput_{dialect}_{messages}.json")
+            rows.append({
+                "fraction": fraction, "seed_seconds": seeded["seconds"],
+                **{k: seeded[k] for k in ("opportunities", "contacts", "history")},
                 "context_p50_ms": latency["context"]["p50_ms"], "context_p95_ms": latency["context"]["p95_ms"],
-                "trivial_p95_ms": latency["trivial"]["p95_ms"], "ratio": latency["p95_ratio"]})
+                "trivial_p95_ms": latency["trivial"]["p95_ms"], "context_ratio": latency["p95_ratio"],
+                "writes_per_s": round(writes["requests"] / writes["seconds"], 1), "write_p95_ms": round(writes["p95_ms"], 1),
+                "write_5xx": writes["server_errors"], "messages": messages, "sync_ratio": sync["ratio"],
+                "sync_items_per_s": round(sync["dealpane"]["items"] / sync["dealpane"]["seconds"]),
+                "sync_peak_rss_mb": sync["dealpane"]["peak_rss_mb"],
+            })
             print(json.dumps(rows[-1]), flush=True)
-    database = "postgresql" if pg else "sqlite"
-    print(f"\n{'share':>6}{'opps':>9}{'contacts':>10}{'history':>10}{'seed s':>8}{'ctx p50':>9}{'ctx p95':>9}"
-          f"{'trivial p95':>12}{'ratio':>7}   ({database})")
+    print(f"\n{'share':>6}{'opps':>8}{'history':>9}{'seed s':>7}{'ctx p50':>8}{'ctx p95':>8}{'triv p95':>9}{'ratio':>6}"
+          f"{'PATCH/s':>8}{'PATCH p95':>10}{'5xx':>4}{'messages':>9}{'sync/base':>10}{'items/s':>8}{'RSS MB':>7}"
+          f"   ({database})")
     for r in rows:
-        print(f"{r['fraction']:>6.0%}{r['opportunities']:>9}{r['contacts']:>10}{r['history']:>10}"
-              f"{r['seed_seconds']:>8}{r['context_p50_ms']:>9}{r['context_p95_ms']:>9}{r['trivial_p95_ms']:>12}"
-              f"{r['ratio']:>7}")
+        print(f"{r['fraction']:>6.0%}{r['opportunities']:>8}{r['history']:>9}{r['seed_seconds']:>7}"
+              f"{r['context_p50_ms']:>8}{r['context_p95_ms']:>8}{r['trivial_p95_ms']:>9}{r['context_ratio']:>6}"
+              f"{r['writes_per_s']:>8}{r['write_p95_ms']:>10}{r['write_5xx']:>4}{r['messages']:>9}"
+              f"{r['sync_ratio']:>10}{r['sync_items_per_s']:>8}{r['sync_peak_rss_mb']:>7}")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"growth_{database}.json").write_text(json.dumps(rows, indent=2))
     return 0
