@@ -84,8 +84,8 @@ def demo(port: int, host: str, db_path: Path, mailbox_file: Path | None) -> None
 @main.command()
 @click.option("--port", type=int, default=_default_port, show_default="5000 or $PORT")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--workers", type=int, default=2, show_default=True)
-def serve(port: int, host: str, workers: int) -> None:
+@click.option("--workers", type=int, default=None, show_default="2 x CPU cores + 1, or $WEB_CONCURRENCY")
+def serve(port: int, host: str, workers: int | None) -> None:
     """Production mode: Entra token validation, configuration from DEALPANE_* variables."""
     from storage import migrate  # noqa: PLC0415
     from storage.db import make_engine

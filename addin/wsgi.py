@@ -39,7 +39,7 @@ class _Gunicorn(BaseApplication):
         return create_app(self.config_obj)
 
 
-def run_gunicorn(config: Config, *, host: str, port: int, workers: int) -> None:
+def run_gunicorn(config: Config, *, host: str, port: int, workers: int | None = None) -> None:
     options = {name: getattr(gunicorn_conf, name) for name in gunicorn_conf.SETTINGS}
-    options.update(bind=f"{host}:{port}", workers=workers)
+    options.update(bind=f"{host}:{port}", **({"workers": workers} if workers else {}))
     _Gunicorn(config, options).run()

@@ -24,7 +24,7 @@ def free_port() -> int:
 class Server:
     """`dealpane serve` (gunicorn, dev auth) on the database named by DEALPANE_DATABASE_URL."""
 
-    def __init__(self, workers: int | None = 2):
+    def __init__(self, workers: int | None = None):
         self.port = free_port()
         env = {**os.environ, "DEALPANE_AUTH_MODE": "dev", "DEALPANE_GRAPH_AUTH": "dev"}
         self.process = subprocess.Popen(

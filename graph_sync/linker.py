@@ -76,7 +76,8 @@ class PageLinker:
         items = [(message_keys if kind == "message" else event_keys)(raw) for raw in raw_items]
         stamped = [_header(raw, OPPORTUNITY_HEADER) if kind == "message" else None for raw in raw_items]
         known = self._known_items(items)
-        people = set().union(*(people_of(f) for f in items)) - {self.own} if items else set()
+        persons_of = [people_of(f) - {self.own} for f in items]
+        people = set().union(*persons_of) if items else set()
         contacts = self._contacts_by_address(people)
         accounts = self._accounts_by_domain({p.rsplit("@", 1)[-1] for p in people} - FREE_MAIL_DOMAINS)
         by_conversation = self._opportunities_by_conversation({f["conversation_id"] for f in items
@@ -88,9 +89,8 @@ class PageLinker:
         now = utcnow()
         rules = never_log_rules(self.mailbox.never_log)
 
-        for raw, keys, opportunity_id in zip(raw_items, items, stamped):
-            persons = people_of(keys) - {self.own}
-            if _blocked(persons | {keys.get("from_address") or ""}, rules):
+        for raw, keys, persons, opportunity_id in zip(raw_items, items, persons_of, stamped):
+            if rules and _blocked(persons | {keys.get("from_address") or ""}, rules):
                 result.skipped += 1
                 continue
             targets: list[tuple[str, str, str]] = []  # (record type, id, reason)
@@ -107,7 +107,7 @@ class PageLinker:
             if existing is None and not targets:
                 result.skipped += 1
                 continue
-            fields = mapper(raw, mailbox_address=self.own, keep_body=self.mailbox.keep_bodies)
+            fields = mapper(raw, mailbox_address=self.own, keep_body=self.mailbox.keep_bodies, keys=keys)
             if existing is None:
                 # A new item: gathered as plain rows and inserted in bulk below (the first sync of a big
                 # mailbox is nearly all new items; ORM objects per item cost more than the SQL).

@@ -32,8 +32,11 @@ def body_text(body: dict | None) -> str | None:
     return " ".join(content.split()) or None
 
 
-def message_fields(message: dict[str, Any], *, mailbox_address: str | None, keep_body: bool) -> dict[str, Any]:
-    sender = email_address(message.get("from")) or email_address(message.get("sender"))
+def message_fields(message: dict[str, Any], *, mailbox_address: str | None, keep_body: bool,
+                   keys: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything a history item keeps of a message. `keys`: its message_keys(), when already made."""
+    keys = keys or message_keys(message)
+    sender = keys["from_address"]
     occurred = graph_datetime(message.get("sentDateTime") if sender == mailbox_address else None) \
         or graph_datetime(message.get("receivedDateTime")) or graph_datetime(message.get("sentDateTime"))
     return {
@@ -49,15 +52,18 @@ def message_fields(message: dict[str, Any], *, mailbox_address: str | None, keep
         "web_link": message.get("webLink"),
         "change_key": message.get("changeKey"),
         "from_address": sender,
-        "to_addresses": _addresses(message.get("toRecipients")),
-        "cc_addresses": _addresses(message.get("ccRecipients")),
+        "to_addresses": keys["to_addresses"],
+        "cc_addresses": keys["cc_addresses"],
     }
 
 
-def event_fields(event: dict[str, Any], *, mailbox_address: str | None, keep_body: bool) -> dict[str, Any]:
-    organizer = email_address(event.get("organizer"))
+def event_fields(event: dict[str, Any], *, mailbox_address: str | None, keep_body: bool,
+                 keys: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything a history item keeps of an event. `keys`: its event_keys(), when already made."""
+    keys = keys or event_keys(event)
+    organizer = keys["from_address"]
     start, end = graph_datetime(event.get("start")), graph_datetime(event.get("end"))
-    attendees = _addresses(event.get("attendees"))
+    attendees = keys["to_addresses"]
     location = (event.get("location") or {}).get("displayName") or None
     minutes = int((end - start).total_seconds() // 60) if start and end else None
     return {

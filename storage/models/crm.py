@@ -70,6 +70,8 @@ class AccountDomain(WorkspaceOwned, Base):
     )
 
     id: so.Mapped[IdPk]
+    # the (workspace_id, domain) lookup index leads with it: no index of its own
+    workspace_id: so.Mapped[str] = so.mapped_column(sa.String(32), sa.ForeignKey("workspace.id", ondelete="CASCADE"))
     account_id: so.Mapped[str] = so.mapped_column(sa.String(32), sa.ForeignKey("account.id", ondelete="CASCADE"))
     domain: so.Mapped[str] = so.mapped_column(sa.String(255))
     position: so.Mapped[int] = so.mapped_column(default=0)
@@ -108,6 +110,8 @@ class ContactEmail(WorkspaceOwned, Base):
     )
 
     id: so.Mapped[IdPk]
+    # the (workspace_id, address) lookup index leads with it: no index of its own
+    workspace_id: so.Mapped[str] = so.mapped_column(sa.String(32), sa.ForeignKey("workspace.id", ondelete="CASCADE"))
     contact_id: so.Mapped[str] = so.mapped_column(sa.String(32), sa.ForeignKey("contact.id", ondelete="CASCADE"))
     address: so.Mapped[str] = so.mapped_column(sa.String(320))
     position: so.Mapped[int] = so.mapped_column(default=0)

@@ -32,6 +32,8 @@ class HistoryItem(WorkspaceOwned, Versioned, Base):
     )
 
     id: so.Mapped[IdPk]
+    # the (workspace_id, …) key indexes lead with it: no index of its own, one less to write per item
+    workspace_id: so.Mapped[str] = so.mapped_column(sa.String(32), sa.ForeignKey("workspace.id", ondelete="CASCADE"))
     kind: so.Mapped[str] = so.mapped_column(sa.String(12))
     subject: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     body: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
@@ -91,8 +93,8 @@ class HistoryLink(Base):
     )
 
     id: so.Mapped[IdPk]
-    item_id: so.Mapped[str] = so.mapped_column(
-        sa.String(32), sa.ForeignKey("history_item.id", ondelete="CASCADE"), index=True
+    item_id: so.Mapped[str] = so.mapped_column(  # led by the unique (item_id, …) indexes: none of its own
+        sa.String(32), sa.ForeignKey("history_item.id", ondelete="CASCADE")
     )
     opportunity_id: so.Mapped[Optional[str]] = so.mapped_column(
         sa.String(32), sa.ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
