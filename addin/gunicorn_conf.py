@@ -4,7 +4,7 @@ import os
 bind = f"{os.environ.get('DEALPANE_BIND', '0.0.0.0')}:{os.environ.get('PORT', '5000')}"
 # gunicorn's rule of thumb, 2 x cores + 1 processes, each with 2 threads: the pane's calls are short and
 # CPU-bound (threads of one process contend for the GIL: bench/context_latency.py measured the context
-# call's p95 at 2.4x the trivial route's with 2 x 4 threads, 2.0x with 5 x 2 on 2 cores); the second
+# call's p95 at 2.4x the trivial route's with 2 x 4 threads, 1.9-2.5x with 4-5 x 1-2 on 2 cores); the second
 # thread keeps a process answering while a request waits on Graph.
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1)))
 worker_class = "gthread"

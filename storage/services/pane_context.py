@@ -239,10 +239,17 @@ def _rows(conn: sa.Connection, by_object_id: bool, size: int, parameters: dict) 
     own work for this statement (188 -> 116 µs per call without it); the SQL, its compilation and
     the connection are still SQLAlchemy's."""
     sql, bound = sql_for(conn.dialect, by_object_id, size, parameters)
+    dbapi_error = conn.dialect.loaded_dbapi.Error
     cursor = conn.connection.driver_connection.cursor()
     try:
         cursor.execute(sql, bound)
         rows = cursor.fetchall()
+    except dbapi_error as error:  # as SQLAlchemy would: its exception types, a dead connection invalidated
+        gone = conn.dialect.is_disconnect(error, conn.connection.dbapi_connection, cursor)
+        if gone:
+            conn.invalidate(error)
+        raise sa.exc.DBAPIError.instance(sql, bound, error, dbapi_error, connection_invalidated=gone,
+                                         dialect=conn.dialect) from error
     finally:
         cursor.close()
     converted = []

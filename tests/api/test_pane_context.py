@@ -137,3 +137,16 @@ def test_a_users_first_call_creates_them_and_answers_404_like_any_outsider(api):
     problem(newcomer.get("/context", query_string={"from": "a@b.example"}), 404)
     me = newcomer.ok(newcomer.get("/api/v1/me"))
     assert me["user"]["email"] == "first.time@elsewhere.example" and me["workspaces"] == []
+
+
+def test_a_database_failure_in_the_context_call_is_a_problem_answer_not_a_crash(api, app, engine):
+    """The statement runs on the DBAPI cursor; its errors still become SQLAlchemy's, which the app
+    maps (an OperationalError: 503 with Retry-After)."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("a table renamed under a running app is the SQLite way to make the statement fail")
+    api.make_contact(email_addresses=["anna@fabrikam.example"])
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE contact_email RENAME TO contact_email_gone")
+    response = api.get("/context", query_string={"from": "anna@fabrikam.example"})
+    body = problem(response, 503)
+    assert response.headers["Retry-After"] == "2" and "retry" in body["detail"]
