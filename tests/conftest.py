@@ -106,3 +106,28 @@ def fake():
     graph.start(port=0)
     yield graph
     graph.stop()
+
+
+# ---- the browser suites (tests/browser, tests/workspace_ui): one Playwright, one Chromium ----
+
+@pytest.fixture(scope="session")
+def sync_playwright():
+    from tests.live_server import CHROMIUM, unavailable  # noqa: PLC0415
+
+    try:
+        from playwright.sync_api import sync_playwright as start  # noqa: PLC0415
+    except ImportError:
+        unavailable("the Python package playwright is not installed")
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing (Debian package chromium)")
+    with start() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(sync_playwright):
+    from tests.live_server import CHROMIUM, CHROMIUM_ARGS  # noqa: PLC0415
+
+    browser = sync_playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()

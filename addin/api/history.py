@@ -117,7 +117,7 @@ def _addresses(*values: str | None) -> list[str]:
 def item_context(path: WsPath, query: s.ContextQuery):
     """What the pane shows for the open e-mail or appointment, answered from the database alone.
 
-    The hot path of the pane: Core statements on one read connection (storage.services.pane_context),
+    The hot path of the pane: one SQL statement on one connection (storage.services.pane_context),
     serialised straight to the documented ContextOut shape (a test checks it against the schema)."""
     services = current_app.extensions["dealpane"]
     identity = g.identity
@@ -133,20 +133,12 @@ def item_context(path: WsPath, query: s.ContextQuery):
         if result.caller is None:
             raise NotFound("No such workspace.")
     return json_response({
-        "linked_opportunities": [_summary(o) for o in result.linked_opportunities],
+        "linked_opportunities": [serializers.opportunity_row_summary(o) for o in result.linked_opportunities],
         "linked_items": result.linked_items,
         "matched_contacts": [{"id": c.id, "display_name": c.display_name, "email_addresses": c.email_addresses,
                               "account_id": c.account_id, "job_title": c.job_title} for c in result.matched_contacts],
         "matched_accounts": [{"id": a.id, "name": a.name, "email_domains": a.email_domains}
                              for a in result.matched_accounts],
-        "open_opportunities": [_summary(o) for o in result.open_opportunities],
+        "open_opportunities": [serializers.opportunity_row_summary(o) for o in result.open_opportunities],
         "currency": result.caller.currency,
     })
-
-
-def _summary(o: pane_context.OpportunityRow) -> dict:
-    """An OpportunitySummary (schemas.py), as serializers.opportunity_summary builds it from a record."""
-    return {"id": o.id, "title": o.title, "link": {"type": o.link_type, "id": o.link_id, "name": o.link_name},
-            "stage_id": o.stage_id, "stage_name": o.stage_name, "status": o.status, "probability": o.probability,
-            "total": serializers.money(o.total), "expected_revenue": serializers.money(o.expected_revenue),
-            "close_date": o.close_date.isoformat() if o.close_date else None, "assigned_to": o.assigned_to}

@@ -7,6 +7,7 @@ from typing import Any
 
 from storage.models import Account, Contact, HistoryItem, MarketingActivity, Opportunity, Product, Workspace
 from storage.services.opportunities import checklist
+from storage.services.pane_context import OpportunityRow
 
 from . import schemas as s
 
@@ -90,6 +91,15 @@ def opportunity_summary(o: Opportunity) -> s.OpportunitySummary:
         status=o.status, probability=o.probability, total=money(o.total), expected_revenue=money(o.expected_revenue),
         close_date=o.close_date, assigned_to=o.assigned_to,
     )
+
+
+def opportunity_row_summary(o: OpportunityRow) -> dict[str, Any]:
+    """The same OpportunitySummary from the pane context's rows (storage/services/pane_context.py), built
+    as a plain dict: that call is the hot path, and a test checks its answers against the schema."""
+    return {"id": o.id, "title": o.title, "link": {"type": o.link_type, "id": o.link_id, "name": o.link_name},
+            "stage_id": o.stage_id, "stage_name": o.stage_name, "status": o.status, "probability": o.probability,
+            "total": money(o.total), "expected_revenue": money(o.expected_revenue),
+            "close_date": o.close_date.isoformat() if o.close_date else None, "assigned_to": o.assigned_to}
 
 
 def history_item(h: HistoryItem) -> dict[str, Any]:

@@ -16,8 +16,8 @@ result set-up, a GIL hand-off per step under threads), and the pane waits for al
 statement is ~4× cheaper than the five it replaces (bench/context_latency.py).
 
 Every branch yields the same 15 columns (see COLUMNS); `kind` says which branch a row is from.
-Statement objects are built once per process on first use, never at import time; SQLAlchemy
-caches their compiled SQL.
+The statement is built and compiled once per process and database kind, on first use (never at
+import time), and run on the connection's DBAPI cursor (_rows).
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from storage.errors import NotFound
+from storage.types import ScaledDecimal
 from storage.models import (
     Account, AccountDomain, Contact, ContactEmail, HistoryItem, HistoryLink, Member, Opportunity, SalesStage, User,
     Workspace,
@@ -97,11 +98,8 @@ class PaneContext:
     open_opportunities: list[OpportunityRow]
 
 
-def _limit():
-    return sa.literal_column(str(LIMIT), sa.Integer)  # in the SQL text, not a parameter
-
-
-def _kind(value: int):
+def _int(value: int):
+    """An integer written into the SQL text (row kinds, LIMITs), not a parameter."""
     return sa.literal_column(str(value), sa.Integer)
 
 
@@ -117,7 +115,7 @@ def _null(name: str):
 
 def _row(kind: int, **columns):
     """A branch's select list in the common shape: absent columns are typed NULLs."""
-    return [_kind(kind).label("kind")] + [columns.get(name, _null(name)).label(name) for name in COLUMNS[1:]]
+    return [_int(kind).label("kind")] + [columns.get(name, _null(name)).label(name) for name in COLUMNS[1:]]
 
 
 def _bucket(count: int) -> int:
@@ -176,7 +174,7 @@ def _statement(by_object_id: bool, size: int) -> sa.CompoundSelect:
         if not open_only:
             return stmt
         stmt = stmt.where(SalesStage.outcome.is_(None)).order_by(
-            Opportunity.close_date.is_(None), Opportunity.close_date, Opportunity.id).limit(_limit())
+            Opportunity.close_date.is_(None), Opportunity.close_date, Opportunity.id).limit(_int(LIMIT))
         return sa.select(stmt.subquery())  # a compound's member cannot have its own LIMIT in SQLite
 
     who = (User.tenant_id == sa.bindparam("tenant_id")) & (User.object_id == sa.bindparam("object_id")) \
@@ -192,7 +190,7 @@ def _statement(by_object_id: bool, size: int) -> sa.CompoundSelect:
 
     matched_contacts = (sa.select(Contact.id, Contact.display_name, Contact.account_id, Contact.job_title)
                         .where(Contact.id.in_(contact_ids)).order_by(Contact.display_name, Contact.id)
-                        .limit(_limit()).subquery())
+                        .limit(_int(LIMIT)).subquery())
     contacts = (
         sa.select(*_row(CONTACT, id=matched_contacts.c.id, name=matched_contacts.c.display_name,
                         a=matched_contacts.c.account_id, b=matched_contacts.c.job_title, c=ContactEmail.address,
@@ -201,7 +199,7 @@ def _statement(by_object_id: bool, size: int) -> sa.CompoundSelect:
         .outerjoin(ContactEmail, ContactEmail.contact_id == matched_contacts.c.id)
     )
     matched_accounts = (sa.select(Account.id, Account.name).where(Account.id.in_(account_ids))
-                        .order_by(Account.name, Account.id).limit(_limit()).subquery())
+                        .order_by(Account.name, Account.id).limit(_int(LIMIT)).subquery())
     accounts = (
         sa.select(*_row(ACCOUNT, id=matched_accounts.c.id, name=matched_accounts.c.name, c=AccountDomain.domain,
                         position=AccountDomain.position))
@@ -264,8 +262,11 @@ def _rows(conn: sa.Connection, by_object_id: bool, size: int, parameters: dict) 
     return converted
 
 
+_MONEY = ScaledDecimal(2)  # the money columns' type, for its conversion of stored cents
+
+
 def _money(cents: int | None) -> Decimal | None:
-    return None if cents is None else Decimal(int(cents)).scaleb(-2)
+    return _MONEY.process_result_value(cents, None)
 
 
 def domain_of(address: str) -> str:

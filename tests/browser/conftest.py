@@ -9,26 +9,17 @@ before the page's scripts run. Never downloads a browser: /usr/bin/chromium or n
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import shutil
-import threading
 import urllib.request
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
-from addin.app import create_app
-from addin.config import Config, sqlite_url
-from storage import migrate
-from storage.db import UnitOfWork
-from storage.demo import DEMO_OWNER, seed_demo
+from storage.demo import DEMO_OWNER
+from tests.live_server import demo_app, unavailable
 
-CHROMIUM = Path(os.environ.get("DEALPANE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS_KEPT = REPO_ROOT / "bench" / "results" / "pane-screenshots"
@@ -50,37 +41,6 @@ def pytest_report_header(config):
     return None
 
 
-def _unavailable(reason: str):
-    """Locally a missing browser skips; in CI it fails, so CI can never pass without running these."""
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run: {reason} (install with `make test`)", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def sync_playwright():
-    try:
-        from playwright.sync_api import sync_playwright as start  # noqa: PLC0415
-    except ImportError:
-        _unavailable("the Python package playwright is not installed")
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (Debian package chromium)")
-    with start() as playwright:
-        yield playwright
-
-
-@pytest.fixture(scope="session")
-def browser(sync_playwright):
-    browser = sync_playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code="-", size="-") -> None:  # the test output is not an access log
-        pass
-
-
 @pytest.fixture(scope="session")
 def fake_graph():
     from graph_sync.fake import FakeGraph  # noqa: PLC0415
@@ -94,32 +54,8 @@ def fake_graph():
 
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory, fake_graph):
-    database = tmp_path_factory.mktemp("browser-db") / "dealpane.sqlite3"
-    config = Config(database_url=sqlite_url(database), auth_mode="dev", graph_auth="dev",
-                    graph_base_url=fake_graph.url, demo=True)
-    app = create_app(config)
-    if "pane" not in app.blueprints:  # until create_app registers the pane itself
-        from addin.pane import bp  # noqa: PLC0415
-
-        app.register_blueprint(bp)
-    services = app.extensions["dealpane"]
-    migrate.upgrade(services.engine)
-    with UnitOfWork(services.session_factory) as unit:
-        seed_demo(unit.session)
-        unit.commit()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    app.base_url = f"http://127.0.0.1:{server.server_port}"
-    yield app
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-    graph = services.graph
-    if hasattr(graph, "close"):
-        graph.close()
-    services.engine.dispose()
+    with demo_app(tmp_path_factory.mktemp("browser-db") / "dealpane.sqlite3", fake_graph.url) as app:
+        yield app
 
 
 @pytest.fixture(scope="session")
@@ -252,7 +188,7 @@ def wide_page(browser, base_url, shots_dir):
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     if not AXE_JS.exists():
-        _unavailable(f"{AXE_JS} is missing (npm package axe-core: run `make node`)")
+        unavailable(f"{AXE_JS} is missing (npm package axe-core: run `make node`)")
     return AXE_JS.read_text(encoding="utf-8")
 
 

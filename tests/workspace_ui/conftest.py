@@ -7,28 +7,18 @@ in the demo) and may switch to the colleague with the "Act as" control. Never do
 """
 from __future__ import annotations
 
-import gc
 import json
-import logging
 import os
 import re
 import shutil
-import threading
 import urllib.request
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
-from addin.app import create_app
-from addin.config import Config, sqlite_url
-from storage import migrate
-from storage.db import UnitOfWork
-from storage.demo import DEMO_OWNER, seed_demo
+from storage.demo import DEMO_OWNER
+from tests.live_server import demo_app
 
-CHROMIUM = Path(os.environ.get("DEALPANE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHOTS_KEPT = REPO_ROOT / "bench" / "results" / "workspace-screenshots"
 WIDE = {"width": 1280, "height": 900}
@@ -42,94 +32,10 @@ except ImportError:  # the test modules import playwright: without it they canno
         collect_ignore_glob = ["test_*.py"]  # locally: skipped (CI collects them and fails on the import)
 
 
-def _unavailable(reason: str):
-    """Locally a missing browser skips; in CI it fails, so CI can never pass without running these."""
-    if os.environ.get("CI"):
-        pytest.fail(f"workspace browser tests cannot run: {reason} (pip install playwright; apt-get install chromium)",
-                    pytrace=False)
-    pytest.skip(reason)
-
-
-def _running_playwright():
-    """The Playwright that another suite of this session (the pane's tests/browser) has started.
-
-    Playwright's sync API allows one live instance per thread, so a second one cannot start while
-    the pane's session-scoped instance is alive: share it. (Moving `sync_playwright` and `browser`
-    into tests/conftest.py would make this unnecessary.)"""
-    from playwright.sync_api import Playwright  # noqa: PLC0415
-
-    gc.collect()  # instances already stopped and dropped are not candidates
-    alive = [obj for obj in gc.get_objects() if isinstance(obj, Playwright)]
-    return alive[-1] if alive else None
-
-
-@pytest.fixture(scope="session")
-def sync_playwright():
-    try:
-        from playwright.sync_api import Error as PlaywrightError  # noqa: PLC0415
-        from playwright.sync_api import sync_playwright as start  # noqa: PLC0415
-    except ImportError:
-        _unavailable("the Python package playwright is not installed")
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (Debian package chromium)")
-    manager = start()
-    try:
-        playwright = manager.start()
-    except PlaywrightError as error:
-        shared = _running_playwright() if "asyncio loop" in str(error) else None
-        if shared is None:
-            raise
-        yield shared
-        return
-    try:
-        yield playwright
-    finally:
-        playwright.stop()
-
-
-@pytest.fixture(scope="session")
-def browser(sync_playwright):
-    browser = sync_playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code="-", size="-") -> None:  # the test output is not an access log
-        pass
-
-
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
-    database = tmp_path_factory.mktemp("workspace-db") / "dealpane.sqlite3"
-    config = Config(database_url=sqlite_url(database), auth_mode="dev", graph_auth="dev", demo=True)
-    app = create_app(config)
-    if "workspace" not in app.blueprints:  # until create_app registers them itself
-        from addin.workspace import bp  # noqa: PLC0415
-
-        app.register_blueprint(bp)
-    if "transfer" not in app.blueprints:
-        from addin.api.transfer import bp as transfer_bp  # noqa: PLC0415
-
-        app.register_api(transfer_bp)
-    services = app.extensions["dealpane"]
-    migrate.upgrade(services.engine)
-    with UnitOfWork(services.session_factory) as unit:
-        seed_demo(unit.session)
-        unit.commit()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    app.base_url = f"http://127.0.0.1:{server.server_port}"
-    yield app
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-    graph = services.graph
-    if hasattr(graph, "close"):
-        graph.close()
-    services.engine.dispose()
+    with demo_app(tmp_path_factory.mktemp("workspace-db") / "dealpane.sqlite3") as app:
+        yield app
 
 
 @pytest.fixture(scope="session")
