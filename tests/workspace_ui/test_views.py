@@ -36,3 +36,23 @@ def test_main_views_render_at_1280_and_800_px(request, width):
     page.get_by_role("button", name="Edit sales stages…").click()
     expect(page.get_by_role("dialog", name="Sales stages and activities")).to_be_visible()
     ws.shot(f"{px}-06-customise-stages", full_page=False)
+
+
+def test_switching_workspace_keeps_the_view_busy_until_the_new_one_is_shown(workspace, demo_api):
+    """The old view must not take input (a chosen file, a typed value) while the new workspace loads:
+    main is aria-busy from the moment the workspace is picked until the new view is rendered."""
+    busy_id = demo_api.post("/api/v1/workspaces", {"name": "Busy check"})["id"]
+    page = workspace.open("transfer")
+    held = []
+    page.route("**/members", lambda route: held.append(route))
+    page.get_by_label("Workspace", exact=True).select_option(label="Busy check (owner)")
+    page.wait_for_function("() => document.querySelector('main').getAttribute('aria-busy') === 'true'")
+    page.wait_for_timeout(200)
+    assert page.locator("main").get_attribute("aria-busy") == "true"
+    assert held, "the members request was not held"
+    for route in held:
+        route.continue_()
+    page.unroute("**/members")
+    workspace.wait_ready()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import and export")
+    assert page.evaluate("() => sessionStorage.getItem('dealpane.workspace.ws')") == busy_id

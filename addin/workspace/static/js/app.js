@@ -145,10 +145,12 @@ function setUpActAs() {
   select.addEventListener("change", async () => {
     ctx.auth.setUser(select.value);
     announce(`Acting as ${select.options[select.selectedIndex].text}.`);
+    main.setAttribute("aria-busy", "true");
     try {
       await signedIn();
     } catch (error) {
       replace(main, errorNotice(error));
+      main.setAttribute("aria-busy", "false");
     }
   });
 }
@@ -160,8 +162,15 @@ async function boot() {
     ctx.api = createApi(ctx.auth, () => ctx.base);
     setUpActAs();
     document.getElementById("workspace-select").addEventListener("change", async (event) => {
-      await loadWorkspace(event.target.value);
-      await route();
+      // Busy from the first moment: the old view must not take input while the new workspace loads.
+      main.setAttribute("aria-busy", "true");
+      try {
+        await loadWorkspace(event.target.value);
+        await route();
+      } catch (error) {
+        replace(main, errorNotice(error));
+        main.setAttribute("aria-busy", "false");
+      }
     });
     window.addEventListener("hashchange", route);
     await signedIn();
