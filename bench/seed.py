@@ -51,6 +51,7 @@ def main() -> int:
     parser.add_argument("--opportunities", type=int, default=100_000)
     parser.add_argument("--contacts", type=int, default=20_000)
     parser.add_argument("--history", type=int, default=1_000_000)
+    parser.add_argument("--linked", type=float, default=0.4, help="share of e-mails also linked to an opportunity")
     parser.add_argument("--accounts", type=int, default=None, help="default: contacts / 5")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workspace-name", default="Benchmark")
@@ -119,6 +120,16 @@ def main() -> int:
         insert(conn, Opportunity.__table__, opportunities)
         insert(conn, OpportunityLine.__table__, lines)
 
+        # the opportunities a contact's e-mails can be filed under: the contact's own and its account's
+        deals_of: dict[int, list[str]] = {}
+        for n, opportunity in enumerate(opportunities):
+            if opportunity["link_contact_id"]:
+                deals_of.setdefault(n % args.contacts, []).append(opportunity["id"])
+        by_account: dict[int, list[str]] = {}
+        for n, opportunity in enumerate(opportunities):
+            if opportunity["link_account_id"]:
+                by_account.setdefault(n % n_accounts, []).append(opportunity["id"])
+
         for start in range(0, args.history, CHUNK):
             items, links = [], []
             for n in range(start, min(start + CHUNK, args.history)):
@@ -132,8 +143,16 @@ def main() -> int:
                     "from_address": emails[contact]["address"], "to_addresses": json.dumps(["demo@contoso.com"]),
                     "cc_addresses": "[]", "direction": "incoming", "done": False, "removed_in_mailbox": False,
                     "version": 1, "created_at": now, "updated_at": now})
-                links.append({"id": new_id(), "item_id": iid, "contact_id": contacts[contact]["id"],
-                              "origin": "auto", "reason": "bench", "suppressed": False, "created_at": now})
+                links.append({"id": new_id(), "item_id": iid, "opportunity_id": None, "account_id": None,
+                              "contact_id": contacts[contact]["id"], "origin": "auto", "reason": "bench",
+                              "suppressed": False, "created_at": now})
+                # as in a real mailbox: many e-mails are in a deal's history too (the linker's
+                # "one open opportunity" rule, or the salesperson's one-click link)
+                deals = deals_of.get(contact, []) + by_account.get(contact % n_accounts, [])
+                if deals and rnd.random() < args.linked:
+                    links.append({"id": new_id(), "item_id": iid, "opportunity_id": rnd.choice(deals),
+                                  "account_id": None, "contact_id": None, "origin": rnd.choice(("auto", "manual")),
+                                  "reason": "bench", "suppressed": False, "created_at": now})
             conn.execute(HistoryItem.__table__.insert(), _json_rows(items, engine))
             conn.execute(HistoryLink.__table__.insert(), links)
     if engine.dialect.name == "postgresql":

@@ -89,7 +89,7 @@ def single_statement(engine: sa.Engine) -> sa.Engine:
         return engine.execution_options(dealpane_single_statement=True)
     hot = _HOT_POOLS.get(engine)
     if hot is None:  # one per engine (apps built on the same engine share it)
-        pool = sa.create_engine(engine.url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+        pool = sa.create_engine(engine.url, pool_pre_ping=False, pool_size=5, max_overflow=10,
                                 connect_args={"options": "-c plan_cache_mode=force_generic_plan"})
         event.listen(engine, "engine_disposed", lambda _engine: pool.dispose())  # they close together
         hot = _HOT_POOLS[engine] = pool.execution_options(isolation_level="AUTOCOMMIT")

@@ -12,6 +12,7 @@ from sqlalchemy import event
 from storage.demo import seed_demo
 from storage.db import single_statement
 from storage.demo import DEMO_OWNER
+from storage.services.pane_context import cursor as pane_context_cursor
 from storage.services.pane_context import pane_context, parameters_for, sql_for
 from storage.services.queries import search
 
@@ -34,10 +35,11 @@ def captured_statements(engine, action):
     return statements
 
 
-def plan(engine, statement, parameters) -> str:
+def plan(engine, statement, parameters, *, native=False) -> str:
+    """EXPLAIN of one statement; `native`: SQL with the database's own placeholders (pane_context.sql_for)."""
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
-        cursor = raw.cursor()
+        cursor = pane_context_cursor(conn.connection.driver_connection) if native else raw.cursor()
         if engine.dialect.name == "sqlite":
             cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
             return "\n".join(row[-1] for row in cursor.fetchall())
@@ -72,7 +74,7 @@ def test_the_pane_context_call_is_answered_from_indexes(engine, session, demo):
     assert found.caller is not None and found.matched_contacts  # the statement runs and finds something
     # ... and it is this one statement (one round trip), on indexes only:
     size, parameters = parameters_for(demo.id, **ask)
-    text = plan(engine, *sql_for(engine.dialect, False, size, parameters))
+    text = plan(engine, *sql_for(engine.dialect, False, size, parameters), native=True)
     assert unindexed_scans(engine, text) == [], text
     # and no walk over the workspace's rows: cost must not grow with the workspace. SQLite plans
     # without statistics, so its choice is the code's; PostgreSQL costs a few-row test table's
