@@ -70,7 +70,7 @@ def main() -> int:
             run([sys.executable, "bench/api_write.py", "--seconds", str(args.write_seconds)], env)
             writes = result(f"api_write_{dialect}.json")
             messages = int(args.messages * fraction)
-            run([sys.executable, "bench/sync_throughput.py", "--messages", str(messages),
+            run([sys.executable, "bench/sync_throughput.py", "--messages", str(messages), "--rounds", "3",
                  "--database-url", env["DEALPANE_DATABASE_URL"]], env)
             sync = result(f"sync_throughput_{dialect}_{messages}.json")
             rows.append({

@@ -5,7 +5,10 @@ models, no database. Dealpane: the real adapter and sync engine into a database 
 default, or DEALPANE_DATABASE_URL, already migrated). Both run in child processes so their
 peak RSS is their own.
 
-Usage: .venv/bin/python bench/sync_throughput.py [--messages 100000] [--page-size 1000] [--matched 0.3]
+Each of --rounds rounds (default 5) runs both, in alternating order, Dealpane into a new empty
+SQLite database (or a new workspace of DEALPANE_DATABASE_URL); the median round's ratio is the figure.
+
+Usage: .venv/bin/python bench/sync_throughput.py [--messages 100000] [--page-size 1000] [--matched 0.3] [--rounds 5]
 """
 from __future__ import annotations
 
@@ -118,6 +121,7 @@ def main() -> int:
     parser.add_argument("--matched", type=float, default=0.3, help="share of messages from known contacts")
     parser.add_argument("--contacts", type=int, default=2000)
     parser.add_argument("--database-url", default=os.environ.get("DEALPANE_DATABASE_URL"))
+    parser.add_argument("--rounds", type=int, default=5, help="baseline and Dealpane runs, alternating")
     parser.add_argument("--child", choices=["baseline", "sync", "generate"])
     parser.add_argument("--out")
     parser.add_argument("--url")
@@ -132,37 +136,47 @@ def main() -> int:
         print(json.dumps(result))
         return 0
 
+    given_database = args.database_url
+    rounds = []
     with tempfile.TemporaryDirectory() as tmp:
-        if not args.database_url:
-            from storage import migrate
-            from storage.db import make_engine
-
-            args.database_url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-            migrate.upgrade(make_engine(args.database_url))
         mailbox = Path(tmp) / "mailbox.json"
         subprocess.run([sys.executable, __file__, "--child", "generate", "--out", str(mailbox), "--messages",
                         str(args.messages), "--matched", str(args.matched)], check=True)
         fake, url = start_fake(mailbox)
         try:
-            baseline = run_child("baseline", args, url)
-            dealpane = run_child("sync", args, url)
+            for r in range(args.rounds):
+                if not given_database:  # a new, empty database per round
+                    from storage import migrate
+                    from storage.db import make_engine
+
+                    args.database_url = f"sqlite:///{Path(tmp) / f'bench{r}.sqlite3'}"
+                    engine = make_engine(args.database_url)
+                    migrate.upgrade(engine)
+                    engine.dispose()
+                # alternating order: drift on a shared machine hits both alike
+                order = ("baseline", "sync") if r % 2 == 0 else ("sync", "baseline")
+                rounds.append({kind: run_child(kind, args, url) for kind in order})
         finally:
             fake.terminate()
             fake.wait(timeout=30)
     database = args.database_url.split(":", 1)[0]
-    ratio = dealpane["seconds"] / baseline["seconds"]
+    ratios = [row["sync"]["seconds"] / row["baseline"]["seconds"] for row in rounds]
+    middle = sorted(range(len(rounds)), key=lambda i: ratios[i])[len(rounds) // 2]  # the median round
+    baseline, dealpane, ratio = rounds[middle]["baseline"], rounds[middle]["sync"], ratios[middle]
     print(f"{args.messages:,} messages, page size {args.page_size}, {args.matched:.0%} from known contacts, "
-          f"database {database}")
+          f"database {database}, {args.rounds} alternating rounds (the median round shown)")
     print(f"{'run':<10}{'seconds':>9}{'items/s':>10}{'requests':>10}{'peak RSS MB':>13}")
     for name, row in (("baseline", baseline), ("dealpane", dealpane)):
         print(f"{name:<10}{row['seconds']:>9.2f}{row['items'] / row['seconds']:>10,.0f}{row['requests']:>10}"
               f"{row['peak_rss_mb']:>13}")
-    print(f"dealpane / baseline time: {ratio:.2f}x; stored {dealpane['stored']:,} history items; "
-          f"requests {dealpane['requests']} for {baseline['requests']} pages")
+    print(f"dealpane / baseline time: {ratio:.2f}x (median; rounds {', '.join(f'{x:.2f}' for x in ratios)}); "
+          f"stored {dealpane['stored']:,} history items; requests {dealpane['requests']} for {baseline['requests']} pages; "
+          f"peak RSS {max(row['sync']['peak_rss_mb'] for row in rounds)} MB")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"sync_throughput_{database}_{args.messages}.json"
     out.write_text(json.dumps({"messages": args.messages, "page_size": args.page_size, "database": database,
-                               "baseline": baseline, "dealpane": dealpane, "ratio": round(ratio, 2)}, indent=2))
+                               "baseline": baseline, "dealpane": dealpane, "ratio": round(ratio, 2),
+                               "round_ratios": [round(x, 2) for x in ratios], "rounds": rounds}, indent=2))
     return 0
 
 

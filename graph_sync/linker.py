@@ -21,6 +21,7 @@ from sqlalchemy import orm as so
 from storage.models import (
     AccountDomain, ContactEmail, HistoryItem, HistoryLink, Mailbox, Opportunity,
 )
+from storage.db import insert_rows
 from storage.services.crm import FREE_MAIL_DOMAINS
 from storage.models import new_id
 from storage.services.mail import link_item, upsert_mail_item
@@ -143,11 +144,9 @@ class PageLinker:
                 if added:
                     result.reasons[record_type] = result.reasons.get(record_type, 0) + 1
         self.session.flush()
-        connection = self.session.connection()  # Core executemany: no per-row ORM bookkeeping
-        if new_items:
-            connection.execute(HistoryItem.__table__.insert(), new_items)
-        if new_links:
-            connection.execute(HistoryLink.__table__.insert(), [_link_row(l) for l in new_links])
+        connection = self.session.connection()  # one executemany each: no per-row ORM or Core bookkeeping
+        insert_rows(connection, HistoryItem.__table__, new_items)
+        insert_rows(connection, HistoryLink.__table__, [_link_row(l) for l in new_links])
         if removed_ids:
             result.removed = self._mark_removed(removed_ids)
         return result

