@@ -62,7 +62,7 @@ def child_baseline(url: str, page_size: int) -> dict:
     import httpx
 
     headers = {"Authorization": "Bearer bench", "Prefer": f'IdType="ImmutableId", odata.maxpagesize={page_size}'}
-    start, items, requests = time.perf_counter(), 0, 0
+    start, cpu, items, requests = time.perf_counter(), time.process_time(), 0, 0
     with httpx.Client(timeout=120) as client:
         link = f"{url}/me/mailFolders/inbox/messages/delta"
         while link:
@@ -70,7 +70,8 @@ def child_baseline(url: str, page_size: int) -> dict:
             requests += 1
             items += len(body["value"])
             link = body.get("@odata.nextLink")
-    return {"seconds": time.perf_counter() - start, "items": items, "requests": requests}
+    return {"seconds": time.perf_counter() - start, "items": items, "requests": requests,
+            "sync_cpu_seconds": round(time.process_time() - cpu, 2)}
 
 
 def child_sync(url: str, page_size: int, database_url: str, contacts: int) -> dict:
@@ -98,13 +99,20 @@ def child_sync(url: str, page_size: int, database_url: str, contacts: int) -> di
     access_ = GraphAccess(GraphSettings(base_url=url, auth="dev", page_size=page_size), factory)
     client = access_.client_for_mailbox(mailbox)
     sync = MailboxSync(factory, client, mailbox_id)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     report = sync.run_messages_only("inbox")
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     with factory() as session:
         stored = session.scalar(sa.select(sa.func.count()).select_from(HistoryItem)
                                 .where(HistoryItem.workspace_id == workspace_id))
-    return {"seconds": seconds, "items": report.seen, "requests": report.pages, "stored": stored}
+    return {"seconds": seconds, "items": report.seen, "requests": report.pages, "stored": stored,
+            "sync_cpu_seconds": round(cpu, 2)}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_child(kind: str, args, url: str) -> dict:
@@ -132,7 +140,9 @@ def main() -> int:
     if args.child:
         result = child_baseline(args.url, args.page_size) if args.child == "baseline" else \
             child_sync(args.url, args.page_size, args.database_url, args.contacts)
-        result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        result["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)
+        result["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 2)
         print(json.dumps(result))
         return 0
 
@@ -155,7 +165,12 @@ def main() -> int:
                     engine.dispose()
                 # alternating order: drift on a shared machine hits both alike
                 order = ("baseline", "sync") if r % 2 == 0 else ("sync", "baseline")
-                rounds.append({kind: run_child(kind, args, url) for kind in order})
+                row = {}
+                for kind in order:
+                    fake_cpu = _cpu_seconds(fake.pid)
+                    row[kind] = run_child(kind, args, url)
+                    row[kind]["fake_graph_cpu_seconds"] = round(_cpu_seconds(fake.pid) - fake_cpu, 2)
+                rounds.append(row)
         finally:
             fake.terminate()
             fake.wait(timeout=30)
@@ -165,10 +180,10 @@ def main() -> int:
     baseline, dealpane, ratio = rounds[middle]["baseline"], rounds[middle]["sync"], ratios[middle]
     print(f"{args.messages:,} messages, page size {args.page_size}, {args.matched:.0%} from known contacts, "
           f"database {database}, {args.rounds} alternating rounds (the median round shown)")
-    print(f"{'run':<10}{'seconds':>9}{'items/s':>10}{'requests':>10}{'peak RSS MB':>13}")
+    print(f"{'run':<10}{'seconds':>9}{'items/s':>10}{'requests':>10}{'peak RSS MB':>13}{'CPU s':>8}{'fake Graph CPU s':>18}")
     for name, row in (("baseline", baseline), ("dealpane", dealpane)):
         print(f"{name:<10}{row['seconds']:>9.2f}{row['items'] / row['seconds']:>10,.0f}{row['requests']:>10}"
-              f"{row['peak_rss_mb']:>13}")
+              f"{row['peak_rss_mb']:>13}{row['sync_cpu_seconds']:>8}{row['fake_graph_cpu_seconds']:>18}")
     print(f"dealpane / baseline time: {ratio:.2f}x (median; rounds {', '.join(f'{x:.2f}' for x in ratios)}); "
           f"stored {dealpane['stored']:,} history items; requests {dealpane['requests']} for {baseline['requests']} pages; "
           f"peak RSS {max(row['sync']['peak_rss_mb'] for row in rounds)} MB")
