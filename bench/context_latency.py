@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_load import ROOT, Server, percentile  # noqa: E402
+from http_load import ROOT, Server, cpu_seconds_by_group, percentile  # noqa: E402
 
 RESULTS = Path(__file__).with_name("results")
 DEV_USER = "demo@contoso.com"
@@ -99,6 +99,12 @@ def hammer(port: int, paths: list[str], clients: int) -> tuple[list[float], int]
     return latencies, errors
 
 
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children (the client processes)."""
+    times = os.times()
+    return times.children_user + times.children_system
+
+
 def summary(values: list[float], errors: int) -> dict:
     return {"p50_ms": round(percentile(values, 50), 2), "p95_ms": round(percentile(values, 95), 2),
             "p99_ms": round(percentile(values, 99), 2), "mean_ms": round(statistics.mean(values) * 1000, 2),
@@ -125,13 +131,19 @@ def main() -> int:
         if warm_errors:
             raise SystemExit(f"{warm_errors} context calls failed during the warm-up")
         trivial, context, rounds = [], [], []
+        cpu = {name: {"server": 0.0, "database": 0.0, "clients": 0.0} for name in ("trivial", "context")}
         errors = {"trivial": 0, "context": 0}
         for r in range(args.rounds):
             chunk = paths[args.warmup + r * per_round:args.warmup + (r + 1) * per_round]
             order = (("trivial", ["/healthz"] * per_round), ("context", chunk))
             measured = {}
             for name, route_paths in (order if r % 2 == 0 else order[::-1]):
+                before, clients_before = cpu_seconds_by_group(server.process.pid), _children_cpu()
                 measured[name], bad = hammer(server.port, route_paths, args.clients)
+                after = cpu_seconds_by_group(server.process.pid)
+                cpu[name]["clients"] += _children_cpu() - clients_before
+                for group in ("server", "database"):
+                    cpu[name][group] += after[group] - before[group]
                 errors[name] += bad
             trivial += measured["trivial"]
             context += measured["context"]
@@ -146,10 +158,19 @@ def main() -> int:
     for name, r in rows.items():
         print(f"{name:<10}{r['p50_ms']:>9}{r['p95_ms']:>9}{r['p99_ms']:>9}{r['mean_ms']:>9}{r['errors']:>8}")
     print(f"context p95 / trivial p95 = {ratio:.2f} (target <= 2); per round: {rounds}")
+    # Where the CPU goes: on a machine where server, database and clients share the cores, p95 under
+    # closed-loop load follows the CPU each call costs all of them together.
+    per_call = {name: {group: round(seconds / len(trivial if name == "trivial" else context) * 1e6)
+                       for group, seconds in groups.items()} for name, groups in cpu.items()}
+    print(f"{'CPU per call':<14}{'server µs':>11}{'database µs':>13}{'clients µs':>12}{'total µs':>10}")
+    for name, groups in per_call.items():
+        print(f"{name:<14}{groups['server']:>11}{groups['database']:>13}{groups['clients']:>12}"
+              f"{sum(groups.values()):>10}")
+    print(f"CPU per call, context / trivial = {sum(per_call['context'].values()) / sum(per_call['trivial'].values()):.2f}")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"context_latency_{database}.json").write_text(json.dumps(
         {"requests": args.requests, "rounds": args.rounds, "clients": args.clients, **rows,
-         "p95_ratio": round(ratio, 2), "round_ratios": rounds}, indent=2))
+         "p95_ratio": round(ratio, 2), "round_ratios": rounds, "cpu_us_per_call": per_call}, indent=2))
     return 0
 
 

@@ -15,6 +15,28 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def cpu_seconds_by_group(server_pid: int) -> dict[str, float]:
+    """CPU time (user + system) used so far by the server (the process and its children: gunicorn's
+    workers) and by the PostgreSQL server processes on this machine (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {"server": 0.0, "database": 0.0}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if int(entry) == server_pid or int(fields[1]) == server_pid:
+            found["server"] += seconds
+        elif name == "postgres":
+            found["database"] += seconds
+    return found
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
