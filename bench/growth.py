@@ -78,18 +78,21 @@ def main() -> int:
                 **{k: seeded[k] for k in ("opportunities", "contacts", "history")},
                 "context_p50_ms": latency["context"]["p50_ms"], "context_p95_ms": latency["context"]["p95_ms"],
                 "trivial_p95_ms": latency["trivial"]["p95_ms"], "context_ratio": latency["p95_ratio"],
+                "context_cpu_ratio": round(sum(latency["cpu_us_per_call"]["context"].values())
+                                           / sum(latency["cpu_us_per_call"]["trivial"].values()), 2),
+                "context_database_cpu_us": latency["cpu_us_per_call"]["context"]["database"],
                 "writes_per_s": round(writes["requests"] / writes["seconds"], 1), "write_p95_ms": round(writes["p95_ms"], 1),
                 "write_5xx": writes["server_errors"], "messages": messages, "sync_ratio": sync["ratio"],
                 "sync_items_per_s": round(sync["dealpane"]["items"] / sync["dealpane"]["seconds"]),
                 "sync_peak_rss_mb": sync["dealpane"]["peak_rss_mb"],
             })
             print(json.dumps(rows[-1]), flush=True)
-    print(f"\n{'share':>6}{'opps':>8}{'history':>9}{'seed s':>7}{'ctx p50':>8}{'ctx p95':>8}{'triv p95':>9}{'ratio':>6}"
+    print(f"\n{'share':>6}{'opps':>8}{'history':>9}{'seed s':>7}{'ctx p50':>8}{'ctx p95':>8}{'triv p95':>9}{'ratio':>6}{'CPU ratio':>10}"
           f"{'PATCH/s':>8}{'PATCH p95':>10}{'5xx':>4}{'messages':>9}{'sync/base':>10}{'items/s':>8}{'RSS MB':>7}"
           f"   ({database})")
     for r in rows:
         print(f"{r['fraction']:>6.0%}{r['opportunities']:>8}{r['history']:>9}{r['seed_seconds']:>7}"
-              f"{r['context_p50_ms']:>8}{r['context_p95_ms']:>8}{r['trivial_p95_ms']:>9}{r['context_ratio']:>6}"
+              f"{r['context_p50_ms']:>8}{r['context_p95_ms']:>8}{r['trivial_p95_ms']:>9}{r['context_ratio']:>6}{r['context_cpu_ratio']:>10}"
               f"{r['writes_per_s']:>8}{r['write_p95_ms']:>10}{r['write_5xx']:>4}{r['messages']:>9}"
               f"{r['sync_ratio']:>10}{r['sync_items_per_s']:>8}{r['sync_peak_rss_mb']:>7}")
     RESULTS.mkdir(exist_ok=True)
