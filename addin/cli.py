@@ -49,7 +49,9 @@ def demo(port: int, host: str, db_path: Path, mailbox_file: Path | None) -> None
     from storage.services.mailboxes import connect_mailbox
 
     from addin.app import create_app
+    from addin.malloc import keep_freed_heap
 
+    keep_freed_heap()  # as in `serve`'s workers: the pane's calls free and reuse a few hundred KB each
     db_path.parent.mkdir(parents=True, exist_ok=True)
     config = Config.from_env(database_url=sqlite_url(db_path), auth_mode="dev", graph_auth="dev", demo=True)
     fake = None
