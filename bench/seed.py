@@ -23,9 +23,10 @@ import sqlalchemy as sa  # noqa: E402
 
 from storage.db import make_engine, make_session_factory  # noqa: E402
 from storage.models import (  # noqa: E402
-    Account, AccountDomain, Contact, ContactEmail, HistoryItem, HistoryLink, Member, Opportunity, OpportunityLine,
-    SalesStage, new_id,
+    Account, AccountDomain, Contact, ContactEmail, HistoryItem, HistoryLink, Member, NameWord, Opportunity,
+    OpportunityLine, SalesStage, new_id,
 )
+from storage.models.search import name_word_rows  # noqa: E402
 from storage.services import access, workspaces  # noqa: E402
 from storage.types import ScaledDecimal  # noqa: E402
 
@@ -119,6 +120,13 @@ def main() -> int:
                           "amount": cents(total)})
         insert(conn, Opportunity.__table__, opportunities)
         insert(conn, OpportunityLine.__table__, lines)
+        # what the ORM's events write for records it saves: the link dialog's search index
+        words = [row for kind, records, column in (("account", accounts, "name"), ("contact", contacts, "display_name"),
+                                                   ("opportunity", opportunities, "title"))
+                 for record in records for row in name_word_rows(kind, ws, record["id"], record[column])]
+        words += [row for d in domains for row in name_word_rows("account_domain", ws, d["account_id"], d["domain"])]
+        words += [row for e in emails for row in name_word_rows("contact_address", ws, e["contact_id"], e["address"])]
+        insert(conn, NameWord.__table__, words)
 
         # the opportunities a contact's e-mails can be filed under: the contact's own and its account's
         deals_of: dict[int, list[str]] = {}

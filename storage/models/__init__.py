@@ -4,6 +4,7 @@ from .crm import Account, AccountDomain, Category, Contact, ContactEmail, Market
 from .directory import ROLES, Member, User, Workspace
 from .history import HISTORY_KINDS, LINK_TYPES, MANUAL_KINDS, HistoryItem, HistoryLink
 from .mailbox import MAILBOX_MODES, MAILBOX_STATUSES, GraphTokenCache, Mailbox, Notification, ReminderTask, Subscription, SyncCursor
+from .search import NameWord
 from .projects import Project, ProjectAssociation, ProjectTask, ProjectTemplate, TemplateTask
 from .sales import (
     LIST_NAMES, ChecklistMark, ListValue, Opportunity, OpportunityChange, OpportunityLine, SalesActivity, SalesStage,
@@ -15,5 +16,5 @@ __all__ = [
     "HistoryItem", "HistoryLink", "LIST_NAMES", "ChecklistMark", "ListValue", "Opportunity", "OpportunityLine",
     "SalesActivity", "SalesStage", "OpportunityChange", "Project", "ProjectAssociation", "ProjectTask",
     "ProjectTemplate", "TemplateTask", "MAILBOX_MODES", "MAILBOX_STATUSES", "GraphTokenCache", "Mailbox",
-    "SyncCursor", "Notification", "Subscription", "ReminderTask",
+    "SyncCursor", "Notification", "Subscription", "ReminderTask", "NameWord",
 ]

@@ -14,6 +14,7 @@ from storage.models import (
     Account, AccountDomain, Category, Contact, ContactEmail, HistoryItem, HistoryLink, MarketingActivity, Opportunity,
     SalesStage, User,
 )
+from storage.models.search import KEYS, SUFFIX_CHARS, NameWord, prefix_range
 from storage.paging import Page, keyset_page
 
 _SortAccount = so.aliased(Account, name="sort_account")
@@ -160,44 +161,58 @@ SEARCH_TYPES = ("account", "contact", "opportunity", "marketing_activity")
 
 
 def search(session: so.Session, workspace_id: str, q: str, types: list[str], limit: int) -> list[dict[str, Any]]:
-    """Prefix, case-insensitive matches on names, e-mail addresses and domains."""
+    """Prefix, case-insensitive matches on names (their start or any later word's), contacts' e-mail
+    addresses and accounts' domains, all through the name_word table (storage/models/search.py): one
+    index range per record type, however large the workspace. Every id comes from the workspace's
+    own name words, so the records are read by primary key with no filter on their workspace_id
+    (SQLite, which plans without statistics, would walk the workspace's rows by it)."""
     pattern = like_prefix(q.strip())
-    word = like_anywhere(" " + q.strip())  # a later word of a name: "smith" finds "Anna Smith"
+    low, high = prefix_range(q)
+
+    long_query = len(q.strip()) > SUFFIX_CHARS
+
+    def found(record_type: str, model, attribute: str, key_type: str | None = None, key_model=None):
+        """The records of this type whose name matches, or whose e-mail address (domain) starts with
+        the query: one range of the name words' primary key per type, the records then read by
+        primary key. A query longer than the stored suffixes is checked against the values too."""
+        ids = sa.select(NameWord.record_id).where(
+            NameWord.workspace_id == workspace_id,
+            NameWord.record_type.in_([record_type] + ([key_type] if key_type else [])),
+            NameWord.suffix >= low, NameWord.suffix < high)
+        if long_query:
+            name = sa.func.lower(getattr(model, attribute))
+            ids = sa.select(model.id).where(model.id.in_(ids.where(NameWord.record_type == record_type)), (
+                name.like(pattern, escape="\\") | name.like(like_anywhere(" " + q.strip()), escape="\\")))
+            if key_type:
+                _model, owner, value = KEYS[key_type]
+                ids = sa.union(ids, sa.select(getattr(key_model, owner)).where(
+                    key_model.workspace_id == workspace_id, getattr(key_model, value).like(pattern, escape="\\")))
+        return model.id.in_(ids)
+
     results: list[dict[str, Any]] = []
     if "account" in types:
-        by_domain = sa.select(AccountDomain.account_id).where(
-            AccountDomain.workspace_id == workspace_id, AccountDomain.domain.like(pattern, escape="\\"))
         for a in session.scalars(
-            sa.select(Account).where(Account.workspace_id == workspace_id, sa.or_(
-                sa.func.lower(Account.name).like(pattern, escape="\\"),
-                sa.func.lower(Account.name).like(word, escape="\\"),
-                Account.id.in_(by_domain))).order_by(sa.func.lower(Account.name)).limit(limit)
+            sa.select(Account).where(found("account", Account, "name", "account_domain", AccountDomain))
+            .order_by(sa.func.lower(Account.name)).limit(limit)
         ):
             results.append({"type": "account", "id": a.id, "name": a.name, "detail": ", ".join(a.email_domains)})
     if "contact" in types:
-        by_address = sa.select(ContactEmail.contact_id).where(
-            ContactEmail.workspace_id == workspace_id, ContactEmail.address.like(pattern, escape="\\"))
         for c in session.scalars(
-            sa.select(Contact).where(Contact.workspace_id == workspace_id, sa.or_(
-                sa.func.lower(Contact.display_name).like(pattern, escape="\\"),
-                sa.func.lower(Contact.display_name).like(word, escape="\\"),
-                Contact.id.in_(by_address))).order_by(sa.func.lower(Contact.display_name)).limit(limit)
+            sa.select(Contact).where(found("contact", Contact, "display_name", "contact_address", ContactEmail))
+            .order_by(sa.func.lower(Contact.display_name)).limit(limit)
         ):
             results.append({"type": "contact", "id": c.id, "name": c.display_name,
                             "detail": c.email_addresses[0] if c.email_addresses else ""})
     if "opportunity" in types:
         for o in session.scalars(
-            sa.select(Opportunity).where(Opportunity.workspace_id == workspace_id, sa.or_(
-                sa.func.lower(Opportunity.title).like(pattern, escape="\\"),
-                sa.func.lower(Opportunity.title).like(word, escape="\\"))).order_by(
-                sa.func.lower(Opportunity.title)).limit(limit)
+            sa.select(Opportunity).where(found("opportunity", Opportunity, "title"))
+            .order_by(sa.func.lower(Opportunity.title)).limit(limit)
         ):
             results.append({"type": "opportunity", "id": o.id, "name": o.title,
                             "detail": o.stage.name if o.stage else ""})
     if "marketing_activity" in types:
         for m in session.scalars(
-            sa.select(MarketingActivity).where(MarketingActivity.workspace_id == workspace_id,
-                                               sa.func.lower(MarketingActivity.name).like(pattern, escape="\\"))
+            sa.select(MarketingActivity).where(found("marketing_activity", MarketingActivity, "name"))
             .order_by(sa.func.lower(MarketingActivity.name)).limit(limit)
         ):
             results.append({"type": "marketing_activity", "id": m.id, "name": m.name, "detail": m.kind or ""})

@@ -88,8 +88,16 @@ def test_the_link_dialog_search_is_answered_from_indexes(engine, session, demo):
     statements = captured_statements(engine, lambda: search(
         session, demo.id, "fab", ["account", "contact", "opportunity", "marketing_activity"], 20))
     assert len(statements) >= 4
+    searched = 0
     for statement, parameters in statements:
-        assert unindexed_scans(engine, plan(engine, statement, parameters)) == [], statement
+        text = plan(engine, statement, parameters)
+        assert unindexed_scans(engine, text) == [], statement
+        if "name_word" in statement:  # a record type's search: one range of the name words' key
+            searched += 1
+            assert re.search(r"name_word USING PRIMARY KEY|pk_name_word", text), text
+            if engine.dialect.name == "sqlite":  # and no walk of the workspace's records
+                assert re.findall(r"\bix_\w+_workspace_id\b|ix_\w+_ws_updated\b", text) == [], text
+    assert searched == 4
 
 
 def test_the_check_itself_sees_a_full_scan(engine, session, demo):
