@@ -15,22 +15,26 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def process_cpu(pid: int | str) -> tuple[str, int, float]:
+    """A process's name, parent id and CPU time (user + system) used so far (Linux /proc)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat.rsplit(")", 1)[1].split()
+    return stat[stat.index("(") + 1:stat.rindex(")")], int(fields[1]), \
+        (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds_by_group(server_pid: int) -> dict[str, float]:
-    """CPU time (user + system) used so far by the server (the process and its children: gunicorn's
-    workers) and by the PostgreSQL server processes on this machine (Linux /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
+    """CPU time used so far by the server (the process and its children: gunicorn's workers) and by
+    the PostgreSQL server processes on this machine."""
     found = {"server": 0.0, "database": 0.0}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
+            name, parent, seconds = process_cpu(entry)
         except OSError:  # gone meanwhile
             continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat.rsplit(")", 1)[1].split()
-        seconds = (int(fields[11]) + int(fields[12])) / tick
-        if int(entry) == server_pid or int(fields[1]) == server_pid:
+        if int(entry) == server_pid or parent == server_pid:
             found["server"] += seconds
         elif name == "postgres":
             found["database"] += seconds

@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("results")
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_load import process_cpu  # noqa: E402
 
 
 def generate_mailbox(path: Path, count: int, matched: float, seed: int = 7) -> None:
@@ -109,12 +111,6 @@ def child_sync(url: str, page_size: int, database_url: str, contacts: int) -> di
             "sync_cpu_seconds": round(cpu, 2)}
 
 
-def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def run_child(kind: str, args, url: str) -> dict:
     command = [sys.executable, __file__, "--child", kind, "--url", url, "--page-size", str(args.page_size),
                "--database-url", args.database_url, "--contacts", str(args.contacts)]
@@ -167,9 +163,9 @@ def main() -> int:
                 order = ("baseline", "sync") if r % 2 == 0 else ("sync", "baseline")
                 row = {}
                 for kind in order:
-                    fake_cpu = _cpu_seconds(fake.pid)
+                    fake_cpu = process_cpu(fake.pid)[2]
                     row[kind] = run_child(kind, args, url)
-                    row[kind]["fake_graph_cpu_seconds"] = round(_cpu_seconds(fake.pid) - fake_cpu, 2)
+                    row[kind]["fake_graph_cpu_seconds"] = round(process_cpu(fake.pid)[2] - fake_cpu, 2)
                 rounds.append(row)
         finally:
             fake.terminate()

@@ -62,24 +62,23 @@ def suffixes(name: str | None) -> set[str]:
     return found
 
 
-def matches(name: str | None, query: str) -> bool:
-    """What the search means, in plain Python (tests compare the index with it)."""
-    wanted = query.strip().lower()
-    text = (name or "").lower()
-    return bool(wanted) and (text.startswith(wanted) or f" {wanted}" in text)
-
-
 def prefix_range(query: str) -> tuple[str, str]:
     """The suffix range that holds every suffix starting with the (stripped, lowercased) query."""
     low = query.strip().lower()[:SUFFIX_CHARS]
     return low, low + TOP
 
 
-def name_word_rows(record_type: str, workspace_id: str, record_id: str, name: str | None) -> list[dict[str, Any]]:
-    """The rows of one name (or, for the KEYS types, of one address or domain), for bulk loads."""
-    values = suffixes(name) if record_type in SEARCHED else ({name.lower()[:SUFFIX_CHARS]} if name else set())
+def name_word_rows(record_type: str, workspace_id: str, record_id: str, *values: str | None) -> list[dict[str, Any]]:
+    """The rows of a record's name (SEARCHED types: every word start) or of its addresses or domains
+    (KEYS types: each value from its start); what the events below write, and bulk loads too."""
+    found: set[str] = set()
+    for value in values:
+        if record_type in SEARCHED:
+            found |= suffixes(value)
+        elif value:
+            found.add(value.lower()[:SUFFIX_CHARS])  # an owner's values cut alike make one row
     return [{"workspace_id": workspace_id, "record_type": record_type, "suffix": v, "record_id": record_id}
-            for v in sorted(values)]
+            for v in sorted(found)]
 
 
 def _forget(connection: sa.Connection, record_id: str, record_type: str | None = None) -> None:
@@ -90,21 +89,19 @@ def _forget(connection: sa.Connection, record_id: str, record_type: str | None =
     connection.execute(table.delete().where(condition))
 
 
-def _put(connection: sa.Connection, record_type: str, workspace_id: str, record_id: str, values: set[str]) -> None:
-    if values:
-        connection.execute(NameWord.__table__.insert(), [
-            {"workspace_id": workspace_id, "record_type": record_type, "suffix": v, "record_id": record_id}
-            for v in sorted(values)])
+def _put(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        connection.execute(NameWord.__table__.insert(), rows)
 
 
 def _listen_names(record_type: str, model: type, attribute: str) -> None:
     def inserted(_mapper, connection, target):
-        _put(connection, record_type, target.workspace_id, target.id, suffixes(getattr(target, attribute)))
+        _put(connection, name_word_rows(record_type, target.workspace_id, target.id, getattr(target, attribute)))
 
     def updated(_mapper, connection, target):
         if sa.inspect(target).attrs[attribute].history.has_changes():
             _forget(connection, target.id, record_type)
-            _put(connection, record_type, target.workspace_id, target.id, suffixes(getattr(target, attribute)))
+            _put(connection, name_word_rows(record_type, target.workspace_id, target.id, getattr(target, attribute)))
 
     def deleted(_mapper, connection, target):
         _forget(connection, target.id)  # its name, and its addresses or domains (their rows go by cascade)
@@ -122,7 +119,7 @@ def _listen_keys(record_type: str, model: type, parent: str, attribute: str) -> 
     def rewrite(connection: sa.Connection, workspace_id: str, owner: str) -> None:
         values = connection.execute(sa.select(table.c[attribute]).where(table.c[parent] == owner)).scalars()
         _forget(connection, owner, record_type)
-        _put(connection, record_type, workspace_id, owner, {v.lower()[:SUFFIX_CHARS] for v in values if v})
+        _put(connection, name_word_rows(record_type, workspace_id, owner, *values))
 
     def refresh(_mapper, connection, target):
         owners = {getattr(target, parent)}

@@ -11,10 +11,10 @@ from sqlalchemy import orm as so
 
 from storage.errors import RuleViolation
 from storage.models import (
-    Account, AccountDomain, Category, Contact, ContactEmail, HistoryItem, HistoryLink, MarketingActivity, Opportunity,
+    Account, Category, Contact, HistoryItem, HistoryLink, MarketingActivity, Opportunity,
     SalesStage, User,
 )
-from storage.models.search import KEYS, SUFFIX_CHARS, NameWord, prefix_range
+from storage.models.search import KEYS, SEARCHED, SUFFIX_CHARS, NameWord, prefix_range
 from storage.paging import Page, keyset_page
 
 _SortAccount = so.aliased(Account, name="sort_account")
@@ -171,10 +171,11 @@ def search(session: so.Session, workspace_id: str, q: str, types: list[str], lim
 
     long_query = len(q.strip()) > SUFFIX_CHARS
 
-    def found(record_type: str, model, attribute: str, key_type: str | None = None, key_model=None):
+    def found(record_type: str, key_type: str | None = None):
         """The records of this type whose name matches, or whose e-mail address (domain) starts with
         the query: one range of the name words' primary key per type, the records then read by
         primary key. A query longer than the stored suffixes is checked against the values too."""
+        model, attribute = SEARCHED[record_type]
         ids = sa.select(NameWord.record_id).where(
             NameWord.workspace_id == workspace_id,
             NameWord.record_type.in_([record_type] + ([key_type] if key_type else [])),
@@ -184,7 +185,7 @@ def search(session: so.Session, workspace_id: str, q: str, types: list[str], lim
             ids = sa.select(model.id).where(model.id.in_(ids.where(NameWord.record_type == record_type)), (
                 name.like(pattern, escape="\\") | name.like(like_anywhere(" " + q.strip()), escape="\\")))
             if key_type:
-                _model, owner, value = KEYS[key_type]
+                key_model, owner, value = KEYS[key_type]
                 ids = sa.union(ids, sa.select(getattr(key_model, owner)).where(
                     key_model.workspace_id == workspace_id, getattr(key_model, value).like(pattern, escape="\\")))
         return model.id.in_(ids)
@@ -192,27 +193,27 @@ def search(session: so.Session, workspace_id: str, q: str, types: list[str], lim
     results: list[dict[str, Any]] = []
     if "account" in types:
         for a in session.scalars(
-            sa.select(Account).where(found("account", Account, "name", "account_domain", AccountDomain))
+            sa.select(Account).where(found("account", "account_domain"))
             .order_by(sa.func.lower(Account.name)).limit(limit)
         ):
             results.append({"type": "account", "id": a.id, "name": a.name, "detail": ", ".join(a.email_domains)})
     if "contact" in types:
         for c in session.scalars(
-            sa.select(Contact).where(found("contact", Contact, "display_name", "contact_address", ContactEmail))
+            sa.select(Contact).where(found("contact", "contact_address"))
             .order_by(sa.func.lower(Contact.display_name)).limit(limit)
         ):
             results.append({"type": "contact", "id": c.id, "name": c.display_name,
                             "detail": c.email_addresses[0] if c.email_addresses else ""})
     if "opportunity" in types:
         for o in session.scalars(
-            sa.select(Opportunity).where(found("opportunity", Opportunity, "title"))
+            sa.select(Opportunity).where(found("opportunity"))
             .order_by(sa.func.lower(Opportunity.title)).limit(limit)
         ):
             results.append({"type": "opportunity", "id": o.id, "name": o.title,
                             "detail": o.stage.name if o.stage else ""})
     if "marketing_activity" in types:
         for m in session.scalars(
-            sa.select(MarketingActivity).where(found("marketing_activity", MarketingActivity, "name"))
+            sa.select(MarketingActivity).where(found("marketing_activity"))
             .order_by(sa.func.lower(MarketingActivity.name)).limit(limit)
         ):
             results.append({"type": "marketing_activity", "id": m.id, "name": m.name, "detail": m.kind or ""})
