@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
-ENTRA_SETTINGS = ("DEALPANE_TOKEN_ISSUER", "DEALPANE_API_AUDIENCE", "DEALPANE_JWKS_URL")
+PUBLIC_CLOUD = "https://login.microsoftonline.com"
+# Entra's tenant-independent authorities: an app registered for "accounts in any organizational
+# directory" signs users in through /organizations (or /common). https://learn.microsoft.com/entra/identity-platform/msal-client-application-configuration#authority
+MULTI_TENANT_AUTHORITIES = ("organizations", "common")
+GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 DEFAULT_DB_PATH = Path("instance") / "dealpane.sqlite3"
 
 
@@ -18,16 +23,16 @@ def sqlite_url(path: str | Path) -> str:
 class Config:
     database_url: str = field(default_factory=lambda: sqlite_url(DEFAULT_DB_PATH))
     auth_mode: str = "entra"  # "entra" (validate Entra tokens) or "dev" (X-Dev-User header)
-    token_issuer: str | None = None
-    api_audience: str | None = None
-    jwks_url: str | None = None
+    api_uri: str | None = None  # the application ID URI ("Expose an API"); default api://{client_id}
+    jwks_url: str | None = None  # default: the authority host's tenant-independent keys
     api_scope: str = "access_as_user"
     allowed_tenants: tuple[str, ...] = ()
     graph_base_url: str = "https://graph.microsoft.com/v1.0"
     graph_auth: str = "delegated"
     client_id: str | None = None
     client_secret: str | None = None
-    tenant_id: str | None = None
+    tenant_id: str | None = None  # a tenant id (single-tenant) or "organizations" (multi-tenant)
+    authority_host: str = PUBLIC_CLOUD
     secret_key: str | None = None
     public_base_url: str | None = None
     max_body_bytes: int = 1_000_000
@@ -48,16 +53,16 @@ class Config:
         values = dict(
             database_url=get("DATABASE_URL") or sqlite_url(DEFAULT_DB_PATH),
             auth_mode=(get("AUTH_MODE") or "entra").lower(),
-            token_issuer=get("TOKEN_ISSUER"),
-            api_audience=get("API_AUDIENCE"),
+            api_uri=get("API_URI") or get("API_AUDIENCE"),  # API_AUDIENCE: the name before 0.2
             jwks_url=get("JWKS_URL"),
             api_scope=get("API_SCOPE") or "access_as_user",
-            allowed_tenants=tuple(t.strip() for t in (get("ALLOWED_TENANTS") or "").split(",") if t.strip()),
+            allowed_tenants=tuple(t.strip().lower() for t in (get("ALLOWED_TENANTS") or "").split(",") if t.strip()),
             graph_base_url=get("GRAPH_BASE_URL") or "https://graph.microsoft.com/v1.0",
             graph_auth=(get("GRAPH_AUTH") or "delegated").lower(),
             client_id=get("CLIENT_ID"),
             client_secret=get("CLIENT_SECRET"),
             tenant_id=get("TENANT_ID"),
+            authority_host=(get("AUTHORITY_HOST") or PUBLIC_CLOUD).rstrip("/"),
             secret_key=get("SECRET_KEY"),
             public_base_url=get("PUBLIC_BASE_URL"),
             max_body_bytes=int(get("MAX_BODY_BYTES") or 1_000_000),
@@ -69,12 +74,41 @@ class Config:
         values.update(overrides)
         return cls(**values)
 
+    @property
+    def multi_tenant(self) -> bool:
+        return (self.tenant_id or "").lower() in MULTI_TENANT_AUTHORITIES
+
+    @property
+    def api_resource(self) -> str | None:
+        """The application ID URI scopes are named under (Entra proposes api://{client id})."""
+        if self.api_uri:
+            return self.api_uri.rstrip("/")
+        return f"api://{self.client_id}" if self.client_id else None
+
+    @property
+    def api_scope_uri(self) -> str | None:
+        """The scope the pane and the workspace ask Entra for, e.g. api://host/{client id}/access_as_user."""
+        return f"{self.api_resource}/{self.api_scope}" if self.api_resource else None
+
+    @property
+    def spa_authority(self) -> str:
+        """Where MSAL.js signs users in: the tenant, or /organizations for a multi-tenant app (the user's
+        own tenant is not known before sign-in)."""
+        tenant = "organizations" if self.multi_tenant or not self.tenant_id else self.tenant_id
+        return f"{self.authority_host}/{tenant}"
+
+    @property
+    def signing_keys_url(self) -> str:
+        """Entra's tenant-independent keys (they sign v1.0 and v2.0 tokens alike):
+        https://learn.microsoft.com/entra/identity-platform/access-tokens#validate-the-issuer"""
+        return self.jwks_url or f"{self.authority_host}/common/discovery/v2.0/keys"
+
     def graph_settings(self):
         from graph_sync.clients import GraphSettings  # noqa: PLC0415 - config stays importable on its own
 
         return GraphSettings(base_url=self.graph_base_url, auth=self.graph_auth, client_id=self.client_id,
                              client_secret=self.client_secret, tenant_id=self.tenant_id, secret_key=self.secret_key,
-                             page_size=self.graph_page_size)
+                             page_size=self.graph_page_size, authority_host=self.authority_host)
 
     def with_(self, **changes) -> "Config":
         return replace(self, **changes)
@@ -86,7 +120,12 @@ class Config:
         missing = []
         if self.graph_auth == "dev":
             missing.append("DEALPANE_GRAPH_AUTH (dev tokens only work with DEALPANE_AUTH_MODE=dev)")
-        for name, value in zip(ENTRA_SETTINGS, (self.token_issuer, self.api_audience, self.jwks_url)):
-            if not value:
-                missing.append(name)
+        if not self.client_id:
+            missing.append("DEALPANE_CLIENT_ID (the app registration's Application (client) ID)")
+        if not self.tenant_id:
+            missing.append("DEALPANE_TENANT_ID (your Directory (tenant) ID, or organizations for a multi-tenant app)")
+        elif not (self.multi_tenant or GUID.match(self.tenant_id.lower())):
+            # Tokens name their tenant by id (`tid`), never by domain name.
+            missing.append(f"DEALPANE_TENANT_ID (must be the Directory (tenant) ID, a GUID, or organizations; "
+                           f"not {self.tenant_id!r})")
         return missing

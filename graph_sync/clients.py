@@ -32,6 +32,11 @@ class GraphSettings:
     tenant_id: str | None = None
     secret_key: str | None = None
     page_size: int = 200
+    authority_host: str = "https://login.microsoftonline.com"
+
+    @property
+    def multi_tenant(self) -> bool:
+        return (self.tenant_id or "").lower() in ("organizations", "common")
 
 
 class GraphAccess:

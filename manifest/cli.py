@@ -37,8 +37,9 @@ def _checked(param_hint: str, check, value):
 @click.option("--api-client-id", metavar="GUID", envvar="DEALPANE_CLIENT_ID", show_envvar=True,
               help="Application (client) id of the Entra app registration of our API "
                    "(WebApplicationInfo, for Nested App Authentication).")
-@click.option("--api-uri", metavar="URI", envvar="DEALPANE_API_AUDIENCE", show_envvar=True,
-              help="Application ID URI of our API, api://<host>/<client id>.")
+@click.option("--api-uri", metavar="URI", envvar=["DEALPANE_API_URI", "DEALPANE_API_AUDIENCE"], show_envvar=True,
+              help="Application ID URI of our API, api://<host>/<client id> (DEALPANE_API_AUDIENCE is its "
+                   "name before 0.2).")
 @click.option("--api-scope", metavar="NAME", envvar="DEALPANE_API_SCOPE", show_envvar=True,
               default=DEFAULT_API_SCOPE, show_default=True,
               help="The API's delegated scope the pane asks for.")
@@ -61,8 +62,8 @@ def manifest_command(base_url: str, out_dir: Path, app_id: str | None, api_clien
     if not (api_uri or "").strip():
         raise click.UsageError(
             "Missing the API's application ID URI: pass --api-uri api://<host>/<client id> or set "
-            "DEALPANE_API_AUDIENCE (Entra: 'Expose an API' > Application ID URI).")
-    uri = _checked("'--api-uri' / DEALPANE_API_AUDIENCE", check_api_uri, api_uri)
+            "DEALPANE_API_URI (Entra: 'Expose an API' > Application ID URI).")
+    uri = _checked("'--api-uri' / DEALPANE_API_URI", check_api_uri, api_uri)
     scope = _checked("'--api-scope' / DEALPANE_API_SCOPE", check_scope, api_scope)
     try:
         settings = ManifestSettings.create(base, app_id=app_id, api_client_id=client_id,

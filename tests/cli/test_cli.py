@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from addin.cli import main
 
 ENTRA = {
-    "DEALPANE_TOKEN_ISSUER": "https://login.microsoftonline.com/{tenantid}/v2.0",
-    "DEALPANE_API_AUDIENCE": "api://dealpane",
+    "DEALPANE_CLIENT_ID": "11111111-2222-3333-4444-555555555555",
+    "DEALPANE_TENANT_ID": "72f988bf-86f1-41af-91ab-2d7cd011db47",
     "DEALPANE_JWKS_URL": "http://127.0.0.1:9/keys",
 }
 
@@ -31,7 +31,7 @@ def test_serve_without_entra_settings_refuses_and_names_them(clean_env, tmp_path
     clean_env.setenv("DEALPANE_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code != 0
-    for name in ("DEALPANE_TOKEN_ISSUER", "DEALPANE_API_AUDIENCE", "DEALPANE_JWKS_URL"):
+    for name in ("DEALPANE_CLIENT_ID", "DEALPANE_TENANT_ID"):
         assert name in result.output
 
 

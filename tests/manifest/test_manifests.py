@@ -420,7 +420,7 @@ def test_bad_ids_are_refused(kwargs):
 
 # ================================================================ CLI
 def _env(**extra):
-    env = {"DEALPANE_CLIENT_ID": "", "DEALPANE_API_AUDIENCE": "", "DEALPANE_API_SCOPE": ""}
+    env = {"DEALPANE_CLIENT_ID": "", "DEALPANE_API_URI": "", "DEALPANE_API_AUDIENCE": "", "DEALPANE_API_SCOPE": ""}
     env.update(extra)
     return env
 
@@ -454,7 +454,7 @@ def test_cli_takes_api_identity_from_the_environment(tmp_path):
     app_id = "0c9a8b7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d"
     result = CliRunner().invoke(manifest_command, [
         "--base-url", BASE, "--out", str(tmp_path), "--app-id", app_id],
-        env=_env(DEALPANE_CLIENT_ID=CLIENT_ID, DEALPANE_API_AUDIENCE=API_URI, DEALPANE_API_SCOPE="Deals.ReadWrite"))
+        env=_env(DEALPANE_CLIENT_ID=CLIENT_ID, DEALPANE_API_URI=API_URI, DEALPANE_API_SCOPE="Deals.ReadWrite"))
     assert result.exit_code == 0, result.output
     doc = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert doc["id"] == app_id and doc["webApplicationInfo"] == {"id": CLIENT_ID, "resource": API_URI}
@@ -466,11 +466,11 @@ def test_cli_takes_api_identity_from_the_environment(tmp_path):
     (["--base-url", BASE, "--app-id", "xyz"], {}, "GUID"),
     (["--base-url", BASE], {"DEALPANE_CLIENT_ID": ""}, "DEALPANE_CLIENT_ID"),
     (["--base-url", BASE], {"DEALPANE_CLIENT_ID": "not-a-guid"}, "GUID"),
-    (["--base-url", BASE], {"DEALPANE_API_AUDIENCE": ""}, "DEALPANE_API_AUDIENCE"),
-    (["--base-url", BASE], {"DEALPANE_API_AUDIENCE": CLIENT_ID}, "api://"),
+    (["--base-url", BASE], {"DEALPANE_API_URI": ""}, "DEALPANE_API_URI"),
+    (["--base-url", BASE], {"DEALPANE_API_URI": CLIENT_ID}, "api://"),
 ])
 def test_cli_errors_are_clear(tmp_path, args, env, message):
-    full_env = _env(DEALPANE_CLIENT_ID=CLIENT_ID, DEALPANE_API_AUDIENCE=API_URI)
+    full_env = _env(DEALPANE_CLIENT_ID=CLIENT_ID, DEALPANE_API_URI=API_URI)
     full_env.update(env)
     result = CliRunner().invoke(manifest_command, [*args, "--out", str(tmp_path / "out")], env=full_env)
     assert result.exit_code == 2, result.output
@@ -504,3 +504,11 @@ def test_every_icon_the_manifests_name_is_shipped(rendered):
 def test_committed_icons_match_the_generator():
     for name, data in make_icons.icon_files().items():
         assert (ICON_DIR / name).read_bytes() == data, f"{name} is stale: run python -m manifest.make_icons"
+
+
+def test_cli_still_reads_the_api_uri_under_its_old_name(tmp_path):
+    result = CliRunner().invoke(manifest_command, ["--base-url", BASE, "--out", str(tmp_path)],
+                                env=_env(DEALPANE_CLIENT_ID=CLIENT_ID, DEALPANE_API_AUDIENCE=API_URI))
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["webApplicationInfo"]["resource"] \
+        == API_URI

@@ -1,18 +1,41 @@
 from addin.config import Config
 
+CLIENT = "11111111-2222-3333-4444-555555555555"
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
 
 def test_serve_names_every_missing_entra_setting():
     missing = Config.from_env({}).missing_for_serve()
-    assert missing == ["DEALPANE_TOKEN_ISSUER", "DEALPANE_API_AUDIENCE", "DEALPANE_JWKS_URL"]
+    assert [m.split(" ")[0] for m in missing] == ["DEALPANE_CLIENT_ID", "DEALPANE_TENANT_ID"]
 
 
-def test_serve_accepts_a_complete_entra_configuration():
-    env = {
-        "DEALPANE_TOKEN_ISSUER": "https://login.microsoftonline.com/{tenantid}/v2.0",
-        "DEALPANE_API_AUDIENCE": "api://dealpane",
-        "DEALPANE_JWKS_URL": "https://login.microsoftonline.com/common/discovery/v2.0/keys",
-    }
-    assert Config.from_env(env).missing_for_serve() == []
+def test_serve_accepts_the_settings_of_the_readme_registration():
+    env = {"DEALPANE_CLIENT_ID": CLIENT, "DEALPANE_TENANT_ID": TENANT,
+           "DEALPANE_API_URI": f"api://dealpane.example/{CLIENT}"}
+    config = Config.from_env(env)
+    assert config.missing_for_serve() == []
+    assert config.api_scope_uri == f"api://dealpane.example/{CLIENT}/access_as_user"
+    assert config.spa_authority == f"https://login.microsoftonline.com/{TENANT}"
+    assert config.signing_keys_url == "https://login.microsoftonline.com/common/discovery/v2.0/keys"
+
+
+def test_the_application_id_uri_defaults_to_the_one_entra_proposes():
+    # Entra's "Expose an API" > "Add" proposes api://{client id}.
+    assert Config.from_env({"DEALPANE_CLIENT_ID": CLIENT}).api_scope_uri == f"api://{CLIENT}/access_as_user"
+    # The name used before 0.2 still works.
+    assert Config.from_env({"DEALPANE_CLIENT_ID": CLIENT, "DEALPANE_API_AUDIENCE": "api://x/"}).api_resource == "api://x"
+
+
+def test_a_multi_tenant_app_signs_users_in_through_organizations():
+    config = Config.from_env({"DEALPANE_CLIENT_ID": CLIENT, "DEALPANE_TENANT_ID": "organizations"})
+    assert config.multi_tenant and config.missing_for_serve() == []
+    assert config.spa_authority == "https://login.microsoftonline.com/organizations"
+
+
+def test_a_tenant_named_by_its_domain_is_refused_by_serve():
+    missing = Config.from_env({"DEALPANE_CLIENT_ID": CLIENT, "DEALPANE_TENANT_ID": "contoso.onmicrosoft.com"})\
+        .missing_for_serve()
+    assert len(missing) == 1 and "GUID" in missing[0]
 
 
 def test_configuration_comes_from_dealpane_variables_only():
@@ -24,8 +47,6 @@ def test_configuration_comes_from_dealpane_variables_only():
 
 
 def test_serve_refuses_dev_graph_tokens_outside_dev_auth():
-    env = {"DEALPANE_TOKEN_ISSUER": "https://login.microsoftonline.com/{tenantid}/v2.0",
-           "DEALPANE_API_AUDIENCE": "api://dealpane", "DEALPANE_JWKS_URL": "https://example.invalid/keys",
-           "DEALPANE_GRAPH_AUTH": "dev"}
+    env = {"DEALPANE_CLIENT_ID": CLIENT, "DEALPANE_TENANT_ID": TENANT, "DEALPANE_GRAPH_AUTH": "dev"}
     assert any("DEALPANE_GRAPH_AUTH" in m for m in Config.from_env(env).missing_for_serve())
     assert Config.from_env({**env, "DEALPANE_AUTH_MODE": "dev"}).missing_for_serve() == []
