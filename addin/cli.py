@@ -1,6 +1,7 @@
 """The `dealpane` command line (click)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -100,6 +101,9 @@ def serve(port: int, host: str, workers: int | None) -> None:
             + ". (For a local try-out without Entra, run `dealpane demo`.)")
     if config.auth_mode == "dev":
         click.echo("WARNING: DEALPANE_AUTH_MODE=dev: anyone can act as anyone with the X-Dev-User header.", err=True)
+    for name in config.retired_settings:
+        click.echo(f"note: {name} is no longer read: the expected issuer follows from each token's version and "
+                   "tenant (see README, Configuration).", err=True)
     engine = make_engine(config.database_url)
     if not migrate.schema_is_current(engine):
         raise click.ClickException(
@@ -164,6 +168,18 @@ def db_restore(file: Path, yes: bool) -> None:
     click.echo(f"restored from {file}; run `dealpane db upgrade` if the backup is from an older version")
 
 
+@contextlib.contextmanager
+def _sessions(config: Config):
+    """A session factory on the configured database, its connections closed when the command ends."""
+    from storage.db import make_engine, make_session_factory  # noqa: PLC0415
+
+    engine = make_engine(config.database_url)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
 @main.group()
 def mailboxes() -> None:
     """Mailboxes whose mail, meetings and tasks feed a workspace's history."""
@@ -174,21 +190,71 @@ def mailboxes() -> None:
 @click.option("--workspace", "workspace_id", required=True, help="workspace id")
 @click.option("--mode", type=click.Choice(["application", "delegated", "dev"]), default=None,
               help="default: application, or dev when DEALPANE_GRAPH_AUTH=dev")
-def mailboxes_add(email: str, workspace_id: str, mode: str | None) -> None:
-    """Connect EMAIL's mailbox to a workspace (application permissions: an admin's choice)."""
-    from storage.db import UnitOfWork, make_engine, make_session_factory  # noqa: PLC0415
+@click.pass_context
+def mailboxes_add(ctx: click.Context, email: str, workspace_id: str, mode: str | None) -> None:
+    """Connect EMAIL's mailbox to a workspace (application permissions: an admin's choice).
+
+    Application mode first checks the app's settings and credentials, then probes each feature once
+    with the app-only token and names every permission Graph refuses. Exit status: 0 all granted;
+    1 a permission is missing (the mailbox is connected all the same, and synced once the permission
+    is granted: the worker checks again every hour, or run this again); 2 settings, credentials or the
+    mailbox itself are wrong (nothing is connected)."""
+    from storage.db import UnitOfWork  # noqa: PLC0415
     from storage.errors import DomainError
-    from storage.services.mailboxes import connect_mailbox
+    from storage.services.mailboxes import check_connection, connect_mailbox
 
     config = Config.from_env()
     mode = mode or ("dev" if config.graph_auth == "dev" else "application")
-    with UnitOfWork(make_session_factory(make_engine(config.database_url))) as uow:
+    with _sessions(config) as session_factory, session_factory() as session:
+        try:
+            check_connection(session, workspace_id, email, mode)
+        except DomainError as error:
+            raise click.ClickException(error.detail) from None
+    results = _probe(config, email) if mode == "application" else []
+    if mode == "delegated":
+        click.echo("delegated: the owner's consent is checked when they open the Dealpane pane in Outlook.")
+    with _sessions(config) as session_factory, UnitOfWork(session_factory) as uow:
         try:
             mailbox, created = connect_mailbox(uow.session, workspace_id, email, mode)
         except DomainError as error:
             raise click.ClickException(error.detail) from None
+        if any(r.missing for r in results):
+            from graph_sync.probes import summary  # noqa: PLC0415
+            from graph_sync.worker import PERMISSION_RECHECK
+            from storage.services.mailboxes import permission_missing
+
+            # Without mail or calendar there is nothing to sync: the worker checks again in an hour;
+            # otherwise it syncs what it may at once.
+            syncable = not any(r.missing for r in results if r.feature.key in ("read_mail", "read_calendar"))
+            permission_missing(mailbox, summary(results), recheck_after=None if syncable else PERMISSION_RECHECK)
         uow.commit()
-    click.echo(f"{'connected' if created else 'reconnected'} {mailbox.address} ({mode}) to workspace {workspace_id}")
+    click.echo(f"{'connected' if created else 'reconnected'} {mailbox.address} ({mode}) to workspace {workspace_id}"
+               + (f" ({mailbox.status}: {mailbox.status_detail})" if mailbox.status != "ok" else ""))
+    if any(r.missing for r in results):
+        ctx.exit(1)
+
+
+def _probe(config: Config, email: str) -> list:
+    """One probe per feature with the app-only token; prints what each found. Exits 2 (connecting
+    nothing) when settings, credentials or the mailbox are wrong."""
+    from graph_sync.probes import CannotProbe, probe_application_mailbox  # noqa: PLC0415
+
+    click.echo(f"checking what the app may do in {email} (graph_sync/probes.py says how each check leaves "
+               "nothing behind):")
+    try:
+        results = probe_application_mailbox(config.graph_settings(), email)
+    except CannotProbe as error:
+        click.echo(f"Error: {error} Nothing was connected.", err=True)
+        raise SystemExit(2) from None
+    for result in results:
+        if result.ok:
+            click.echo(f"  ok       {result.feature.title}")
+        elif result.missing:
+            click.echo(f"  MISSING  {result.feature.title}: grant the application permission "
+                       f"{', '.join(result.missing)} ({result.feature.docs[0]})")
+        else:
+            click.echo(f"  UNKNOWN  {result.feature.title}: {result.unknown}")
+    return results
 
 
 @mailboxes.command("list")
@@ -197,11 +263,10 @@ def mailboxes_list(workspace_id: str | None) -> None:
     """Connected mailboxes with their sync state."""
     import sqlalchemy as sa  # noqa: PLC0415
 
-    from storage.db import make_engine, make_session_factory
     from storage.models import Mailbox
 
     config = Config.from_env()
-    with make_session_factory(make_engine(config.database_url))() as session:
+    with _sessions(config) as session_factory, session_factory() as session:
         stmt = sa.select(Mailbox).order_by(Mailbox.workspace_id, Mailbox.address)
         if workspace_id:
             stmt = stmt.where(Mailbox.workspace_id == workspace_id)
@@ -212,6 +277,8 @@ def mailboxes_list(workspace_id: str | None) -> None:
         click.echo(f"{m.address}  workspace={m.workspace_id}  mode={m.mode}  status={m.status}  "
                    f"items={m.items_synced}  last_sync={m.last_sync_at or '-'}  never_log={','.join(m.never_log or []) or '-'}"
                    f"  keep_bodies={'yes' if m.keep_bodies else 'no'}  folders={','.join(m.folders or [])}")
+        if m.status != "ok" and m.status_detail:
+            click.echo(f"    {m.status}: {m.status_detail}")
 
 
 @mailboxes.command("set")
@@ -226,11 +293,11 @@ def mailboxes_set(email: str, workspace_id: str, never_log: str | None, keep_bod
     """Privacy and sync settings of a connected mailbox."""
     import sqlalchemy as sa  # noqa: PLC0415
 
-    from storage.db import UnitOfWork, make_engine, make_session_factory
+    from storage.db import UnitOfWork
     from storage.models import Mailbox
 
     config = Config.from_env()
-    with UnitOfWork(make_session_factory(make_engine(config.database_url))) as uow:
+    with _sessions(config) as session_factory, UnitOfWork(session_factory) as uow:
         mailbox = uow.session.scalar(sa.select(Mailbox).where(Mailbox.workspace_id == workspace_id,
                                                               Mailbox.address == email.strip().lower()))
         if mailbox is None:

@@ -11,6 +11,8 @@ PUBLIC_CLOUD = "https://login.microsoftonline.com"
 # Entra's tenant-independent authorities: an app registered for "accounts in any organizational
 # directory" signs users in through /organizations (or /common). https://learn.microsoft.com/entra/identity-platform/msal-client-application-configuration#authority
 MULTI_TENANT_AUTHORITIES = ("organizations", "common")
+# Until 0.2 the issuer was configured by hand; it now follows from the token's version and tenant.
+RETIRED_SETTINGS = ("DEALPANE_TOKEN_ISSUER",)
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 DEFAULT_DB_PATH = Path("instance") / "dealpane.sqlite3"
 
@@ -41,6 +43,7 @@ class Config:
     sync_interval_seconds: int = 300
     sync_lease_seconds: int = 600
     demo: bool = False
+    retired_settings: tuple[str, ...] = ()  # variables set that this version no longer reads
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Config":
@@ -71,6 +74,7 @@ class Config:
             sync_interval_seconds=int(get("SYNC_INTERVAL_SECONDS") or 300),
             sync_lease_seconds=int(get("SYNC_LEASE_SECONDS") or 600),
         )
+        values["retired_settings"] = tuple(name for name in RETIRED_SETTINGS if get(name.removeprefix("DEALPANE_")))
         values.update(overrides)
         return cls(**values)
 

@@ -1,7 +1,9 @@
 """Every error leaves the API as RFC 9457 problem+json; domain errors map to statuses here, once."""
 from __future__ import annotations
 
+import base64
 import logging
+from dataclasses import dataclass
 
 from flask import Flask, Response, json, request
 from pydantic import ValidationError
@@ -10,8 +12,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from graph_sync.outbound import SendFailed
-from graph_sync.port import GraphAuthError, GraphError, GraphNotFound, GraphTransientError
-from graph_sync.tokens import NeedsSignIn, TokenConfigError
+from graph_sync.port import GraphAuthError, GraphError, GraphNotFound, GraphPermissionError, GraphTransientError
+from graph_sync.tokens import GRAPH_SCOPES, NeedsSignIn, TokenConfigError
 from storage.errors import BadInput, Conflict, DomainError, Forbidden, NotFound, RuleViolation, VersionMismatch
 
 log = logging.getLogger(__name__)
@@ -28,14 +30,50 @@ TITLES = {
 TYPE_ERROR_SUFFIXES = ("_type", "_parsing", "json_invalid", "int_from_float", "_syntax")
 
 
+@dataclass(frozen=True)
+class GraphChallenge:
+    """What the pane needs to sign the user in again when Entra refused the on-behalf-of exchange
+    for something only the user can do: consent (AADSTS65001) or MFA / Conditional Access (a claims
+    challenge). Per Microsoft's on-behalf-of page the middle tier answers 401 with a WWW-Authenticate
+    header carrying the error and the claims, and the client signs in interactively with them:
+    https://learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow#error-response-example,
+    https://learn.microsoft.com/entra/identity-platform/claims-challenge (the claims, base64, in the header),
+    https://azuread.github.io/microsoft-authentication-library-for-js/ref/classes/_azure_msal_common.InteractionRequiredAuthError.html"""
+
+    error: str  # consent_required | interaction_required
+    claims: str | None  # the claims request, JSON, as Entra gave it
+    scopes: tuple[str, ...]  # the Graph permissions to consent to, as full scope names
+
+    @classmethod
+    def of(cls, error: NeedsSignIn) -> "GraphChallenge | None":
+        if not error.refused:
+            return None  # no grant stored: nothing Entra asked for
+        scopes = tuple(GRAPH_SCOPES)
+        if error.consent_required:
+            return cls("consent_required", error.claims, scopes)
+        return cls("interaction_required", error.claims, scopes)
+
+    def members(self) -> dict:
+        return {"error": self.error, "claims": self.claims, "scopes": list(self.scopes)}
+
+    def header(self) -> str:
+        parts = ['Bearer realm=""', f'error="{self.error}"']
+        if self.claims:
+            parts.append(f'claims="{base64.b64encode(self.claims.encode()).decode()}"')
+        parts.append(f'scope="{" ".join(self.scopes)}"')
+        return ", ".join(parts)
+
+
 def problem(status: int, detail: str = "", errors: list[dict] | None = None, headers: dict | None = None,
-            type_: str = "about:blank") -> Response:
+            type_: str = "about:blank", extra: dict | None = None) -> Response:
+    """`extra`: RFC 9457 extension members, added after the standard ones."""
     body = {
         "type": type_,
         "title": TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
         "errors": errors or [],
+        **(extra or {}),
     }
     response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
     for name, value in (headers or {}).items():
@@ -85,6 +123,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(GraphError)
     def _graph(error: GraphError):
+        if isinstance(error, GraphPermissionError):
+            # Signing in again does not help: an admin (or the user's consent) must grant it.
+            return problem(403, error.explain(), type_="https://dealpane.dev/problems/graph-permission-missing",
+                           extra={"permission": error.permission, "permission_type":
+                                  "application" if error.application else "delegated"})
         if isinstance(error, GraphAuthError):
             return problem(409, "Dealpane cannot reach your mailbox: sign in again from the Outlook pane.",
                            type_="https://dealpane.dev/problems/mailbox-needs-sign-in")
@@ -105,8 +148,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(NeedsSignIn)
     def _needs_sign_in(error: NeedsSignIn):
+        found = GraphChallenge.of(error)
         return problem(409, "Dealpane has no access to your mailbox yet: sign in from the Outlook pane.",
-                       type_="https://dealpane.dev/problems/mailbox-needs-sign-in")
+                       type_="https://dealpane.dev/problems/mailbox-needs-sign-in",
+                       extra=found.members() if found else None)
 
     @app.errorhandler(TokenConfigError)
     def _token_config(error: TokenConfigError):

@@ -14,7 +14,9 @@ from storage.models import Mailbox, User
 
 from .msgraph_adapter import MsGraphClient
 from .port import GraphClient
-from .tokens import DEV_TOKEN, ApplicationTokens, CacheCipher, DelegatedTokens, NeedsSignIn, TokenCacheStore
+from .tokens import (
+    DEV_TOKEN, MULTI_TENANT, ApplicationTokens, CacheCipher, DelegatedTokens, NeedsSignIn, TokenCacheStore,
+)
 
 MAX_CLIENTS = 256
 
@@ -36,7 +38,7 @@ class GraphSettings:
 
     @property
     def multi_tenant(self) -> bool:
-        return (self.tenant_id or "").lower() in ("organizations", "common")
+        return (self.tenant_id or "").lower() in MULTI_TENANT
 
 
 class GraphAccess:
@@ -55,26 +57,37 @@ class GraphAccess:
         """The signed-in user's own mailbox."""
         if self.settings.auth == "delegated":
             tokens = self.delegated_tokens()
+            user_id, tenant = user.id, user.tenant_id
             if pane_token:
                 try:  # the stored grant usually still works: no call to Entra on every request
-                    tokens.token_for(user.id)
+                    tokens.token_for(user_id, tenant_id=tenant)
                 except NeedsSignIn:
-                    tokens.exchange(user.id, pane_token)
+                    tokens.exchange(user_id, pane_token, tenant_id=tenant)
             return self._cached(f"user:{user.id}", lambda: self._build(
-                lambda force=False: tokens.token_for(user.id, force_refresh=force), limit_key=user.email))
+                lambda force=False: tokens.token_for(user_id, force_refresh=force, tenant_id=tenant),
+                limit_key=user.email))
         if self.settings.auth == "application":
             app = self.application_tokens()
             return self._cached(f"user:{user.id}", lambda: self._build(app.token, mailbox=user.email))
         return self._cached(f"user:{user.id}", lambda: self._build(_dev_token, limit_key=user.email))
 
+    def connect(self, user: User, pane_token: str) -> None:
+        """A fresh on-behalf-of exchange with the pane's token (the pane calls this once at start):
+        it proves the user's grant works now, and stores it for the background sync. Raises
+        NeedsSignIn with Entra's error (consent, MFA...) when it does not."""
+        self.delegated_tokens().exchange(user.id, pane_token, tenant_id=user.tenant_id)
+
     def client_for_mailbox(self, mailbox: Mailbox) -> GraphClient:
-        """A connected mailbox, for the sync worker (no user present)."""
+        """A connected mailbox, for the sync worker (no user present). A delegated mailbox's grant is
+        refreshed in its owner's tenant when the app is multi-tenant."""
         if mailbox.mode == "delegated":
             if not mailbox.user_id:
                 raise NeedsSignIn("this mailbox has no user grant; its owner must open the pane once")
             tokens, user_id = self.delegated_tokens(), mailbox.user_id
+            owner_tenant = self._tenant_of(user_id) if tokens.multi_tenant else None
             return self._cached(f"mailbox:{mailbox.id}", lambda: self._build(
-                lambda force=False: tokens.token_for(user_id, force_refresh=force), limit_key=mailbox.address))
+                lambda force=False: tokens.token_for(user_id, force_refresh=force, tenant_id=owner_tenant),
+                limit_key=mailbox.address))
         if mailbox.mode == "application":
             app = self.application_tokens()
             return self._cached(f"mailbox:{mailbox.id}", lambda: self._build(app.token, mailbox=mailbox.address))
@@ -96,19 +109,26 @@ class GraphAccess:
             self._clients.move_to_end(key)
             return client
 
+    def _tenant_of(self, user_id: str) -> str | None:
+        with self._session_factory() as session:
+            user = session.get(User, user_id)
+            return user.tenant_id if user is not None else None
+
     def delegated_tokens(self) -> DelegatedTokens:
         if self._delegated is None:
             store = TokenCacheStore(self._session_factory, CacheCipher(self.settings.secret_key or ""))
             self._delegated = DelegatedTokens(client_id=self.settings.client_id or "",
                                               client_secret=self.settings.client_secret or "",
-                                              tenant_id=self.settings.tenant_id or "", store=store)
+                                              tenant_id=self.settings.tenant_id or "", store=store,
+                                              authority_host=self.settings.authority_host)
         return self._delegated
 
     def application_tokens(self) -> ApplicationTokens:
         if self._application is None:
             self._application = ApplicationTokens(client_id=self.settings.client_id or "",
                                                   client_secret=self.settings.client_secret or "",
-                                                  tenant_id=self.settings.tenant_id or "")
+                                                  tenant_id=self.settings.tenant_id or "",
+                                                  authority_host=self.settings.authority_host)
         return self._application
 
     def close(self) -> None:
@@ -116,3 +136,7 @@ class GraphAccess:
             for client in self._clients.values():
                 client.close()
             self._clients.clear()
+        for tokens in (self._delegated, self._application):
+            if tokens is not None:
+                tokens.close()
+        self._delegated = self._application = None  # built again if used after all

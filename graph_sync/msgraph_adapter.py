@@ -53,10 +53,15 @@ from msgraph_core import GraphClientFactory
 from . import loop
 from .limits import LIMITS
 from .metrics import GRAPH_CALLS, THROTTLE_WAIT
+from .permissions import needed_for
 from .port import (
     BatchRequest, BatchResponse, CursorExpired, DeltaPage, EventSpec, GraphAuthError, GraphBug, GraphError,
-    GraphNotFound, GraphTransientError, MailSpec, TaskSpec,
+    GraphNotFound, GraphPermissionError, GraphTransientError, MailSpec, TaskSpec,
 )
+from .tokens import NeedsSignIn, TokenConfigError
+
+# Raised by the token provider: not Graph's answers, so they pass through unsorted.
+TOKEN_ERRORS = (NeedsSignIn, TokenConfigError)
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +171,8 @@ class MsGraphClient:
                                   {"inputIds": chunk, "sourceIdType": source, "targetIdType": target})
             body = self._json(info, idempotent=True)  # a pure lookup: safe to retry
             for row in body.get("value", []):
-                result[row["sourceId"]] = row["targetId"]
+                if row.get("targetId"):  # an id Exchange cannot translate comes back with errorDetails instead
+                    result[row["sourceId"]] = row["targetId"]
         return result
 
     def get_message(self, message_id: str) -> dict[str, Any]:
@@ -249,6 +255,19 @@ class MsGraphClient:
 
     def send_draft(self, message_id: str) -> None:
         self._send(self._user().messages.by_message_id(message_id).send.to_post_request_information())
+
+    def delete_message(self, message_id: str) -> None:
+        """Permanently (not to Deleted Items): https://learn.microsoft.com/graph/api/message-permanentdelete"""
+        self._send(self._user().messages.by_message_id(message_id).permanent_delete.to_post_request_information(),
+                   idempotent=True)
+
+    def delete_event(self, event_id: str) -> None:
+        """Permanently (not to Deleted Items): https://learn.microsoft.com/graph/api/event-permanentdelete"""
+        self._send(self._user().events.by_event_id(event_id).permanent_delete.to_post_request_information(),
+                   idempotent=True)
+
+    def delete_todo_list(self, list_id: str) -> None:
+        self._send(self._user().todo.lists.by_todo_task_list_id(list_id).to_delete_request_information())
 
     def batch(self, requests: list[BatchRequest]) -> list[BatchResponse]:
         """JSON $batch, 20 requests per call; items answered 429/503 are sent again (in a new
@@ -347,18 +366,24 @@ class MsGraphClient:
                 body = loop.run(self._limited(info), timeout=self._timeout * 3)
                 GRAPH_CALLS.labels("ok").inc()
                 return body
+            except TOKEN_ERRORS:
+                raise
             except Exception as error:  # noqa: BLE001 - every SDK/httpx error is sorted, then raised or retried
-                sorted_error = _sort(error, info)
+                sorted_error = _sort(error, info, application=self.mailbox is not None)
                 GRAPH_CALLS.labels(str(sorted_error.status or type(sorted_error).__name__)).inc()
-                if isinstance(sorted_error, GraphAuthError) and sorted_error.status == 401 and not refreshed:
-                    # an expired or revoked token: get a fresh one once, then give up (needs sign-in)
+                if sorted_error.status in (401, 403) and not refreshed:
+                    # 401, an expired or revoked token: get a fresh one once, then give up (needs sign-in).
+                    # 403, a permission missing: the token's roles/scp are those granted when it was
+                    # issued, so one fresh token picks up a permission granted since; then give up.
                     refreshed = True
                     info.headers.remove("Authorization")
                     self._auth.force_next = True
                     try:
                         return loop.run(self._limited(info), timeout=self._timeout * 3)
+                    except TOKEN_ERRORS:
+                        raise
                     except Exception as retry_error:  # noqa: BLE001 - sorted like the first one
-                        sorted_error = _sort(retry_error, info)
+                        sorted_error = _sort(retry_error, info, application=self.mailbox is not None)
                         error = retry_error
                 if not isinstance(sorted_error, GraphTransientError) or attempt == attempts:
                     raise sorted_error from error
@@ -404,7 +429,7 @@ def _recipient(name: str, address: str) -> Recipient:
     return Recipient(email_address=EmailAddress(name=name or address, address=address))
 
 
-def _sort(error: Exception, info: RequestInformation) -> GraphError:
+def _sort(error: Exception, info: RequestInformation, application: bool = False) -> GraphError:
     """Map what the SDK or httpx raised to one of the port's errors."""
     if isinstance(error, GraphError):
         return error
@@ -414,7 +439,10 @@ def _sort(error: Exception, info: RequestInformation) -> GraphError:
     headers = {k.lower(): v for k, v in (getattr(error, "response_headers", None) or {}).items()}
     code = _error_code(error)
     message = f"Graph answered {status} ({code or 'no code'}) on {_path(info)}"
-    if status in (401, 403):
+    if status == 403:
+        return permission_error(message, code, info.http_method.value if info.http_method else "GET", _path(info),
+                                application)
+    if status == 401:
         return GraphAuthError(message, status=status, code=code)
     if status == 410 or (code or "").lower() in EXPIRED_CURSOR_CODES:
         return CursorExpired(message, status=status, code=code)
@@ -423,6 +451,16 @@ def _sort(error: Exception, info: RequestInformation) -> GraphError:
     if status in TRANSIENT_STATUSES:
         return GraphTransientError(message, status=status, code=code, retry_after=_retry_after(headers))
     return GraphBug(message, status=status, code=code)
+
+
+def permission_error(message: str, code: str | None, method: str, path: str,
+                     application: bool) -> GraphPermissionError:
+    """A 403, with the permission the refused call needed (graph_sync.permissions)."""
+    call = needed_for(method, path)
+    if call is None:
+        return GraphPermissionError(message, code=code, application=application)
+    return GraphPermissionError(message, code=code, permission=call.permission(application), what=call.what,
+                                doc=call.doc, application=application)
 
 
 def _error_code(error: Exception) -> str | None:

@@ -22,7 +22,28 @@ class GraphError(Exception):
 
 
 class GraphAuthError(GraphError):
-    """401/403: the token is expired or revoked, or consent is missing. The mailbox needs sign-in."""
+    """401: the token is expired or revoked even after a fresh one. The mailbox needs sign-in.
+    (403 is the subclass GraphPermissionError.)"""
+
+
+class GraphPermissionError(GraphAuthError):
+    """403: the token is valid but lacks the permission this call needs. Signing in again does not
+    help: an admin (or the user, consenting) must grant `permission`. `what` names the call
+    ("read mail"), `doc` Microsoft's page listing its permissions. Graph's 403 names neither: they
+    come from graph_sync.permissions, by the request's method and path."""
+
+    def __init__(self, message: str, *, status: int | None = 403, code: str | None = None,
+                 permission: str | None = None, what: str | None = None, doc: str | None = None,
+                 application: bool = False):
+        super().__init__(message, status=status, code=code)
+        self.permission, self.what, self.doc, self.application = permission, what, doc, application
+
+    def explain(self) -> str:
+        kind = "application" if self.application else "delegated"
+        if not self.permission:
+            return f"Microsoft Graph refused a call ({self.code or 'access denied'}): a permission is missing."
+        return (f"Microsoft Graph refused to {self.what}: Dealpane needs the {kind} permission {self.permission} "
+                f"({self.doc}).")
 
 
 class GraphTransientError(GraphError):
@@ -156,6 +177,12 @@ class GraphClient(Protocol):
     def create_draft(self, spec: MailSpec) -> dict[str, Any]: ...
 
     def send_draft(self, message_id: str) -> None: ...
+
+    def delete_message(self, message_id: str) -> None: ...
+
+    def delete_event(self, event_id: str) -> None: ...
+
+    def delete_todo_list(self, list_id: str) -> None: ...
 
     def close(self) -> None: ...
 

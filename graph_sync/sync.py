@@ -4,8 +4,9 @@ Invariant (as in nylas/sync-engine): pages are fetched outside any transaction; 
 is then applied together with its cursor in ONE transaction. A crash replays at most one
 page, and replaying a page changes nothing (items are upserted by internetMessageId /
 iCalUId / immutable id). Errors are sorted: an expired cursor restarts that resource from
-scratch; auth errors stop the mailbox (needs sign-in); transient errors end the run and
-the mailbox is retried after the wait Graph asked for.
+scratch; auth errors stop the mailbox (needs sign-in); a permission Graph says is missing (403)
+stops it too, as missing_permission naming the permission, re-checked now and then (worker.py);
+transient errors end the run and the mailbox is retried after the wait Graph asked for.
 """
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ from storage.types import utcnow
 
 from .linker import PageLinker, PageResult
 from .metrics import SYNC_ITEMS, SYNC_PAGES
-from .port import BatchRequest, CursorExpired, DeltaPage, GraphAuthError, GraphClient, GraphTransientError
+from .port import (
+    BatchRequest, CursorExpired, DeltaPage, GraphAuthError, GraphClient, GraphPermissionError, GraphTransientError,
+)
 from .tokens import NeedsSignIn
 
 log = logging.getLogger(__name__)
@@ -44,7 +47,7 @@ class SyncReport:
     links: int = 0
     removed: int = 0
     resyncs: int = 0
-    status: str = "ok"
+    status: str = "ok"  # ok | retry | needs_sign_in | missing_permission | error | lease_lost
     error: str | None = None
     retry_after: float | None = None
     resources: dict[str, int] = field(default_factory=dict)
@@ -77,6 +80,8 @@ class MailboxSync:
             now = self._now()
             start, end = now - CALENDAR_PAST, now + CALENDAR_FUTURE
             self._resource("calendar", "event", lambda cursor: self.client.delta_events(start, end, cursor), report)
+        except GraphPermissionError as error:
+            report.status, report.error = "missing_permission", error.explain()
         except (GraphAuthError, NeedsSignIn) as error:
             report.status, report.error = "needs_sign_in", str(error)
         except GraphTransientError as error:
@@ -224,12 +229,24 @@ class MailboxSync:
             now = self._now()
             if report.status == "ok":
                 mailbox.last_sync_at = now
-                if mailbox.status in ("error", "needs_sign_in"):
+                if mailbox.status in ("error", "needs_sign_in", "missing_permission"):
                     mailbox.status, mailbox.status_detail = "ok", ""
             else:
                 mailbox.errors += 1
                 mailbox.last_error, mailbox.last_error_at = (report.error or "")[:1000], now
-                if report.status == "needs_sign_in":
-                    mailbox.status = "needs_sign_in"
-                    mailbox.status_detail = "Dealpane lost access to this mailbox: its owner must open the pane once."
+                mark_stopped(mailbox, report)
             uow.commit()
+
+
+def mark_stopped(mailbox: Mailbox, report: SyncReport) -> None:
+    """A run that needs a person: the owner signing in again, or a permission granted."""
+    if report.status == "needs_sign_in":
+        mailbox.status = "needs_sign_in"
+        mailbox.status_detail = ("Dealpane lost access to this mailbox: its owner must open the pane once."
+                                 if mailbox.mode != "application" else
+                                 f"Entra refused the app's credentials: {report.error}"[:500])
+    elif report.status == "missing_permission":
+        mailbox.status = "missing_permission"
+        mailbox.status_detail = (report.error or "A Microsoft Graph permission is missing.")[:500]
+    elif report.status == "error":
+        mailbox.status, mailbox.status_detail = "error", (report.error or "")[:500]

@@ -3,6 +3,11 @@
 Leases make two workers (on any hosts) never sync one mailbox at once: a claim is one
 UPDATE of a row whose lease is free or expired (FOR UPDATE SKIP LOCKED on PostgreSQL;
 SQLite's BEGIN IMMEDIATE serialises claims), and a dead worker's lease simply expires.
+
+Mailboxes that need a person are left alone: needs_sign_in until its owner's next successful
+sign-in (POST /api/v1/me/graph-connection makes it ok and due), missing_permission until an
+admin grants the permission, re-checked once every `permission_recheck` (one request, not a
+retry storm) or at once when the mailbox is connected again.
 """
 from __future__ import annotations
 
@@ -23,15 +28,17 @@ from storage.models import Mailbox
 from storage.types import utcnow
 
 from .clients import GraphAccess
-from .port import GraphAuthError, GraphTransientError
+from .port import GraphAuthError, GraphPermissionError, GraphTransientError
 from .subscriptions import keep_subscriptions
 from .tasks import TaskKeeper
-from .sync import MailboxSync, SyncReport
-from .tokens import NeedsSignIn
+from .sync import MailboxSync, SyncReport, mark_stopped
+from .tokens import NeedsSignIn, TokenConfigError
 
 log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=10)
+PERMISSION_RECHECK = dt.timedelta(hours=1)
+CLAIMABLE = ("ok", "missing_permission")  # needs_sign_in waits for its owner; paused for an admin
 
 
 def worker_name() -> str:
@@ -42,7 +49,8 @@ class SyncWorker:
     def __init__(self, session_factory: Callable[[], so.Session], graph: GraphAccess, *,
                  interval: dt.timedelta = dt.timedelta(minutes=5), name: str | None = None,
                  now: Callable[[], dt.datetime] = utcnow, on_page=None, webhook_url: str | None = None,
-                 web_base_url: str = "http://127.0.0.1:5000", lease: dt.timedelta = LEASE):
+                 web_base_url: str = "http://127.0.0.1:5000", lease: dt.timedelta = LEASE,
+                 permission_recheck: dt.timedelta = PERMISSION_RECHECK):
         self._session_factory = session_factory
         self.graph = graph
         self.interval = interval
@@ -52,6 +60,7 @@ class SyncWorker:
         self.webhook_url = webhook_url
         self.web_base_url = web_base_url
         self.lease = lease
+        self.permission_recheck = permission_recheck
         self._stop = threading.Event()
 
     def claim(self, address: str | None = None) -> Mailbox | None:
@@ -59,7 +68,7 @@ class SyncWorker:
         with UnitOfWork(self._session_factory) as uow:
             now = self._now()
             free = sa.or_(Mailbox.lease_expires_at.is_(None), Mailbox.lease_expires_at < now)
-            stmt = sa.select(Mailbox).where(Mailbox.status == "ok", free)
+            stmt = sa.select(Mailbox).where(Mailbox.status.in_(CLAIMABLE), free)
             if address:
                 stmt = stmt.where(Mailbox.address == address.lower())
             else:
@@ -84,6 +93,8 @@ class SyncWorker:
             wait = self.interval
             if report is not None and report.status == "retry":
                 wait = dt.timedelta(seconds=max(report.retry_after or 30, 1))
+            elif report is not None and report.status == "missing_permission":
+                wait = self.permission_recheck
             mailbox.lease_owner, mailbox.lease_expires_at = None, None
             mailbox.next_sync_at = now + wait
             uow.commit()
@@ -94,7 +105,11 @@ class SyncWorker:
             client = self.graph.client_for_mailbox(mailbox)
         except NeedsSignIn as error:
             report = SyncReport(mailbox=mailbox.address, status="needs_sign_in", error=str(error))
-            self._mark_needs_sign_in(mailbox.id, str(error))
+            self._mark_stopped(mailbox.id, report)
+            return report
+        except TokenConfigError as error:  # settings missing: an admin's job, not worth retrying
+            report = SyncReport(mailbox=mailbox.address, status="error", error=str(error))
+            self._mark_stopped(mailbox.id, report)
             return report
         report = MailboxSync(self._session_factory, client, mailbox.id, now=self._now, on_page=self._on_page,
                              lease_owner=self.name, lease=self.lease).run()
@@ -102,18 +117,23 @@ class SyncWorker:
             try:  # To Do tasks: after the mail, under the same lease
                 TaskKeeper(self._session_factory, client, mailbox.id, web_base_url=self.web_base_url,
                            now=self._now).run()
+            except GraphPermissionError as error:
+                report.status, report.error = "missing_permission", error.explain()
+                self._mark_stopped(mailbox.id, report)
             except (GraphAuthError, NeedsSignIn) as error:
                 report.status, report.error = "needs_sign_in", str(error)
+                self._mark_stopped(mailbox.id, report)
             except GraphTransientError as error:
                 report.status, report.error, report.retry_after = "retry", str(error), error.retry_after
         if self.webhook_url and report.status == "ok":
             keep_subscriptions(self._session_factory, client, mailbox.id, self.webhook_url, self._now)
         return report
 
-    def _mark_needs_sign_in(self, mailbox_id: str, detail: str) -> None:
+    def _mark_stopped(self, mailbox_id: str, report: SyncReport) -> None:
         with UnitOfWork(self._session_factory) as uow:
             mailbox = uow.session.get(Mailbox, mailbox_id)
-            mailbox.status, mailbox.status_detail = "needs_sign_in", detail[:500]
+            mailbox.last_error, mailbox.last_error_at = (report.error or "")[:1000], self._now()
+            mark_stopped(mailbox, report)
             uow.commit()
 
     def run_once(self, address: str | None = None) -> list[SyncReport]:

@@ -20,10 +20,35 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    _run(engine, command.upgrade, revision)
+
+
+def downgrade(engine: sa.Engine, revision: str) -> None:
+    _run(engine, command.downgrade, revision)
+
+
+def _run(engine: sa.Engine, step, revision: str) -> None:
+    """One transaction. On SQLite, foreign keys are off while it runs: a batch migration rebuilds a
+    table (copy, drop, rename), and dropping the old table with foreign keys on would run the
+    ON DELETE CASCADE of every row referring to it (https://www.sqlite.org/foreignkeys.html#fk_schemacommands,
+    https://alembic.sqlalchemy.org/en/latest/batch.html#dealing-with-referencing-foreign-keys).
+    The keys are checked before the commit instead, and switched on again after."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:  # outside any transaction, where SQLite honours this pragma
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                step(cfg, revision)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 def head_revision() -> str | None:

@@ -17,6 +17,7 @@ from addin.config import Config, sqlite_url
 from storage import migrate
 from storage.db import make_engine, make_session_factory
 from storage.models import Base
+from tests.entra_fixtures import entra_world  # noqa: F401 - the stand-in Entra for every suite
 
 PG_URL_VAR = "DEALPANE_TEST_PG_URL"
 

@@ -3,10 +3,10 @@
 
 def register_api(app) -> None:
     from . import (  # noqa: PLC0415
-        crm, graph_hooks, history, opportunities, outbound, process, projects, transfer, workspaces,
+        crm, graph_connection, graph_hooks, history, opportunities, outbound, process, projects, transfer, workspaces,
     )
 
-    for module in (workspaces, crm, opportunities, history, process, projects, outbound, transfer):
+    for module in (workspaces, graph_connection, crm, opportunities, history, process, projects, outbound, transfer):
         app.register_api(module.bp)
     app.register_api(graph_hooks.hooks)
     app.register_api(graph_hooks.status_bp)

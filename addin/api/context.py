@@ -85,6 +85,23 @@ def json_response(data, status: int = 200):
     return current_app.response_class(orjson.dumps(data), status=status, mimetype="application/json")
 
 
+def release_read_transaction() -> None:
+    """End the request's transaction when it holds no changes, before a call to Entra or Graph: the
+    MSAL token cache is written in a transaction of its own, which a write lock held by this request
+    would block on SQLite (writers BEGIN IMMEDIATE), and no transaction should wait on the network.
+    Loaded records stay usable (expire_on_commit=False); the next statement begins a new transaction."""
+    if "uow" in g:
+        current = g.uow.session
+        if not (current.new or current.dirty or current.deleted):
+            current.commit()
+
+
+def graph_client(user):
+    """The caller's Graph client (their stored grant, or their token exchanged on-behalf-of)."""
+    release_read_transaction()
+    return current_app.extensions["dealpane"].graph.client_for(user, pane_token())
+
+
 def pane_token() -> str | None:
     """The caller's bearer token (Entra mode), for on-behalf-of exchange; None in dev mode."""
     header = request.headers.get("Authorization", "")

@@ -102,7 +102,7 @@ class MailboxStatusOut(BaseModel):
     mailbox: str
     workspace_id: str
     mode: Literal["delegated", "application", "dev"]
-    status: Literal["ok", "needs_sign_in", "error", "paused"]
+    status: Literal["ok", "needs_sign_in", "missing_permission", "error", "paused"]
     status_detail: str
     last_sync_at: Optional[dt.datetime]
     next_sync_at: Optional[dt.datetime]
@@ -119,7 +119,8 @@ class SyncStatusOut(BaseModel):
 
 @status_bp.get("/status", responses={200: SyncStatusOut, 401: s.Problem})
 def sync_status():
-    """Per mailbox of the user's workspaces: state, last success, items synced, errors, cursors' age."""
+    """Per mailbox of the user's workspaces: state, last success, items synced, errors, cursors' age.
+    `status` missing_permission: Graph refused a call (403); `status_detail` names the permission."""
     user = current_user()
     now = utcnow()
     items = []

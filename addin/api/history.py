@@ -15,7 +15,7 @@ from storage.services.records import get_record
 
 from . import schemas as s
 from . import serializers
-from .context import commit, current_user, json_response, member, pane_token, record_response, session
+from .context import commit, current_user, graph_client, json_response, member, record_response, session
 from .paths import WsLinkPath, WsPath, WsRecordPath
 
 bp = APIBlueprint("history", __name__, url_prefix="/api/v1/workspaces/<ws>", abp_tags=[Tag(name="history")],
@@ -72,7 +72,7 @@ def link_mail_item(path: WsRecordPath, body: s.LinkItemIn):
     m = member(path.ws)
     opportunity = get_opportunity(session(), m.workspace_id, path.id)
     user = current_user()
-    client = current_app.extensions["dealpane"].graph.client_for(user, pane_token())
+    client = graph_client(user)
     item, linked = link_from_mailbox(session(), opportunity, client, item_id=body.item_id,
                                      item_id_format=body.item_id_format, item_type=body.item_type,
                                      mailbox_address=user.email)

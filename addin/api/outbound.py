@@ -2,7 +2,6 @@
 import datetime as dt
 from typing import Optional
 
-from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import Field
 
@@ -11,7 +10,7 @@ from storage.services.opportunities import get_opportunity
 
 from . import schemas as s
 from . import serializers
-from .context import commit, current_user, member, pane_token, record_response, session
+from .context import commit, current_user, graph_client, member, record_response, session
 from .paths import WsRecordPath
 
 bp = APIBlueprint("outbound", __name__, url_prefix="/api/v1/workspaces/<ws>/opportunities",
@@ -39,10 +38,6 @@ class EmailIn(s.Input):
     cc: Optional[list[str]] = Field(default=None, max_length=100)
 
 
-def _client(user):
-    return current_app.extensions["dealpane"].graph.client_for(user, pane_token())
-
-
 @bp.post("/<id>/meeting-request", responses={201: s.HistoryOut, 200: s.HistoryOut, **PROBLEMS})
 def meeting_request(path: WsRecordPath, body: MeetingRequestIn):
     """Create the meeting in the user's calendar with the linked contact as attendee (Outlook sends the
@@ -52,7 +47,7 @@ def meeting_request(path: WsRecordPath, body: MeetingRequestIn):
     user = current_user()
     data = body.model_dump()
     data["start"], data["end"] = body.start, body.end
-    item, created = send_meeting_request(session(), opportunity, user, _client(user), data)
+    item, created = send_meeting_request(session(), opportunity, user, graph_client(user), data)
     result = serializers.history_item(item)
     commit()
     return record_response(result, 201 if created else 200)
@@ -64,7 +59,7 @@ def email(path: WsRecordPath, body: EmailIn):
     m = member(path.ws)
     opportunity = get_opportunity(session(), m.workspace_id, path.id)
     user = current_user()
-    item = send_email(session(), opportunity, user, _client(user), body.model_dump())
+    item = send_email(session(), opportunity, user, graph_client(user), body.model_dump())
     result = serializers.history_item(item)
     commit()
     return record_response(result, 201)

@@ -410,10 +410,10 @@ class StandinEntra:
 
     # ---- the browser's sign-in (authorization code with PKCE, for single-page apps) ----------------
 
-    def authorize(self, tenant: str, query: dict) -> tuple[str, dict]:
-        """Sign in `browser_user` (as a user who already has a session would be) and answer with a
-        code. Returns (redirect_uri, response parameters). Errors that Entra shows on its own page
-        (unknown app, unregistered redirect URI) raise EntraError; the caller renders them."""
+    def check_authorize_request(self, tenant: str, query: dict) -> EntraApp:
+        """The checks Entra makes before anything else, even before it asks who is signing in; their
+        errors Entra shows on its own page (it never redirects to an unregistered URI): unknown app,
+        unregistered redirect URI, no PKCE. Returns the app registration."""
         app = self.apps.get(query.get("client_id", ""))
         if app is None:
             raise EntraError("unauthorized_client", 700016, f"Application with identifier "
@@ -426,6 +426,18 @@ class StandinEntra:
         if query.get("code_challenge_method") != "S256" or not query.get("code_challenge"):
             raise EntraError("invalid_request", 9002325, "Proof Key for Code Exchange is required for cross-origin "
                              "authorization code redemption.")
+        return app
+
+    def user_by_upn(self, upn: str) -> EntraUser | None:
+        wanted = upn.strip().lower()
+        return next((user for user in self.users.values() if user.upn.lower() == wanted), None)
+
+    def authorize(self, tenant: str, query: dict) -> tuple[str, dict]:
+        """Sign in `browser_user` (as a user who already has a session would be) and answer with a
+        code. Returns (redirect_uri, response parameters). Errors that Entra shows on its own page
+        (unknown app, unregistered redirect URI) raise EntraError; the caller renders them."""
+        app = self.check_authorize_request(tenant, query)
+        redirect_uri = query.get("redirect_uri", "")
         user = self.browser_user
         if user is None:  # nobody signed in to the browser session: Entra would ask for credentials
             return redirect_uri, {"error": "login_required", "error_description": "AADSTS50058: A silent sign-in "

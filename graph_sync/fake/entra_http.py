@@ -2,7 +2,11 @@
 
 - `GET /{tenant}/v2.0/.well-known/openid-configuration` (endpoints on the host the request came to)
 - `GET /common/discovery/instance` (MSAL.js's instance discovery), `GET /{tenant}/discovery/v2.0/keys`
-- `GET /{tenant}/oauth2/v2.0/authorize` (auth code + PKCE for single-page apps; redirects back)
+- `GET /{tenant}/oauth2/v2.0/authorize` (auth code + PKCE for single-page apps; redirects back), with
+  a sign-in page when nobody is signed in and the request may prompt (`POST /{tenant}/login` signs the
+  user in by user name: a stand-in asks for no password)
+- `GET /{tenant}/oauth2/v2.0/logout` (ends the browser session, back to `post_logout_redirect_uri`)
+- on those pages, `Cross-Origin-Opener-Policy: same-origin` unless the request carries MSAL.js's pocd=1
 - `POST /{tenant}/oauth2/v2.0/token`: client_credentials, on-behalf-of (jwt-bearer), refresh_token,
   authorization_code; CORS for single-page apps; errors as Entra's JSON bodies.
   https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow
@@ -12,6 +16,7 @@ MSAL Python only talks to https authorities, so `EntraServer.start()` serves TLS
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 import threading
@@ -32,8 +37,10 @@ _ROUTES = [
     (re.compile(rf"^/{_TENANT}/oauth2/v2\.0/token$"), "POST", "token"),
     (re.compile(rf"^/{_TENANT}/oauth2/v2\.0/token$"), "OPTIONS", "preflight"),
     (re.compile(rf"^/{_TENANT}/oauth2/v2\.0/logout$"), "GET", "logout"),
+    (re.compile(rf"^/{_TENANT}/login$"), "POST", "login"),
 ]
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+_BROWSER_PAGES = ("authorize", "login", "logout")  # what the browser navigates to, not what it fetches
 
 
 class EntraWsgi:
@@ -49,7 +56,14 @@ class EntraWsgi:
         for pattern, method, name in _ROUTES:
             match = pattern.match(request.path)
             if match and request.method == method:
-                return getattr(self, f"_{name}")(request, **match.groupdict())
+                response = getattr(self, f"_{name}")(request, **match.groupdict())
+                if name in _BROWSER_PAGES and not _origin_checked(request):
+                    # Entra's sign-in pages cut a popup off from its opener, unless the client showed
+                    # that no untrusted window can reach it (MSAL.js sends pocd=1; never pocd=0):
+                    # "Cross-Origin-Opener-Policy and popup responses" in
+                    # https://github.com/AzureAD/microsoft-authentication-library-for-js/blob/dev/lib/msal-browser/docs/configuration.md
+                    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                return response
         return _json({"error": "invalid_request", "error_description": f"AADSTS900561: The endpoint only accepts "
                       f"{'POST, OPTIONS' if request.path.endswith('/token') else 'GET'} requests."}, 400)
 
@@ -91,11 +105,23 @@ class EntraWsgi:
     def _authorize(self, request: Request, tenant: str) -> Response:
         query = request.args.to_dict(flat=True)
         try:
-            redirect_uri, params = self.entra.authorize(tenant, query)
+            self.entra.check_authorize_request(tenant, query)
         except EntraError as error:  # Entra shows these on its own page and does not redirect
-            return Response(f"<!DOCTYPE html><title>Sign in</title><h1>Sorry, but we're having trouble signing you "
-                            f"in.</h1><p id='error'>{error.error}: AADSTS{error.code}</p>", status=400,
-                            mimetype="text/html")
+            return _error_page(error)
+        # With no session, or when asked to (prompt=login / select_account), Entra asks who signs in;
+        # prompt=none never shows a page: it answers login_required instead (authorize() does).
+        # https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#request-an-authorization-code
+        prompt = query.get("prompt")
+        if prompt in ("login", "select_account") or (self.entra.browser_user is None and prompt != "none"):
+            return _sign_in_page(tenant, {k: v for k, v in query.items() if k != "prompt"})
+        return self._answer(tenant, query)
+
+    def _answer(self, tenant: str, query: dict) -> Response:
+        """Back to the app's redirect URI with the code (or Entra's error), as the request's response_mode says."""
+        try:
+            redirect_uri, params = self.entra.authorize(tenant, query)
+        except EntraError as error:
+            return _error_page(error)
         separator = "#" if query.get("response_mode", "query") == "fragment" else ("&" if "?" in redirect_uri else "?")
         return Response(status=302, headers={"Location": redirect_uri + separator + urllib.parse.urlencode(params)})
 
@@ -131,10 +157,55 @@ class EntraWsgi:
         response.headers["Access-Control-Allow-Headers"] = request.headers.get("Access-Control-Request-Headers", "")
         return response
 
+    def _login(self, request: Request, tenant: str) -> Response:
+        """The sign-in page's form: the user name of a stand-in user signs them in to this browser
+        session, and Entra answers the authorization request the page came from."""
+        authorize = request.form.get("ctx", "")
+        user = self.entra.user_by_upn(request.form.get("loginfmt", ""))
+        if user is None:
+            return _sign_in_page(tenant, dict(urllib.parse.parse_qsl(authorize)),
+                                 problem="AADSTS50034: We couldn't find an account with that username.")
+        self.entra.browser_user = user
+        return self._answer(tenant, dict(urllib.parse.parse_qsl(authorize)))
+
     def _logout(self, request: Request, tenant: str) -> Response:
+        """Ends the browser session and returns to `post_logout_redirect_uri` with the request's `state`
+        (OpenID Connect RP-Initiated Logout 1.0, section 3; MSAL.js v5's redirect bridge needs it to
+        find the window that signed out:
+        https://github.com/AzureAD/microsoft-authentication-library-for-js/blob/dev/lib/msal-browser/docs/v4-migration.md#cross-origin-opener-policy-coop-support).
+        https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc#send-a-sign-out-request"""
         self.entra.browser_user = None
         target = request.args.get("post_logout_redirect_uri")
-        return Response(status=302, headers={"Location": target}) if target else Response("Signed out.")
+        if not target:
+            return Response("Signed out.")
+        state = request.args.get("state")
+        if state:
+            target += ("&" if "?" in target else "?") + urllib.parse.urlencode({"state": state})
+        return Response(status=302, headers={"Location": target})
+
+
+def _origin_checked(request: Request) -> bool:
+    """pocd=1 on the request, or on the authorization request a sign-in form carries on."""
+    carried = dict(urllib.parse.parse_qsl(request.form.get("ctx", ""))) if request.method == "POST" else {}
+    return request.args.get("pocd") == "1" or carried.get("pocd") == "1"
+
+
+def _error_page(error: EntraError) -> Response:
+    return Response(f"<!DOCTYPE html><title>Sign in</title><h1>Sorry, but we're having trouble signing you "
+                    f"in.</h1><p id='error'>{error.error}: AADSTS{error.code}</p>", status=400, mimetype="text/html")
+
+
+def _sign_in_page(tenant: str, authorize: dict, problem: str | None = None) -> Response:
+    """Entra's "Sign in" page, reduced to its user name field (`loginfmt`, as Entra names it)."""
+    context = html.escape(urllib.parse.urlencode(authorize), quote=True)
+    alert = f"<p id='error' role='alert'>{html.escape(problem)}</p>" if problem else ""
+    return Response(f"<!DOCTYPE html><html lang='en'><title>Sign in to your account</title><main><h1>Sign in</h1>"
+                    f"{alert}<form method='post' action='/{html.escape(tenant)}/login'>"
+                    f"<label for='i0116'>Email, phone, or Skype</label> "
+                    f"<input id='i0116' name='loginfmt' type='email' autocomplete='username'>"
+                    f"<input type='hidden' name='ctx' value='{context}'>"
+                    f"<button type='submit' id='idSIButton9'>Next</button></form></main></html>",
+                    mimetype="text/html", headers={"Cache-Control": "no-store"})
 
 
 def _allow(response: Response, request: Request) -> None:

@@ -294,6 +294,14 @@ class Mailbox:
             self._lists[data["id"]] = data
             return data
 
+    def delete_list(self, list_id: str) -> None:
+        """The list and its tasks go (Graph's DELETE /todo/lists/{id})."""
+        with self.lock:
+            if self._lists.pop(list_id, None) is None:
+                raise KeyError(list_id)
+            for task_id in [t for t, entry in self._entries["task"].items() if entry.scope == list_id]:
+                self._remove("task", task_id)
+
     def _task_entry(self, list_id: str, task_id: str) -> Entry:
         entry = self._entries["task"].get(task_id)
         if entry is None or entry.scope != list_id:

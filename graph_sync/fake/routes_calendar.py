@@ -149,3 +149,11 @@ def register(router: Router) -> None:
         event_or_404(ctx, event_id)
         ctx.mailbox.delete_event(event_id)
         return ctx.empty(204)
+
+    @router.route("/events/{event_id}/permanentDelete", "POST")
+    def permanent_delete(ctx: Ctx, event_id: str) -> Response:
+        """Gone for good, not moved to Deleted Items:
+        https://learn.microsoft.com/graph/api/event-permanentdelete?view=graph-rest-1.0"""
+        event_or_404(ctx, event_id)
+        ctx.mailbox.delete_event(event_id)
+        return ctx.empty(204)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Response
 
 from . import delta
+from .authority import hide_for_basic_mail
 from .errors import GraphError, bad_request, item_not_found
 from .mailbox import Change
 from .render import removed, render
@@ -83,8 +84,9 @@ def register(router: Router) -> None:
         def render_change(change: Change, options: dict) -> dict:
             if change.op == "removed":
                 return removed("message", change.id, ctx.immutable)
-            return render("message", change.data or {}, immutable=ctx.immutable, select=options.get("select"),
-                          expand=options.get("expand"), body_type=ctx.body_type, with_type=True)
+            return hide_for_basic_mail(ctx.caller, render(
+                "message", change.data or {}, immutable=ctx.immutable, select=options.get("select"),
+                expand=options.get("expand"), body_type=ctx.body_type, with_type=True))
 
         return delta.serve(ctx, kind="message", scope=folder_id, entity="message", initial_options=initial,
                            collect=collect, render_change=render_change)
@@ -95,7 +97,7 @@ def register(router: Router) -> None:
         data = message_or_404(ctx, message_id)
         shown = render("message", data, immutable=ctx.immutable, select=parse_select("message", ctx.arg("$select")),
                        expand=parse_expand("message", ctx.arg("$expand")), body_type=ctx.body_type)
-        return ctx.json({"@odata.context": ctx.context_url("messages/$entity"), **shown})
+        return ctx.json({"@odata.context": ctx.context_url("messages/$entity"), **hide_for_basic_mail(ctx.caller, shown)})
 
     @router.route("/messages", "POST")
     def create_draft(ctx: Ctx) -> Response:
@@ -106,6 +108,14 @@ def register(router: Router) -> None:
         if data.get("internetMessageHeaders"):
             shown["internetMessageHeaders"] = data["internetMessageHeaders"]
         return ctx.json({"@odata.context": ctx.context_url("messages/$entity"), **shown}, 201)
+
+    @router.route("/messages/{message_id}/permanentDelete", "POST")
+    def permanent_delete(ctx: Ctx, message_id: str) -> Response:
+        """Gone for good, not moved to Deleted Items:
+        https://learn.microsoft.com/graph/api/message-permanentdelete?view=graph-rest-1.0"""
+        message_or_404(ctx, message_id)
+        ctx.mailbox.delete_message(message_id)
+        return ctx.empty(204)
 
     @router.route("/messages/{message_id}/send", "POST")
     def send_draft(ctx: Ctx, message_id: str) -> Response:

@@ -55,6 +55,13 @@ def register(router: Router) -> None:
     def get_list(ctx: Ctx, list_id: str) -> Response:
         return ctx.json({"@odata.context": ctx.context_url("todoTaskLists/$entity"), **list_or_404(ctx, list_id)})
 
+    @router.route("/todo/lists/{list_id}", "DELETE")
+    def delete_list(ctx: Ctx, list_id: str) -> Response:
+        """https://learn.microsoft.com/graph/api/todotasklist-delete?view=graph-rest-1.0"""
+        list_or_404(ctx, list_id)
+        ctx.mailbox.delete_list(list_id)
+        return ctx.empty(204)
+
     @router.route("/todo/lists/{list_id}/tasks/delta")
     def task_delta(ctx: Ctx, list_id: str) -> Response:
         list_or_404(ctx, list_id)

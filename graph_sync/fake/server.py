@@ -2,6 +2,8 @@
 
 Pipeline for ``/v1.0/...``: record the request, check the bearer token, apply an injected fault,
 route (``/me/...``, ``/users/{id|upn|mail}/...``, or the root: ``/subscriptions``, ``/$batch``).
+Given a token authority (``entra``), the token and the route's permission are checked as Graph
+checks them (authority.py); without one, any bearer token (or exactly ``require_token``) passes.
 A drop fault lets the request take effect and then cuts its response short, which is what a
 client sees when a connection dies after the server acted.
 """
@@ -19,6 +21,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from . import batch, control, routes_calendar, routes_mail, routes_misc, routes_todo
+from .authority import TokenAuthority
 from .delta import DeltaEngine
 from .errors import GraphError, fault_error, not_implemented, unauthorized
 from .faults import Fault, FaultSet
@@ -73,9 +76,10 @@ def _read_body(request: Request) -> tuple[Any, GraphError | None]:
 class GraphApp:
     """The WSGI application. ``mailbox`` is the state; the rest is per-server bookkeeping."""
 
-    def __init__(self, mailbox: Mailbox, require_token: str | None = None):
+    def __init__(self, mailbox: Mailbox, require_token: str | None = None, entra=None):
         self.mailbox = mailbox
         self.require_token = require_token
+        self.authority = TokenAuthority(entra) if entra is not None else None
         self.delta = DeltaEngine()
         self.faults = FaultSet()
         self.log = RequestLog()
@@ -127,7 +131,9 @@ class GraphApp:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise unauthorized("Access token is empty.")
-        if self.require_token is not None and token.strip() != self.require_token:
+        if self.authority is not None:
+            request.environ["fake.caller"] = self.authority.caller(token.strip())
+        elif self.require_token is not None and token.strip() != self.require_token:
             raise unauthorized("Access token validation failure. Invalid audience.")
 
     def _route(self, request: Request, body: Any) -> Response:
@@ -136,13 +142,23 @@ class GraphApp:
             raise not_implemented(request.method, request.path)
         rest = path[len("/v1.0"):]
         prefer = parse_prefer(request.headers.getlist("Prefer"))
+        caller = request.environ.get("fake.caller")
+        owner = str(self.mailbox.user.get("id", ""))
         if (me := _ME_PATH.match(rest)) is not None:
+            if caller is not None:
+                self.authority.check_me(caller, owner)
+                self.authority.check_route(caller, request.method, rest[me.end():])
             ctx = Ctx(self, request, "/me", body, prefer)
             return self.user_routes.dispatch(ctx, request.method, rest[me.end():] or "/")
         if (user := _USER_PATH.match(rest)) is not None:
             self._check_user(user.group(1))
+            if caller is not None:
+                self.authority.check_user(caller, owner, user.group(1))
+                self.authority.check_route(caller, request.method, rest[user.end():])
             ctx = Ctx(self, request, f"/users/{user.group(1)}", body, prefer)
             return self.user_routes.dispatch(ctx, request.method, rest[user.end():] or "/")
+        if caller is not None:
+            self.authority.check_root(caller, request.method, rest, self, body)
         return self.root_routes.dispatch(Ctx(self, request, "", body, prefer), request.method, rest or "/")
 
     def _check_user(self, who: str) -> None:
@@ -185,9 +201,11 @@ def _check_loopback(host: str) -> None:
 class FakeGraph:
     """A fake Microsoft Graph for one mailbox, served over HTTP on loopback from a background thread."""
 
-    def __init__(self, mailbox: dict | None = None, *, require_token: str | None = None):
+    def __init__(self, mailbox: dict | None = None, *, require_token: str | None = None, entra=None):
+        """`entra`: a graph_sync.fake.entra.StandinEntra whose Graph tokens alone are accepted, each
+        route requiring the permission Graph documents for it (authority.py)."""
         self.mailbox = Mailbox(mailbox)
-        self.app = GraphApp(self.mailbox, require_token=require_token)
+        self.app = GraphApp(self.mailbox, require_token=require_token, entra=entra)
         self.url: str | None = None
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None

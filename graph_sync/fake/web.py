@@ -75,6 +75,11 @@ class Ctx:
         return self.app.mailbox
 
     @property
+    def caller(self):
+        """The token's user or app (authority.Caller) when the fake checks tokens, else None."""
+        return self.request.environ.get("fake.caller")
+
+    @property
     def immutable(self) -> bool:
         return self.prefer.get("idtype", "").lower() == "immutableid"
 

@@ -10,21 +10,24 @@ from sqlalchemy import orm as so
 from .base import Base, IdPk, Timestamp, WorkspaceOwned
 
 MAILBOX_MODES = ("delegated", "application", "dev")
-MAILBOX_STATUSES = ("ok", "needs_sign_in", "error", "paused")
+MAILBOX_STATUSES = ("ok", "needs_sign_in", "missing_permission", "error", "paused")
 
 
 class Mailbox(WorkspaceOwned, Base):
     """A mailbox whose mail, meetings and tasks feed the workspace's history.
 
     `status` tells the user and the admin what to do: needs_sign_in (the grant was revoked
-    or expired: the user opens the pane once), error (see `last_error`), paused.
+    or expired: the user opens the pane once), missing_permission (Graph answered 403: an admin
+    grants the permission `status_detail` names; signing in again does not help), error (see
+    `last_error`), paused.
     """
 
     __tablename__ = "mailbox"
     __table_args__ = (
         sa.UniqueConstraint("workspace_id", "address"),
         sa.CheckConstraint("mode IN ('delegated', 'application', 'dev')", name="mode"),
-        sa.CheckConstraint("status IN ('ok', 'needs_sign_in', 'error', 'paused')", name="status"),
+        sa.CheckConstraint("status IN ('ok', 'needs_sign_in', 'missing_permission', 'error', 'paused')",
+                           name="status"),
         sa.Index("ix_mailbox_due", "status", "next_sync_at"),
     )
 
@@ -33,7 +36,7 @@ class Mailbox(WorkspaceOwned, Base):
     user_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32), sa.ForeignKey("user.id", ondelete="SET NULL"),
                                                          index=True)
     mode: so.Mapped[str] = so.mapped_column(sa.String(12))
-    status: so.Mapped[str] = so.mapped_column(sa.String(14), default="ok")
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="ok")
     status_detail: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     keep_bodies: so.Mapped[bool] = so.mapped_column(default=False)
     never_log: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)

@@ -111,8 +111,11 @@ def test_mailboxes_add_set_and_list(clean_env, tmp_path):
         session.commit()
         ws = workspace.id
     engine.dispose()
-    added = runner.invoke(main, ["mailboxes", "add", "sales@contoso.com", "--workspace", ws])
-    assert added.exit_code == 0 and "connected sales@contoso.com (application)" in added.output
+    refused = runner.invoke(main, ["mailboxes", "add", "sales@contoso.com", "--workspace", ws])
+    assert refused.exit_code == 2 and "DEALPANE_CLIENT_ID" in refused.output  # application mode, no app settings
+    assert "sales@contoso.com" not in runner.invoke(main, ["mailboxes", "list"]).output
+    added = runner.invoke(main, ["mailboxes", "add", "sales@contoso.com", "--workspace", ws, "--mode", "dev"])
+    assert added.exit_code == 0 and "connected sales@contoso.com (dev)" in added.output
     assert runner.invoke(main, ["mailboxes", "add", "not-an-address", "--workspace", ws]).exit_code != 0
     changed = runner.invoke(main, ["mailboxes", "set", "sales@contoso.com", "--workspace", ws,
                                    "--never-log", "hr.contoso.com, ceo@contoso.com", "--keep-bodies"])

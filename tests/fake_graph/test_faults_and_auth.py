@@ -122,7 +122,7 @@ def test_unknown_user_is_404(client):
 
 
 @pytest.mark.parametrize("method,path", [("GET", "/me/contacts"), ("GET", "/me/messages"), ("PATCH", "/me/messages/x"),
-                                         ("GET", "/groups"), ("DELETE", "/me/todo/lists/x"),
+                                         ("GET", "/groups"), ("PATCH", "/me/todo/lists/x"),
                                          ("GET", "/me/messages/AAMkAG1/attachments")])
 def test_unimplemented_is_501(client, method, path):
     reply = client.call(method, path)

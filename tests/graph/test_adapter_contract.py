@@ -7,7 +7,8 @@ from graph_sync.fake import FakeGraph
 from graph_sync.fake.cli import DEMO_MAILBOX
 from graph_sync.msgraph_adapter import MsGraphClient
 from graph_sync.port import (
-    BatchRequest, CursorExpired, EventSpec, GraphAuthError, GraphBug, GraphNotFound, GraphTransientError, MailSpec,
+    BatchRequest, CursorExpired, EventSpec, GraphAuthError, GraphBug, GraphNotFound, GraphPermissionError,
+    GraphTransientError, MailSpec,
 )
 
 from .csdl import unknown_properties
@@ -168,9 +169,11 @@ def test_a_401_gets_one_fresh_token_then_is_an_auth_error(fake, sleeps):
 
 
 def test_auth_and_not_found_and_bugs_are_sorted(client, fake):
-    fake.add_fault(match="/messages/delta", status=403, times=1)
-    with pytest.raises(GraphAuthError):
+    fake.add_fault(match="/messages/delta", status=403, times=2)  # the fresh token is refused too
+    with pytest.raises(GraphPermissionError) as refused:
         client.delta_messages("inbox")
+    assert refused.value.permission == "Mail.Read" and "message-delta" in refused.value.doc
+    assert isinstance(refused.value, GraphAuthError)
     with pytest.raises(GraphNotFound):
         client.get_message("AAMkAGnotthere")
     with pytest.raises(GraphBug):

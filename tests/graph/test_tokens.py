@@ -10,7 +10,7 @@ import pytest
 import responses
 
 from graph_sync.tokens import (
-    ApplicationTokens, CacheCipher, DelegatedTokens, NeedsSignIn, TokenCacheStore, TokenConfigError,
+    GRAPH_SCOPES, ApplicationTokens, CacheCipher, DelegatedTokens, NeedsSignIn, TokenCacheStore, TokenConfigError,
 )
 from storage.models import GraphTokenCache, User
 
@@ -31,7 +31,7 @@ def _id_token(oid: str) -> str:
 
 
 def token_response(access_token: str, refresh_token: str = "RT-secret-refresh", expires_in: int = 3600, oid="u1"):
-    return {"token_type": "Bearer", "scope": "Mail.ReadWrite Mail.Send Calendars.ReadWrite Tasks.ReadWrite",
+    return {"token_type": "Bearer", "scope": " ".join(GRAPH_SCOPES),
             "expires_in": expires_in, "ext_expires_in": expires_in, "access_token": access_token,
             "refresh_token": refresh_token, "id_token": _id_token(oid),
             "client_info": _b64({"uid": oid, "utid": TENANT})}
@@ -103,15 +103,64 @@ def test_a_revoked_grant_means_the_user_must_sign_in_again(entra, delegated, use
     entra.post(TOKEN_URL, json=token_response("AT-short", expires_in=60))
     delegated.exchange(user_id, "pane-access-token")
     entra.replace(responses.POST, TOKEN_URL, status=400, json={
-        "error": "invalid_grant", "error_description": "AADSTS50173: The provided grant has expired due to it being "
-                                                       "revoked, a fresh auth token is needed."})
-    with pytest.raises(NeedsSignIn):
+        "error": "invalid_grant", "error_codes": [50173], "suberror": "bad_token",
+        "error_description": "AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth "
+                             "token is needed."})
+    with pytest.raises(NeedsSignIn) as refused:
         delegated.token_for(user_id)
+    # Entra's refusal, told apart from "nothing stored" (acquire_token_silent_with_error)
+    assert refused.value.refused and refused.value.error == "invalid_grant" and refused.value.codes == (50173,)
+    assert "AADSTS50173" in str(refused.value) and not refused.value.consent_required
 
 
 def test_no_stored_grant_means_sign_in(entra, delegated, user_id):
-    with pytest.raises(NeedsSignIn):
+    with pytest.raises(NeedsSignIn) as nothing:
         delegated.token_for(user_id)
+    assert not nothing.value.refused and "no Graph grant is stored" in str(nothing.value)
+    assert _token_calls(entra) == []
+
+
+def test_consent_and_mfa_refusals_carry_what_the_user_must_do(entra, delegated, user_id):
+    entra.post(TOKEN_URL, status=400, json={"error": "invalid_grant", "suberror": "consent_required",
+                                            "error_codes": [65001], "error_description": "AADSTS65001: consent"})
+    with pytest.raises(NeedsSignIn) as consent:
+        delegated.exchange(user_id, "pane-access-token")
+    assert consent.value.consent_required and consent.value.claims is None
+    claims = '{"access_token":{"capolids":{"essential":true,"values":["c1"]}}}'
+    entra.replace(responses.POST, TOKEN_URL, status=400, json={
+        "error": "interaction_required", "error_codes": [50076], "claims": claims,
+        "error_description": "AADSTS50076: MFA"})
+    with pytest.raises(NeedsSignIn) as mfa:
+        delegated.exchange(user_id, "another-pane-access-token")
+    assert mfa.value.interaction_required and mfa.value.claims == claims and not mfa.value.consent_required
+
+
+OTHER_TENANT = "5a1e2f3c-0d4b-4e6f-8a9b-0c1d2e3f4a5b"
+
+
+def test_multi_tenant_exchanges_at_the_users_tenant_and_single_tenant_at_its_own(store, user_id):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        for tenant in (TENANT, OTHER_TENANT):
+            authority = f"https://login.microsoftonline.com/{tenant}"
+            mock.get(f"{authority}/v2.0/.well-known/openid-configuration", json={
+                "authorization_endpoint": f"{authority}/oauth2/v2.0/authorize",
+                "token_endpoint": f"{authority}/oauth2/v2.0/token", "issuer": f"{authority}/v2.0"})
+            mock.post(f"{authority}/oauth2/v2.0/token", json=token_response(f"AT-{tenant[:4]}"))
+        multi = DelegatedTokens(client_id="client-id", client_secret="s3cret", tenant_id="organizations", store=store)
+        assert multi.exchange(user_id, "pane-token", tenant_id=OTHER_TENANT) == "AT-5a1e"
+        single = DelegatedTokens(client_id="client-id", client_secret="s3cret", tenant_id=TENANT, store=store)
+        assert single.exchange(user_id, "pane-token-2", tenant_id=OTHER_TENANT) == "AT-72f9"
+        posts = [c.request.url for c in mock.calls if c.request.method == "POST"]
+        assert posts == [f"https://login.microsoftonline.com/{OTHER_TENANT}/oauth2/v2.0/token", TOKEN_URL]
+        with pytest.raises(NeedsSignIn):  # multi-tenant never falls back to /organizations
+            multi.token_for(user_id, tenant_id=None)
+
+
+def test_application_tokens_need_a_tenant_not_organizations():
+    with pytest.raises(TokenConfigError, match="organizations"):
+        ApplicationTokens(client_id="client-id", client_secret="s3cret", tenant_id="organizations")
+    with pytest.raises(TokenConfigError, match="DEALPANE_CLIENT_SECRET"):
+        ApplicationTokens(client_id="client-id", client_secret="", tenant_id=TENANT)
 
 
 def test_a_failed_exchange_is_needs_sign_in_and_logs_no_token(entra, delegated, user_id, caplog):

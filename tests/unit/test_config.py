@@ -50,3 +50,10 @@ def test_serve_refuses_dev_graph_tokens_outside_dev_auth():
     env = {"DEALPANE_CLIENT_ID": CLIENT, "DEALPANE_TENANT_ID": TENANT, "DEALPANE_GRAPH_AUTH": "dev"}
     assert any("DEALPANE_GRAPH_AUTH" in m for m in Config.from_env(env).missing_for_serve())
     assert Config.from_env({**env, "DEALPANE_AUTH_MODE": "dev"}).missing_for_serve() == []
+
+
+def test_a_hand_written_issuer_is_noted_as_no_longer_read():
+    env = {"DEALPANE_CLIENT_ID": CLIENT, "DEALPANE_TENANT_ID": TENANT,
+           "DEALPANE_TOKEN_ISSUER": "https://login.microsoftonline.com/{tenantid}/v2.0"}
+    assert Config.from_env(env).retired_settings == ("DEALPANE_TOKEN_ISSUER",)
+    assert Config.from_env({}).retired_settings == ()
