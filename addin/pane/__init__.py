@@ -6,12 +6,15 @@ Routes (all under /pane/):
 - `/pane/config.json` how the pane signs in (dev header or Entra through MSAL.js NAA);
 - `/pane/static/...`, `/pane/icons/icon-NN.png`, `/pane/vendor/msal-browser.min.js`.
 
-In Outlook the pages load office.js from Microsoft's CDN. In demo mode `?standin=1` swaps it for
-our Office stand-in (static/office-standin.js), which the preview and the browser tests drive.
+In Outlook the pages load office.js from Microsoft's CDN (which loads MicrosoftAjax.js from the Ajax
+CDN). In demo mode `?standin=1` swaps office.js for our Office stand-in (static/office-standin.js),
+which the preview and the browser tests drive; it loads MicrosoftAjax.js as office.js does.
 """
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_file, \
     send_from_directory
@@ -20,6 +23,11 @@ from manifest import ICON_DIR
 
 OFFICE_JS_URL = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
 OFFICE_JS_ORIGIN = "https://appsforoffice.microsoft.com"
+# Where office.js's Outlook host files load MicrosoftAjax.js from, over the page's own protocol:
+# https://github.com/microsoft/MHA/issues/125 quotes the code. Over http a CSP needs the http source,
+# which (CSP Level 3) also matches the https URL.
+AJAX_CDN_ORIGIN = "https://ajax.aspnetcdn.com"
+AJAX_CDN_ORIGIN_PLAIN_HTTP = "http://ajax.aspnetcdn.com"
 LOGIN_ORIGIN = "https://login.microsoftonline.com"
 STANDIN_URL_PATH = "office-standin.js"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -76,15 +84,19 @@ def preview_items():
 
 @bp.get("/config.json")
 def pane_config():
+    from addin.workspace import REDIRECT_PATH  # noqa: PLC0415 - the workspace's redirect bridge page
+
     config = _services().config
-    audience = (config.api_audience or "").rstrip("/")
     return jsonify({
         "auth_mode": config.auth_mode,
         "client_id": config.client_id,
-        "api_audience": config.api_audience,
+        "api_audience": config.api_resource,
         "api_scope": config.api_scope,
-        "scope": f"{audience}/{config.api_scope}" if audience else None,
-        "authority": f"{LOGIN_ORIGIN}/{config.tenant_id or 'common'}",
+        "scope": config.api_scope_uri,
+        "authority": config.spa_authority,
+        # Where MSAL.js's fallback to a standard client (no NAA in this Outlook) ends its popup sign-in:
+        # the workspace's redirect bridge page on this origin (MSAL.js v5 needs one; auth.js).
+        "redirect_path": REDIRECT_PATH,
         "demo": bool(config.demo),
     })
 
@@ -106,27 +118,77 @@ def msal_browser():
     return send_file(MSAL_FILE, mimetype="text/javascript", max_age=3600)
 
 
-def content_security_policy(endpoint: str | None) -> str:
-    """Only what the pages load: our own files, office.js from Microsoft's CDN, and Entra sign-in.
-    No frame-ancestors: Outlook (web and desktop) frames the pane."""
-    frames = "'self'" if endpoint == "pane.preview" else LOGIN_ORIGIN
+def content_security_policy(endpoint: str | None, *, plain_http_demo: bool = False,
+                            authority_host: str = LOGIN_ORIGIN) -> str:
+    """Only what the pages load: our own files, office.js and the scripts it loads at start, and Entra
+    sign-in. The same for every Outlook (on the web, new Outlook, classic Outlook on Windows, Mac, iOS
+    and Android): each loads office.js, which loads the rest; tests/browser/test_office_js.py runs
+    Microsoft's own office.js for each under this policy and fails on any refusal.
+
+    `plain_http_demo`: the demo served over plain http on loopback, where office.js's host file and our
+    stand-in ask for MicrosoftAjax.js over http (the protocol is taken from the page)."""
+    ajax_cdn = AJAX_CDN_ORIGIN_PLAIN_HTTP if plain_http_demo else AJAX_CDN_ORIGIN
+    # Entra at DEALPANE_AUTHORITY_HOST (the public cloud unless set): MSAL.js's token requests and,
+    # where Outlook offers no nested app authentication, its sign-in frames.
+    authority = (authority_host or LOGIN_ORIGIN).rstrip("/")
+    # 'self' too: MSAL.js renews silently in a hidden frame that ends on our redirect bridge page
+    # (/workspace/auth-redirect.html) when the pane signs in without nested app authentication:
+    # https://learn.microsoft.com/entra/msal/javascript/browser/redirect-bridge
+    frames = "'self'" if endpoint == "pane.preview" else f"'self' {authority}"
     return "; ".join([
         "default-src 'none'",
-        f"script-src 'self' {OFFICE_JS_ORIGIN}",
+        # office.js, and what it loads from its own folder on the same CDN: the Outlook host file
+        # (outlook-web-16.01.js, outlook-win32-16.02.js, outlook-mac-16.00.js, outlook-ios-16.00.js,
+        # outlook-android-16.00.js), the locale strings (en-us/office_strings.js, outlook_strings.js)
+        # and its telemetry scripts (telemetry/oteljs_agave.js):
+        # https://learn.microsoft.com/office/dev/add-ins/develop/referencing-the-javascript-api-for-office-library-from-its-cdn
+        # https://github.com/OfficeDev/office-js/issues/1005
+        # MicrosoftAjax.js from the Ajax CDN, loaded by every Outlook host file; without it
+        # Office.onReady never resolves: https://github.com/microsoft/MHA/issues/125,
+        # https://github.com/OfficeDev/office-js/issues/4131 (classic and new Outlook on Windows),
+        # https://github.com/OfficeDev/office-js/issues/5733,
+        # https://github.com/OfficeDev/office-js-docs-pr/pull/5418. Not needed:
+        # browser.pipe.aria.microsoft.com (listed in office-js#1005): office.js 1.1.110 sends
+        # telemetry through the host (oteljs_agave), its direct Aria logger is switched off
+        # (AriaLogger.EnableSendingTelemetryWithLegacyAria = false in every Outlook host file).
+        f"script-src 'self' {OFFICE_JS_ORIGIN} {ajax_cdn}",
+        # No 'unsafe-inline': Outlook's host files style elements only through element.style (CSSOM),
+        # which a CSP does not restrict; the inline style of https://github.com/OfficeDev/office-js/issues/1687
+        # comes from Excel's host file. Outside Office (no _host_Info), office.js's
+        # o15apptofilemappingtable.js frames a telemetry proxy with an inline style attribute:
+        # refused on purpose, since the pane only shows "Open Dealpane from Outlook" there.
         "style-src 'self'",
         "img-src 'self' data:",
         "font-src 'self'",
-        f"connect-src 'self' {LOGIN_ORIGIN}",
+        # MSAL.js (nested app authentication) talks to Entra; office.js itself fetches nothing.
+        f"connect-src 'self' {authority}",
         f"frame-src {frames}",
         "base-uri 'self'",
         "form-action 'self'",
         "object-src 'none'",
+        # No frame-ancestors: Outlook frames the pane from hosts Microsoft does not list
+        # (https://github.com/OfficeDev/office-js/issues/3342).
     ])
+
+
+def _plain_http_demo() -> bool:
+    """Demo mode served over plain http on loopback (`dealpane demo`): the only place the pages are
+    not https (Outlook requires https for an add-in's pages)."""
+    if not _demo() or request.scheme != "http":
+        return False
+    host = urlsplit(f"//{request.host}").hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @bp.after_request
 def security_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = content_security_policy(request.endpoint)
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        request.endpoint, plain_http_demo=_plain_http_demo(), authority_host=_services().config.authority_host)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     if request.endpoint in ("pane.pane", "pane.commands", "pane.preview", "pane.preview_items", "pane.pane_config"):

@@ -5,6 +5,14 @@ SQLite file, dev auth, demo mode, served by werkzeug on a free loopback port. Pa
 /pane/?standin=1, the Office stand-in in place of office.js, with the simulated Outlook item set
 before the page's scripts run. Never downloads a browser: /usr/bin/chromium or nothing
 (skipped locally when missing, a failure when CI is set).
+
+The browser sees the pane as production serves it: at https://dealpane.test (PANE_ORIGIN), which
+Playwright routes to the live app on loopback with the app's own headers (its CSP included; the
+Host header says dealpane.test, so the app answers as it does for a real host, not as the plain-http
+demo). Microsoft's CDNs are served from node_modules: office.js and its files from the npm package
+@microsoft/office-js, MicrosoftAjax.js from the file `make node` extracts (see the Makefile).
+Everything else off the machine is refused and recorded. Every CSP refusal is recorded twice: the
+securitypolicyviolation events (an init script in every frame) and Chromium's console errors.
 """
 from __future__ import annotations
 
@@ -22,6 +30,14 @@ from tests.live_server import demo_app, unavailable
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+OFFICE_JS_DIST = REPO_ROOT / "node_modules" / "@microsoft" / "office-js" / "dist"
+MICROSOFT_AJAX_JS = REPO_ROOT / "node_modules" / ".dealpane" / "MicrosoftAjax.js"
+PANE_HOST = "dealpane.test"
+PANE_ORIGIN = f"https://{PANE_HOST}"
+OFFICE_CDN = "https://appsforoffice.microsoft.com/lib/1/hosted/"
+# office.js's Outlook host files ask for this over the page's protocol (https://github.com/microsoft/MHA/issues/125).
+MICROSOFT_AJAX_URL = "https://ajax.aspnetcdn.com/ajax/3.5/MicrosoftAjax.js"
+MICROSOFT_AJAX_URL_HTTP = "http://ajax.aspnetcdn.com/ajax/3.5/MicrosoftAjax.js"
 SHOTS_KEPT = REPO_ROOT / "bench" / "results" / "pane-screenshots"
 PANE_VIEWPORT = {"width": 320, "height": 900}
 TIMEOUT_MS = 10_000
@@ -94,15 +110,22 @@ def shots_dir(tmp_path_factory) -> Path:
 class PaneSession:
     """One browser page on the pane, with what a test needs: open an item, screenshot, watch dialogs."""
 
-    def __init__(self, page, base_url: str, shots: Path):
-        self.page, self.base_url, self.shots = page, base_url, shots
+    def __init__(self, page, origin: str, shots: Path):
+        self.page, self.origin, self.shots = page, origin, shots
         self.dialogs: list[str] = []
         self.errors: list[str] = []
+        self.error_stacks: list[str] = []
         self.csp_reports: list[str] = []
+        self.violations: list[dict] = []
         self.outside: list[str] = []
+        self.cdn = CdnRecord()
         page.on("dialog", self._dialog)
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("pageerror", self._page_error)
         page.on("console", self._console)
+
+    def _page_error(self, error) -> None:
+        self.errors.append(str(error))
+        self.error_stacks.append(error.stack or "")
 
     def _dialog(self, dialog) -> None:
         self.dialogs.append(dialog.message)
@@ -117,7 +140,8 @@ class PaneSession:
         state = {"user": {"emailAddress": user, "displayName": "Diego Siciliani"}, "item": item}
         self.page.add_init_script(f"window.__DEALPANE_STANDIN__ = {json.dumps(state)};")
         query = "?standin=1" + (f"&view={view}" if view else "")
-        self.page.goto(f"{self.base_url}/pane/{query}")
+        # Without waiting for the pane, do not wait for the load event either (a held script delays it).
+        self.page.goto(f"{self.origin}/pane/{query}", wait_until="load" if wait else "domcontentloaded")
         if wait:
             self.wait_ready()
         return self.page
@@ -143,6 +167,25 @@ class PaneSession:
 
 
 OFF_MACHINE = re.compile(r"^(?!https?://127\.0\.0\.1[:/])[a-z]+://")
+OFFICE_CDN_FILES = re.compile(r"^https://appsforoffice\.microsoft\.com/lib/1/hosted/")
+MICROSOFT_AJAX_URLS = re.compile(r"^https?://ajax\.aspnetcdn\.com/ajax/3\.5/MicrosoftAjax\.js$")
+
+# Reports every CSP refusal of every frame to the test (bound below as __dealpaneCspViolation).
+WATCH_CSP = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__dealpaneCspViolation({directive: event.violatedDirective, blocked: event.blockedURI,
+                                 source: event.sourceFile, line: event.lineNumber});
+}, true);
+"""
+
+
+class CdnRecord:
+    """What the page asked Microsoft's CDNs for: `requested` in order, `missing` when the npm packages
+    have no such file (the test then fails: office.js asked for something we cannot judge)."""
+
+    def __init__(self):
+        self.requested: list[str] = []
+        self.missing: list[str] = []
 
 
 def _loopback_only(context, session: "PaneSession") -> None:
@@ -154,35 +197,100 @@ def _loopback_only(context, session: "PaneSession") -> None:
     context.route(OFF_MACHINE, refuse)
 
 
-@pytest.fixture
-def pane(browser, base_url, shots_dir):
-    context = browser.new_context(viewport=PANE_VIEWPORT, locale="en-US", timezone_id="Europe/Berlin",
+def fetch_from_app(route, base_url: str):
+    """The live app's answer to a request the page sent to https://dealpane.test (Host kept, as a
+    reverse proxy does)."""
+    path = route.request.url[len(PANE_ORIGIN):]
+    headers = {**route.request.headers, "host": PANE_HOST}
+    return route.fetch(url=base_url + path, headers=headers, max_redirects=0)
+
+
+def _as_production(context, base_url: str) -> None:
+    """https://dealpane.test/... is the live app on loopback, answered with its own headers."""
+    context.route(f"{PANE_ORIGIN}/**", lambda route: route.fulfill(response=fetch_from_app(route, base_url)))
+
+
+def _cdn_file(body: bytes) -> dict:
+    # The CDNs answer with CORS headers: office.js loads its scripts with crossorigin="anonymous", and
+    # a MicrosoftAjax.js without Access-Control-Allow-Origin does not run
+    # (https://github.com/OfficeDev/office-js/issues/4131).
+    return {"status": 200, "body": body,
+            "headers": {"Content-Type": "application/javascript", "Access-Control-Allow-Origin": "*"}}
+
+
+def _microsoft_cdns(context, session: "PaneSession") -> None:
+    """office.js and its files from @microsoft/office-js, MicrosoftAjax.js from `make node`'s extract."""
+    def office(route):
+        url = route.request.url
+        session.cdn.requested.append(url)
+        name = url[len(OFFICE_CDN):].split("?")[0].split("#")[0]
+        path = (OFFICE_JS_DIST / name).resolve()
+        if not name or OFFICE_JS_DIST.resolve() not in path.parents or not path.is_file():
+            session.cdn.missing.append(url)
+            route.fulfill(status=404, body="not in @microsoft/office-js")
+            return
+        route.fulfill(**_cdn_file(path.read_bytes()))
+
+    def microsoft_ajax(route):
+        session.cdn.requested.append(route.request.url)
+        route.fulfill(**_cdn_file(MICROSOFT_AJAX_JS.read_bytes()))
+
+    context.route(OFFICE_CDN_FILES, office)
+    context.route(MICROSOFT_AJAX_URLS, microsoft_ajax)
+
+
+@pytest.fixture(scope="session")
+def microsoft_cdn_files() -> None:
+    """The files served in place of Microsoft's CDNs must be there (`make node` installs them)."""
+    if not (OFFICE_JS_DIST / "office.js").is_file():
+        unavailable(f"{OFFICE_JS_DIST} is missing (npm package @microsoft/office-js: run `make node`)")
+    if not MICROSOFT_AJAX_JS.is_file():
+        unavailable(f"{MICROSOFT_AJAX_JS} is missing (run `make node`)")
+
+
+def _session(browser, base_url: str, shots_dir: Path, viewport: dict):
+    context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="Europe/Berlin",
                                   service_workers="block")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    session = PaneSession(page, base_url, shots_dir)
+    session = PaneSession(page, PANE_ORIGIN, shots_dir)
+    context.expose_binding("__dealpaneCspViolation", lambda source, violation: session.violations.append(violation))
+    context.add_init_script(WATCH_CSP)
+    # Later routes win: refuse everything off the machine, then serve our origin and Microsoft's CDNs.
     _loopback_only(context, session)
-    yield session
+    _as_production(context, base_url)
+    _microsoft_cdns(context, session)
+    return context, session
+
+
+def _close(context) -> None:
+    context.unroute_all(behavior="ignoreErrors")  # requests still in flight (a search typed last) end quietly
     context.close()
-    assert not session.errors, f"uncaught errors in the pane: {session.errors}"
-    assert not session.outside, f"the pane tried to leave the machine: {session.outside}"
-    assert not session.csp_reports, f"the CSP refused something the pane loads: {session.csp_reports}"
+
+
+def _check_session(session: PaneSession, what: str) -> None:
+    assert not session.errors, f"uncaught errors in {what}: {session.errors}"
+    assert not session.outside, f"{what} tried to leave the machine: {session.outside}"
+    assert not session.csp_reports, f"the CSP refused something {what} loads: {session.csp_reports}"
+    assert not session.violations, f"the CSP refused something {what} loads: {session.violations}"
+    assert not session.cdn.missing, f"{what} asked Microsoft's CDN for files we do not have: {session.cdn.missing}"
 
 
 @pytest.fixture
-def wide_page(browser, base_url, shots_dir):
+def pane(browser, base_url, shots_dir, microsoft_cdn_files):
+    context, session = _session(browser, base_url, shots_dir, PANE_VIEWPORT)
+    yield session
+    _close(context)
+    _check_session(session, "the pane")
+
+
+@pytest.fixture
+def wide_page(browser, base_url, shots_dir, microsoft_cdn_files):
     """A desktop-sized page (for the preview)."""
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-US", timezone_id="Europe/Berlin",
-                                  service_workers="block")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    session = PaneSession(page, base_url, shots_dir)
-    _loopback_only(context, session)
+    context, session = _session(browser, base_url, shots_dir, {"width": 1100, "height": 900})
     yield session
-    context.close()
-    assert not session.errors, f"uncaught errors: {session.errors}"
-    assert not session.outside, f"the page tried to leave the machine: {session.outside}"
-    assert not session.csp_reports, f"the CSP refused something the page loads: {session.csp_reports}"
+    _close(context)
+    _check_session(session, "the page")
 
 
 @pytest.fixture(scope="session")

@@ -11,11 +11,12 @@ from addin.app import create_app
 from addin.config import Config
 
 MEGAN = "megan.bowen@fabrikam.com"
+TENANT = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 
 
-def test_preview_drives_the_pane_with_the_demo_mailbox(wide_page, base_url):
+def test_preview_drives_the_pane_with_the_demo_mailbox(wide_page):
     page = wide_page.page
-    page.goto(f"{base_url}/pane/preview")
+    page.goto(f"{wide_page.origin}/pane/preview")
     messages = page.get_by_role("list", name="Messages")
     expect(messages.get_by_role("button").first).to_be_visible()
     assert page.locator("#pane-frame").bounding_box()["width"] == pytest.approx(322, abs=2)  # 320 + border
@@ -46,11 +47,11 @@ def test_view_link_opens_on_the_link_view(pane, find_item):
     expect(page.get_by_role("list", name="Matching opportunities")).to_contain_text("Fabrikam – 50 seats")
 
 
-def test_commands_page_registers_the_ribbon_functions(pane, base_url, find_item):
+def test_commands_page_registers_the_ribbon_functions(pane, find_item):
     page = pane.page
     state = {"user": {"emailAddress": "demo@contoso.com"}, "item": find_item("Fabrikam – licence quote", MEGAN)}
     page.add_init_script(f"window.__DEALPANE_STANDIN__ = {__import__('json').dumps(state)};")
-    page.goto(f"{base_url}/pane/commands.html?standin=1")
+    page.goto(f"{pane.origin}/pane/commands.html?standin=1")
     page.wait_for_function("Object.keys(window.OfficeStandin.actions).length === 2")
     completed = page.evaluate("""() => new Promise((resolve) => {
         window.OfficeStandin.actions.openLinkToOpportunity({completed: () => resolve(true)});
@@ -68,10 +69,7 @@ def test_commands_page_registers_the_ribbon_functions(pane, base_url, find_item)
 def plain_app(tmp_path):
     """Not in demo mode: Entra auth settings, no preview."""
     config = Config(database_url=f"sqlite:///{tmp_path / 'plain.sqlite3'}", auth_mode="entra",
-                    token_issuer="https://login.microsoftonline.com/tid/v2.0",
-                    api_audience="api://dealpane.example/app",
-                    jwks_url="https://login.microsoftonline.com/tid/discovery/v2.0/keys", client_id="app-client-id",
-                    tenant_id="tid")
+                    api_uri="api://dealpane.example/app", client_id="app-client-id", tenant_id=TENANT)
     app = create_app(config)
     if "pane" not in app.blueprints:
         from addin.pane import bp  # noqa: PLC0415
@@ -85,7 +83,7 @@ def test_config_json_tells_the_pane_how_to_sign_in(plain_app):
     assert answer["auth_mode"] == "entra"
     assert answer["client_id"] == "app-client-id"
     assert answer["scope"] == "api://dealpane.example/app/access_as_user"
-    assert answer["authority"] == "https://login.microsoftonline.com/tid"
+    assert answer["authority"] == f"https://login.microsoftonline.com/{TENANT}"
 
 
 def test_preview_and_stand_in_only_in_demo_mode(plain_app):
@@ -94,6 +92,35 @@ def test_preview_and_stand_in_only_in_demo_mode(plain_app):
     assert client.get("/pane/preview/items").status_code == 404
     html = client.get("/pane/?standin=1").get_data(as_text=True)
     assert "office-standin.js" not in html and "appsforoffice.microsoft.com/lib/1/hosted/office.js" in html
+
+
+def test_outside_demo_mode_the_csp_never_allows_plain_http(plain_app):
+    """Only `dealpane demo` on loopback serves http pages; a real server's CSP stays https-only."""
+    csp = plain_app.test_client().get("/pane/", base_url="http://localhost").headers["Content-Security-Policy"]
+    assert "https://ajax.aspnetcdn.com" in csp and "http://" not in csp
+
+
+def test_the_csp_lets_msal_reach_the_configured_entra_only(tmp_path):
+    """connect-src and frame-src name Entra at DEALPANE_AUTHORITY_HOST (a national cloud, or the tests'
+    stand-in), not a hard-coded public cloud."""
+    def csp_for(**settings):
+        config = Config(database_url=f"sqlite:///{tmp_path / 'csp.sqlite3'}", auth_mode="entra",
+                        client_id="app-client-id", tenant_id=TENANT, **settings)
+        app = create_app(config)
+        if "pane" not in app.blueprints:
+            from addin.pane import bp  # noqa: PLC0415
+
+            app.register_blueprint(bp)
+        policy = app.test_client().get("/pane/").headers["Content-Security-Policy"]
+        return dict(part.strip().split(" ", 1) for part in policy.split(";"))
+
+    public = csp_for()
+    assert public["connect-src"] == "'self' https://login.microsoftonline.com"
+    assert public["frame-src"] == "'self' https://login.microsoftonline.com"
+    china = csp_for(authority_host="https://login.partner.microsoftonline.cn/")
+    assert china["connect-src"] == "'self' https://login.partner.microsoftonline.cn"
+    assert china["frame-src"] == "'self' https://login.partner.microsoftonline.cn"
+    assert "login.microsoftonline.com" not in "; ".join(china.values())
 
 
 def test_icons_and_msal_are_served(plain_app, monkeypatch, tmp_path):

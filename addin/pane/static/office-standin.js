@@ -2,6 +2,13 @@
  * Office stand-in: a small window.Office shaped like office.js's Mailbox API, for the demo preview
  * and the browser tests (loaded instead of office.js only with /pane/?standin=1 in demo mode).
  *
+ * It starts as office.js does, never kinder: like every Outlook host file of office.js it loads
+ * MicrosoftAjax.js from the Ajax CDN, over the page's own protocol, and Office.onReady resolves only
+ * once that script ran and defined what the host files check for; when it cannot load, onReady never
+ * resolves and "Not able to load MicrosoftAjax.js." is thrown, as office.js does
+ * (https://github.com/microsoft/MHA/issues/125, https://github.com/OfficeDev/office-js/issues/6040,
+ * https://github.com/OfficeDev/office-js-docs-pr/pull/5418).
+ *
  * What it simulates: Office.onReady, Office.context.mailbox (item in read and compose mode,
  * userProfile, diagnostics, addHandlerAsync(ItemChanged), convertToRestId/convertToEwsId),
  * Office.context.requirements.isSetSupported, Office.actions.associate, and the async-callback
@@ -257,6 +264,39 @@
     convertToEwsId: function (id) { return String(id).replace(/-/g, "+").replace(/_/g, "/"); },
   };
 
+  // ---- MicrosoftAjax.js, as office.js's Outlook host files load it ---------------------------
+
+  // The host files' own URL: (https: on https pages, else http:) + this path.
+  var MICROSOFT_AJAX_PATH = "//ajax.aspnetcdn.com/ajax/3.5/MicrosoftAjax.js";
+
+  /** What the host files check before they go on (OfficeExt.MicrosoftAjaxFactory.isMsAjaxLoaded). */
+  function isMsAjaxLoaded() {
+    return typeof Sys !== "undefined" && typeof Type !== "undefined" &&
+      typeof Sys.StringBuilder === "function" &&
+      typeof Type.registerNamespace === "function" && typeof Type.registerClass === "function" &&
+      typeof Function._validateParams === "function" &&
+      Boolean(Sys.Serialization && Sys.Serialization.JavaScriptSerializer &&
+        typeof Sys.Serialization.JavaScriptSerializer.serialize === "function");
+  }
+
+  var msAjaxReady = new Promise(function (resolve) {
+    if (isMsAjaxLoaded()) {
+      resolve();
+      return;
+    }
+    var script = document.createElement("script");
+    var loaded = function () {
+      if (isMsAjaxLoaded()) resolve();
+      else throw new Error("Not able to load MicrosoftAjax.js.");  // and onReady never resolves
+    };
+    script.type = "text/javascript";
+    script.onload = loaded;
+    script.onerror = loaded;
+    script.setAttribute("crossOrigin", "anonymous");
+    script.src = (window.location.protocol.toLowerCase() === "https:" ? "https:" : "http:") + MICROSOFT_AJAX_PATH;
+    document.getElementsByTagName("head")[0].appendChild(script);
+  });
+
   var readyPromise = null;
 
   window.Office = {
@@ -294,8 +334,11 @@
             if (typeof window.Office.initialize === "function") window.Office.initialize("standin");
             resolve(info);
           };
-          if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", done);
-          else setTimeout(done, 0);
+          var domReady = new Promise(function (domLoaded) {
+            if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", domLoaded);
+            else setTimeout(domLoaded, 0);
+          });
+          Promise.all([domReady, msAjaxReady]).then(done);
         });
       }
       if (typeof callback === "function") readyPromise.then(callback);

@@ -11,7 +11,8 @@ import { renderItem, renderNoItem } from "./js/views-item.js";
 import { renderComposePicker, renderLink } from "./js/views-link.js";
 import { renderNewOpportunity } from "./js/views-new.js";
 import { renderOpportunity } from "./js/views-opportunity.js";
-import { renderNoWorkspace, renderOutsideOutlook, renderProblem } from "./js/views-status.js";
+import { checkGraphConnection } from "./js/views-reconnect.js";
+import { renderNoWorkspace, renderOfficeSilent, renderOutsideOutlook, renderProblem } from "./js/views-status.js";
 
 const WORKSPACE_KEY = "dealpane.workspace";
 
@@ -138,6 +139,10 @@ const pane = {
       this.fail(error);
       return;
     }
+    // Signed in: check the link to the mailbox beside the item view, never before it (after /me,
+    // which creates a first-time user: two first calls at once would race to). A banner says when
+    // Reconnect is needed; otherwise nothing shows.
+    checkGraphConnection(this);
     const workspaces = this.me.workspaces || [];
     if (!workspaces.length) {
       workspacePicker.hidden = true;
@@ -252,13 +257,28 @@ async function boot() {
   try {
     await mailbox.officeReady();
   } catch (error) {
-    pane.show((c) => renderOutsideOutlook(c));
-    return;
+    if (!(error instanceof mailbox.OfficeSilent)) {
+      pane.show((c) => renderOutsideOutlook(c));
+      return;
+    }
+    // Office has not answered: say what to check, and carry on if it answers after all.
+    pane.show((c) => renderOfficeSilent(c));
+    try {
+      await error.answer;
+    } catch (late) {
+      pane.show((c) => renderOutsideOutlook(c));
+      return;
+    }
   }
+  await start();
+}
+
+/** Office answered with a mailbox: sign in and show the item. */
+async function start() {
   try {
     pane.config = await loadConfig();
   } catch (error) {
-    pane.fail(error, () => boot());
+    pane.fail(error, () => start());
     return;
   }
   pane.auth = createAuth(pane.config, mailbox);

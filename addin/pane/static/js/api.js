@@ -5,6 +5,8 @@
 
 const TIMEOUT_MS = 20000;
 const PROBLEM_TYPES = {
+  "graph-interaction-required": "graph-reconnect",
+  "graph-permission-missing": "graph-permission",
   "mailbox-needs-sign-in": "mailbox-sign-in",
   "graph-unavailable": "graph-unavailable",
   "graph-not-configured": "graph-not-configured",
@@ -12,7 +14,7 @@ const PROBLEM_TYPES = {
 };
 
 export class ApiError extends Error {
-  constructor(kind, { status = 0, type = "", detail = "", errors = [], retryAfter = null } = {}) {
+  constructor(kind, { status = 0, type = "", detail = "", errors = [], retryAfter = null, challenge = null } = {}) {
     super(detail || kind);
     this.kind = kind;
     this.status = status;
@@ -20,7 +22,20 @@ export class ApiError extends Error {
     this.detail = detail;
     this.errors = errors;
     this.retryAfter = retryAfter;
+    // What Entra asked the user for, when the server's Graph exchange needs them (consent, MFA):
+    // {error, claims, scopes}, for an interactive sign-in (auth.js).
+    this.challenge = challenge;
   }
+}
+
+/** The problem's extension members naming an Entra challenge (addin/errors.py GraphChallenge), or null. */
+function challengeOf(problem) {
+  if (typeof problem.error !== "string") return null;
+  return {
+    error: problem.error,
+    claims: typeof problem.claims === "string" ? problem.claims : null,
+    scopes: Array.isArray(problem.scopes) ? problem.scopes.filter((s) => typeof s === "string") : [],
+  };
 }
 
 function kindOf(status, type) {
@@ -82,6 +97,7 @@ export function createApi(auth) {
         detail: typeof problem.detail === "string" ? problem.detail : "",
         errors: Array.isArray(problem.errors) ? problem.errors : [],
         retryAfter: response.headers.get("Retry-After"),
+        challenge: challengeOf(problem),
       });
     }
     if (data === null) throw new ApiError("server", { status: response.status, detail: "The server's answer was not JSON." });
@@ -106,7 +122,17 @@ export function describeError(error) {
     case "timeout":
       return { title: "Dealpane cannot reach its server.", text: "Check your connection, then try again.", retry: true };
     case "unauthorized":
-      return { title: "You are not signed in to Dealpane.", text: "Sign in with your work account to see your deals.", signIn: true, retry: true };
+      // A failed sign-in (auth.js: no problem type) says why, e.g. the window closed or an AADSTS code;
+      // the server's own 401 (a problem with a type) keeps the plain wording.
+      return { title: "You are not signed in to Dealpane.",
+        text: (!error.type && error.detail) || "Sign in with your work account to see your deals.", signIn: true, retry: true };
+    case "graph-reconnect":
+      return { title: "Reconnect Dealpane to your mailbox.",
+        text: error.detail || "Your organization asks you to sign in again before Dealpane can use your mailbox.",
+        signIn: true, retry: true };
+    case "graph-permission":
+      return { title: "Dealpane is missing a permission for your mailbox.",
+        text: `${error.detail || "Microsoft Graph refused a call."} Ask your administrator to grant it.`, retry: false };
     case "mailbox-sign-in":
       return { title: "Dealpane cannot reach your mailbox — sign in again.",
         text: "Your permission for Dealpane to use your mailbox has expired or was withdrawn. Sign in, then try once more.",

@@ -19,13 +19,13 @@ export function errorNotice(pane, error, retry) {
     actions.push(h("button", {
       type: "button", class: "button primary", onclick: async () => {
         try {
-          await pane.auth.signIn();
+          await pane.auth.signIn(error.challenge);
           if (retry) retry();
         } catch (again) {
           pane.fail(again);
         }
       },
-    }, "Sign in"));
+    }, error.kind === "graph-reconnect" ? "Reconnect" : "Sign in"));
   }
   if (about.retry && retry) actions.push(h("button", { type: "button", class: "button", onclick: retry }, "Try again"));
   return notice("error", about.title, about.text, ...actions);

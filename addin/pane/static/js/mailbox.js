@@ -8,26 +8,69 @@
 
 export const OPPORTUNITY_HEADER = "x-dealpane-opportunity";
 export const OPPORTUNITY_PROPERTY = "DealpaneOpportunity";
-const READY_TIMEOUT_MS = 15000;
+/**
+ * How long the pane waits for Office.onReady before it tells the user what to check. office.js
+ * neither resolves nor rejects onReady when one of its scripts cannot load (a blocked CDN, an old
+ * build): https://github.com/OfficeDev/office-js/issues/6040, /issues/6148,
+ * https://github.com/OfficeDev/office-js-docs-pr/pull/5418. When Office answers later after all,
+ * the pane carries on. Tests may shorten the wait by setting window.DEALPANE_OFFICE_TIMEOUT_MS before
+ * the pane's scripts run (a Playwright init script); nothing else sets it.
+ */
+const READY_TIMEOUT_MS = 8000;
 
+/** Not inside Outlook: office.js answered without a mailbox, or there is no office.js at all. */
 export class OfficeUnavailable extends Error {}
+
+/**
+ * Office did not answer in time. `answer` settles when (if ever) it does: with onReady's info, or
+ * with OfficeUnavailable.
+ */
+export class OfficeSilent extends Error {
+  constructor(answer) {
+    super("Outlook did not answer.");
+    this.answer = answer;
+  }
+}
 
 function office() {
   return window.Office;
 }
 
-/** Office.onReady, or OfficeUnavailable when the page is not inside Outlook. */
+function readyTimeoutMs() {
+  const given = Number(window.DEALPANE_OFFICE_TIMEOUT_MS);
+  return Number.isFinite(given) && given > 0 ? given : READY_TIMEOUT_MS;
+}
+
+/** Outlook opened this page: it frames the pane (on the web) or names itself in the URL. */
+function openedByOutlook() {
+  return window.parent !== window || new URLSearchParams(window.location.search).has("_host_Info");
+}
+
+/**
+ * Office.onReady with Outlook's mailbox; OfficeUnavailable when the page is not inside Outlook,
+ * OfficeSilent when Office does not answer within a few seconds.
+ */
 export function officeReady() {
   const Office = office();
   if (!Office || typeof Office.onReady !== "function") {
+    // office.js itself did not load. Inside Outlook that is a blocked CDN: Office will never answer.
+    if (openedByOutlook()) return Promise.reject(new OfficeSilent(new Promise(() => {})));
     return Promise.reject(new OfficeUnavailable("Office.js did not load."));
   }
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new OfficeUnavailable("Outlook did not answer.")), READY_TIMEOUT_MS);
+  const answer = new Promise((resolve, reject) => {
     Office.onReady((info) => {
-      clearTimeout(timer);
       if (!Office.context || !Office.context.mailbox) reject(new OfficeUnavailable("Not running in Outlook."));
       else resolve(info);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new OfficeSilent(answer)), readyTimeoutMs());
+    answer.then((info) => {
+      clearTimeout(timer);
+      resolve(info);
+    }, (error) => {
+      clearTimeout(timer);
+      reject(error);
     });
   });
 }

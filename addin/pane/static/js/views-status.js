@@ -18,6 +18,26 @@ export function renderOutsideOutlook(container) {
       "Open an e-mail or a meeting in Outlook and choose Dealpane on the ribbon. Outlook could not be reached from this page."));
 }
 
+/**
+ * Office did not answer (office.js's onReady neither resolves nor rejects when a script it needs is
+ * blocked: https://github.com/OfficeDev/office-js/issues/6040, /issues/5733, /issues/4131). The
+ * Mailbox requirement set the pane needs, and Outlook 2016 MSI stopping at 1.4:
+ * https://learn.microsoft.com/javascript/api/requirement-sets/outlook/outlook-api-requirement-sets,
+ * https://github.com/OfficeDev/office-js/issues/725
+ */
+export function renderOfficeSilent(container) {
+  container.append(
+    h("h1", null, "Outlook did not start Dealpane"),
+    notice("warning", "Outlook has not answered Dealpane yet.",
+      "Dealpane keeps waiting and starts as soon as Outlook answers. If nothing happens, check:"),
+    h("ul", { class: "checklist" },
+      h("li", null, "Microsoft's scripts are reachable: a firewall, proxy or content blocker must let Outlook load ",
+        h("strong", null, "appsforoffice.microsoft.com"), " and ", h("strong", null, "ajax.aspnetcdn.com"), "."),
+      h("li", null, "Outlook is up to date: Dealpane needs an Outlook with the Mailbox 1.5 requirement set. ",
+        "Outlook 2016 without a Microsoft 365 subscription stops at 1.4.")),
+    h("button", { type: "button", class: "button primary", onclick: () => window.location.reload() }, "Try again"));
+}
+
 export function renderNoWorkspace(container, pane) {
   const name = h("input", { type: "text", name: "name", required: true, maxlength: "200", autocomplete: "organization" });
   const slot = h("div");
