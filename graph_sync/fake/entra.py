@@ -476,6 +476,15 @@ class StandinEntra:
                              "client-type may only be redeemed via cross-origin requests.")
         user = self.users[grant["oid"]]
         scopes = [s for s in grant["scope"].split() if s not in OIDC_SCOPES]
+        # The authorization request may ask consent for several resources (MSAL.js's extraScopesToConsent);
+        # the token request's `scope` names the one resource the code is redeemed for, from among them:
+        # https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#redeem-a-code-for-an-access-token
+        asked = [s for s in form.get("scope", "").split() if s not in OIDC_SCOPES]
+        if asked:
+            if not set(asked) <= set(scopes):
+                raise EntraError("invalid_grant", 70000, "The request was denied because one or more scopes requested "
+                                 "are unauthorized or expired.")
+            scopes = asked
         return self._api_grant(app, user, scopes, nonce=grant["nonce"], origin=origin, grant="authorization_code")
 
     def _api_grant(self, app: EntraApp, user: EntraUser, scopes: list[str], *, nonce: str | None, origin: str | None,

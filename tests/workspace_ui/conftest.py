@@ -4,6 +4,10 @@ One live app per session: the seeded Demo workspace on a SQLite file, dev auth, 
 by werkzeug on a free loopback port. Pages load /workspace/ as the demo owner (the page's default
 in the demo) and may switch to the colleague with the "Act as" control. Never downloads a browser:
 /usr/bin/chromium or nothing (skipped locally when missing, a failure when CI is set).
+
+test_entra_signin.py has its own app in Entra mode and the stand-in Entra ID (entra_login.py):
+`entra_world` (one per session), `entra` (the registration reset for each test) and `signed_out`
+(a fresh browser context on it, nobody signed in).
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ import pytest
 
 from storage.demo import DEMO_OWNER
 from tests.live_server import demo_app
+from tests.workspace_ui.entra_login import EntraSession, entra_app, make_world
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHOTS_KEPT = REPO_ROOT / "bench" / "results" / "workspace-screenshots"
@@ -175,3 +180,59 @@ def narrow_workspace(browser, base_url, shots_dir):
     session.context.close()
     assert not session.errors, f"uncaught errors in the workspace: {session.errors}"
     assert not session.csp, f"the Content Security Policy refused something: {session.csp}"
+
+
+# ---- the workspace in Entra mode (test_entra_signin.py) ----
+
+@pytest.fixture(scope="session")
+def entra_world(tmp_path_factory):
+    """Dealpane in Entra mode on its own seeded database, and the stand-in Entra tenant it trusts."""
+    with entra_app(tmp_path_factory.mktemp("entra-db") / "dealpane.sqlite3", make_world()) as world:
+        yield world
+
+
+@pytest.fixture
+def entra(entra_world):
+    """Each test starts with the app registration as the README's steps make it (the workspace's
+    redirect URI, v2.0 tokens) and nobody signed in to Entra in the browser."""
+    entra_world.registered(entra_world.redirect_uri, token_version=2)
+    entra_world.entra.browser_user = None
+    yield entra_world
+    entra_world.entra.browser_user = None
+
+
+@pytest.fixture
+def signed_out(browser, entra):
+    session = EntraSession(browser, entra, viewport=WIDE, timeout_ms=TIMEOUT_MS)
+    yield session
+    session.close()
+    assert not session.errors, f"uncaught errors in the workspace or the sign-in pages: {session.errors}"
+    assert not session.csp, f"a Content Security Policy refused something: {session.csp}"
+    assert not session.outside, f"the workspace tried to leave the machine: {session.outside}"
+
+
+AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = {"serious", "critical"}
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """axe(page) -> the serious and critical violations axe-core finds on the page as it is now."""
+    if not AXE_JS.exists():
+        from tests.live_server import unavailable  # noqa: PLC0415
+
+        unavailable(f"{AXE_JS} is missing (npm package axe-core: run `make node`)")
+    source = AXE_JS.read_text(encoding="utf-8")
+
+    def scan(page, minimum_passes: int = 10) -> list[dict]:
+        page.evaluate(source)  # through the devtools protocol: no inline <script>, the CSP stays on
+        result = page.evaluate("""async () => {
+            const r = await axe.run(document);
+            return {passes: r.passes.length,
+                    violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                                        nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))};
+        }""")
+        assert result["passes"] >= minimum_passes, "axe-core checked almost nothing: did it run on the page?"
+        return [v for v in result["violations"] if v["impact"] in SERIOUS]
+
+    return scan

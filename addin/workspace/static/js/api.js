@@ -125,6 +125,8 @@ export function describeError(error) {
       return { title: "Dealpane cannot reach its server.", text: "Check your connection, then try again." };
     case "unauthorized":
       return { title: "You are not signed in to Dealpane.", text: error.detail || "Sign in with your work account." };
+    case "signin": // Entra mode: no token without the user (auth.js SignInError)
+      return { title: "Your sign-in to Dealpane has expired.", text: "Reload the page and sign in again; then repeat this change." };
     case "unavailable":
       return { title: "Dealpane is busy.", text: error.detail || "Try again in a moment." };
     case "not-found":

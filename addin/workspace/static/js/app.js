@@ -1,11 +1,19 @@
 /*
  * The sales workspace: boot (config, sign-in, workspace), the header (workspace picker, the demo's
- * "act as" switch) and a hash router over the views. Views render into <main> from the REST API.
+ * "act as" switch, sign-out) and a hash router over the views. Views render into <main> from the REST API.
+ *
+ * Entra mode, once per sign-in: POST /api/v1/me/graph-connection, beside the view (never blocking it).
+ * The server exchanges the user's token for Microsoft Graph (on-behalf-of); when that works, a mailbox
+ * of theirs that was waiting for them to sign in syncs again at once. When Entra needs the user first
+ * (consent, or MFA / Conditional Access: 401 graph-interaction-required with `claims` and `scopes`), a
+ * banner above <main> offers Reconnect: an interactive sign-in carrying that challenge, then the check
+ * again. https://learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow#error-response-example
  */
-import { createApi } from "./api.js";
+import { ApiError, createApi, describeError } from "./api.js";
 import { createAuth, loadConfig } from "./auth.js";
 import { h, options, replace } from "./dom.js";
-import { announce, errorNotice } from "./ui.js";
+import { describeSignIn, renderSignIn } from "./signin.js";
+import { announce, errorNotice, notice, withBusy } from "./ui.js";
 import * as opportunities from "./views/opportunities.js";
 import * as opportunity from "./views/opportunity.js";
 import * as records from "./views/records.js";
@@ -14,7 +22,12 @@ import * as transfer from "./views/transfer.js";
 import * as customise from "./views/customise.js";
 
 const WS_KEY = "dealpane.workspace.ws";
+const GRAPH_CONNECTION = "/api/v1/me/graph-connection";
+const GRAPH_CHALLENGE_TYPE = "/graph-interaction-required"; // the problem type's last segment
 const main = document.getElementById("main");
+const graphBanner = document.getElementById("graph-connection");
+let graphChecked = false; // this sign-in's check has been started (start() begins a new sign-in)
+let graphRun = 0; // the current check: answers of an earlier one (before a sign-out, a new sign-in) are dropped
 
 const ctx = {
   main,
@@ -68,6 +81,21 @@ function parseHash() {
   return { name, params: ROUTES[parts[0]] ? parts.slice(1) : [] };
 }
 
+/** Entra mode, nobody (or nobody valid) signed in: the sign-in screen, with what went wrong. */
+function showSignIn(problem = null, info = null) {
+  ctx.ws = null;
+  clearGraphBanner();
+  document.getElementById("tabs").hidden = true;
+  document.getElementById("workspace-picker").hidden = true;
+  document.getElementById("sign-out").hidden = true;
+  document.getElementById("who").textContent = "";
+  renderSignIn(main, ctx.auth, () => start(), problem && problem.code === "no_account" ? null : problem, info);
+  main.setAttribute("aria-busy", "false");
+}
+
+const needsSignIn = (error) => ctx.auth && ctx.auth.mode === "entra" && error
+  && (error.kind === "signin" || error.kind === "unauthorized");
+
 async function route() {
   if (!ctx.ws) return;
   const { name, params } = parseHash();
@@ -80,6 +108,10 @@ async function route() {
   try {
     await ROUTES[name](params);
   } catch (error) {
+    if (needsSignIn(error)) {
+      showSignIn(error);
+      return;
+    }
     replace(main, errorNotice(error));
   } finally {
     main.setAttribute("aria-busy", "false");
@@ -97,12 +129,18 @@ async function loadWorkspace(id) {
   const select = document.getElementById("workspace-select");
   options(select, ctx.me.workspaces.map((w) => [w.id, `${w.name}${w.role === "owner" ? " (owner)" : ""}`]), ws.id);
   document.getElementById("workspace-picker").hidden = false;
+  document.getElementById("tabs").hidden = false;
   document.getElementById("who").textContent =
     `${ctx.me.user.display_name || ctx.me.user.email} · ${ws.role === "owner" ? "owner" : "member"}`;
 }
 
 async function signedIn() {
   ctx.me = await ctx.api.get("/api/v1/me");
+  document.getElementById("sign-out").hidden = ctx.auth.mode !== "entra";
+  if (ctx.auth.mode === "entra" && !graphChecked) {
+    graphChecked = true;
+    checkGraphConnection(); // not awaited: the view loads meanwhile
+  }
   if (!ctx.me.workspaces.length) {
     replace(main, noWorkspace());
     main.setAttribute("aria-busy", "false");
@@ -155,35 +193,181 @@ function setUpActAs() {
   });
 }
 
+function setUpSignOut() {
+  const button = document.getElementById("sign-out");
+  button.addEventListener("click", () => {
+    if (button.getAttribute("aria-disabled") === "true") return;
+    button.setAttribute("aria-disabled", "true");
+    // Called straight from the click: Entra's sign-out opens in a popup.
+    ctx.auth.signOut().then((how) => {
+      showSignIn(null, how === "entra" ? { title: "You are signed out.", text: "" } : {
+        title: "You are signed out of Dealpane in this browser.",
+        text: "The Microsoft sign-out window did not finish, so your Microsoft account may still be signed in here: close the browser to end that session too.",
+      });
+    }, (error) => {
+      const about = describeSignIn(error) || {};
+      replace(main, notice("error", "Signing out did not work.", about.text || String(error && error.message)));
+    }).finally(() => button.removeAttribute("aria-disabled"));
+  });
+}
+
+// ---- the user's mailbox link (Entra mode) ------------------------------------------------------
+
+/** Entra's challenge in a 401 graph-interaction-required problem ({error, claims, scopes}), else null:
+ * a 401 of another type is our API refusing the token, which the normal sign-in flow handles. */
+function graphChallenge(error) {
+  if (!(error instanceof ApiError) || error.status !== 401 || !String(error.type || "").endsWith(GRAPH_CHALLENGE_TYPE)) {
+    return null;
+  }
+  const body = error.body || {};
+  return {
+    error: typeof body.error === "string" ? body.error : "interaction_required",
+    claims: typeof body.claims === "string" && body.claims ? body.claims : null,
+    scopes: Array.isArray(body.scopes) ? body.scopes.filter((s) => typeof s === "string" && s) : [],
+  };
+}
+
+/** The check itself; never throws: {answer} or {error, challenge}. */
+async function askGraphConnection() {
+  try {
+    return { answer: await ctx.api.post(GRAPH_CONNECTION) };
+  } catch (error) {
+    return { error, challenge: graphChallenge(error) };
+  }
+}
+
+function clearGraphBanner() {
+  graphRun += 1;
+  graphBanner.hidden = true;
+  replace(graphBanner);
+}
+
+function recoveredText(answer) {
+  const recovered = (answer && Array.isArray(answer.recovered) ? answer.recovered : []).filter((a) => typeof a === "string");
+  if (!recovered.length) return "";
+  return recovered.length === 1
+    ? `Dealpane is syncing your mailbox ${recovered[0]} again.`
+    : `Dealpane is syncing your mailboxes ${recovered.join(", ")} again.`;
+}
+
+/** Once per sign-in: only Entra's challenge shows a banner; any other failure shows nothing here. */
+function checkGraphConnection() {
+  clearGraphBanner();
+  const run = graphRun;
+  askGraphConnection().then((result) => {
+    if (run !== graphRun) return;
+    if (result.challenge) showReconnect(run, result.error, result.challenge);
+    const recovered = recoveredText(result.answer);
+    if (recovered) announce(recovered);
+  });
+}
+
+function showReconnect(run, error, challenge, problem = null) {
+  const slot = h("div", { class: "slot" });
+  const button = h("button", { type: "button", class: "button primary", id: "graph-reconnect" }, "Reconnect");
+  button.addEventListener("click", () => {
+    if (button.disabled) return;
+    // signIn() runs inside this click (withBusy calls it at once): the popup needs the click's activation.
+    // Where the workspace cannot see the window close (auth.watchesPopup false), Reconnect stays usable
+    // to start again; the new window takes over from the lost one.
+    if (ctx.auth.watchesPopup) withBusy(button, "Reconnecting…", () => reconnect(run, challenge, slot));
+    else reconnect(run, challenge, slot);
+  });
+  replace(graphBanner,
+    notice("warning", "Dealpane needs you to reconnect to your mailbox.",
+      error.detail || "Sign in again so that Dealpane can keep your mailbox in sync.",
+      h("div", { class: "actions" }, button)),
+    slot);
+  if (problem) replace(slot, problem);
+  graphBanner.hidden = false;
+}
+
+async function reconnect(run, challenge, slot) {
+  const before = ctx.auth.account();
+  const signingIn = ctx.auth.signIn(challenge);
+  replace(slot, h("p", { class: "muted", role: "status" }, ctx.auth.watchesPopup
+    ? "A Microsoft sign-in window is open. Finish signing in there."
+    : "A Microsoft sign-in window is open. Finish signing in there, or press Reconnect to start again."));
+  try {
+    await signingIn;
+  } catch (error) {
+    if (run !== graphRun) return;
+    if (error && error.code === "superseded") return; // another sign-in window took over
+    const about = (error && error.kind === "signin" && describeSignIn(error)) || describeError(error);
+    replace(slot, notice("error", `Reconnecting did not work: ${about.title}`, about.text));
+    return;
+  }
+  if (run !== graphRun) return;
+  const after = ctx.auth.account();
+  if (!before || !after || before.username !== after.username) {
+    start(); // signed in as someone else: everything loads again for them (and checks their mailbox)
+    return;
+  }
+  const result = await askGraphConnection();
+  if (run !== graphRun) return;
+  if (result.answer) {
+    // The (busy, so disabled) button had the focus: it goes with the banner, so the view takes it.
+    const focus = document.activeElement;
+    const lost = !focus || focus === document.body || graphBanner.contains(focus);
+    clearGraphBanner();
+    if (lost) main.focus({ preventScroll: true });
+    announce(recoveredText(result.answer) || "Reconnected: Dealpane can use your mailbox again.");
+  } else if (result.challenge) {
+    showReconnect(run, result.error, result.challenge, notice("error", "Microsoft still asks you to sign in.",
+      "Choose Reconnect and complete every step in the sign-in window. If this keeps happening, ask your administrator."));
+  } else {
+    replace(slot, errorNotice(result.error));
+  }
+}
+
+/** Signed in (or dev mode): the user's workspaces; otherwise the sign-in screen. */
+async function start() {
+  graphChecked = false;
+  main.setAttribute("aria-busy", "true");
+  try {
+    if (ctx.auth.mode === "entra" && !(await ctx.auth.start())) {
+      showSignIn();
+      return;
+    }
+    await signedIn();
+  } catch (error) {
+    if (needsSignIn(error)) {
+      showSignIn(error);
+      return;
+    }
+    main.setAttribute("aria-busy", "false");
+    replace(main, errorNotice(error));
+  }
+}
+
 async function boot() {
   try {
     ctx.config = await loadConfig();
-    ctx.auth = createAuth(ctx.config);
-    ctx.api = createApi(ctx.auth, () => ctx.base);
-    setUpActAs();
-    document.getElementById("workspace-select").addEventListener("change", async (event) => {
-      // Busy from the first moment: the old view must not take input while the new workspace loads.
-      main.setAttribute("aria-busy", "true");
-      try {
-        await loadWorkspace(event.target.value);
-        await route();
-      } catch (error) {
-        replace(main, errorNotice(error));
-        main.setAttribute("aria-busy", "false");
-      }
-    });
-    window.addEventListener("hashchange", route);
-    await signedIn();
   } catch (error) {
     main.setAttribute("aria-busy", "false");
-    const retry = ctx.auth && ctx.auth.mode === "entra"
-      ? h("button", { type: "button", class: "button primary", onclick: async () => {
-        await ctx.auth.signIn();
-        await signedIn();
-      } }, "Sign in")
-      : null;
-    replace(main, errorNotice(error), retry);
+    replace(main, errorNotice(error));
+    return;
   }
+  ctx.auth = createAuth(ctx.config);
+  ctx.api = createApi(ctx.auth, () => ctx.base);
+  setUpActAs();
+  if (ctx.auth.mode === "entra") {
+    setUpSignOut();
+    ctx.auth.onLateSignIn(() => start());
+  }
+  document.getElementById("workspace-select").addEventListener("change", async (event) => {
+    // Busy from the first moment: the old view must not take input while the new workspace loads.
+    main.setAttribute("aria-busy", "true");
+    try {
+      await loadWorkspace(event.target.value);
+      await route();
+    } catch (error) {
+      replace(main, errorNotice(error));
+      main.setAttribute("aria-busy", "false");
+    }
+  });
+  window.addEventListener("hashchange", route);
+  await start();
 }
 
 boot();
