@@ -17,6 +17,7 @@ published for one tenant only signs that tenant's tokens (the key's `issuer`, sa
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -24,6 +25,7 @@ import ssl
 import threading
 import time
 import urllib.request
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
@@ -42,6 +44,10 @@ V2_ISSUER = "https://login.microsoftonline.com/{tid}/v2.0"
 # Dealpane serves work and school accounts only.
 CONSUMER_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"
 LEEWAY_SECONDS = 60
+# Tokens already validated, by SHA-256 (the tokens themselves are not kept): the pane sends the same
+# token with every call for its hour of life, and checking it again gives the same answer until it
+# expires. Bounded: the least recently used go first.
+VALIDATED_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,9 @@ class EntraAuthenticator:
         self.config = config
         self.keys = keys or JwksCache(config.signing_keys_url)
         self.v1_audiences = {config.client_id, *((config.api_resource,) if config.api_resource else ())}
+        self._validated: OrderedDict[bytes, dict] = OrderedDict()
+        self._validated_lock = threading.Lock()
+        self.clock: Callable[[], float] = time.time
 
     def identify(self) -> Identity:
         claims = self.validate(bearer_token())
@@ -160,6 +169,24 @@ class EntraAuthenticator:
         return not config.allowed_tenants or tenant in config.allowed_tenants
 
     def validate(self, token: str) -> dict:
+        """The token's claims when every rule passes; AuthError otherwise. A token that passed before
+        passes again without the work until it expires (exp + the leeway PyJWT allowed)."""
+        digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+        with self._validated_lock:
+            known = self._validated.get(digest)
+            if known is not None:
+                if known["exp"] + LEEWAY_SECONDS > self.clock():
+                    self._validated.move_to_end(digest)
+                    return dict(known)
+                del self._validated[digest]
+        claims = self._validate(token)
+        with self._validated_lock:
+            self._validated[digest] = claims
+            while len(self._validated) > VALIDATED_CACHE_SIZE:
+                self._validated.popitem(last=False)
+        return dict(claims)
+
+    def _validate(self, token: str) -> dict:
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):

@@ -20,7 +20,8 @@ from cryptography.hazmat.primitives import serialization
 
 from addin.app import create_app
 from addin.config import Config
-from addin.tokens import JwksCache
+from addin.auth import AuthError
+from addin.tokens import EntraAuthenticator, JwksCache
 from graph_sync.fake.entra import EntraApp, SigningKey, StandinEntra
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -393,3 +394,40 @@ def test_the_pane_context_call_knows_the_tokens_user_from_the_first_call_on(entr
     for _ in range(2):
         token = entra.api_token(registration, stranger)
         assert entra_client.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 404
+
+
+def _authenticator(config, keys) -> EntraAuthenticator:
+    return EntraAuthenticator(config.with_(auth_mode="entra", client_id=CLIENT_ID, tenant_id=TENANT, api_uri=API_URI,
+                                           jwks_url=keys.url))
+
+
+def test_a_validated_token_is_not_checked_again_until_it_expires(config, keys, entra, registration, nestor,
+                                                                 monkeypatch):
+    authenticator = _authenticator(config, keys)
+    token = entra.api_token(registration, nestor)
+    first = authenticator.validate(token)
+    checks = []
+    monkeypatch.setattr(authenticator, "_validate", lambda t: checks.append(t) or first)
+    assert authenticator.validate(token) == first and checks == []  # the pane's next call: no work
+    first["oid"] = "changed by a caller"
+    assert authenticator.validate(token)["oid"] == nestor.object_id  # callers get copies
+    authenticator.clock = lambda: first["exp"] + 61  # past exp and PyJWT's leeway: checked in full again
+    authenticator.validate(token)
+    assert checks == [token]
+
+
+def test_a_refused_token_is_never_remembered_and_the_memory_is_bounded(config, keys, entra, registration, nestor,
+                                                                       monkeypatch):
+    authenticator = _authenticator(config, keys)
+    stranger = entra.add_user(OTHER_TENANT, "eve@fabrikam.com", "Eve")
+    refused = entra.api_token(registration, stranger)
+    for _ in range(2):
+        with pytest.raises(AuthError):
+            authenticator.validate(refused)
+    assert authenticator._validated == {}
+    monkeypatch.setattr("addin.tokens.VALIDATED_CACHE_SIZE", 3)
+    tokens = [entra.api_token(registration, nestor, now=NOW - i) for i in range(5)]
+    for token in tokens:
+        authenticator.validate(token)
+    assert len(authenticator._validated) == 3
+    assert all(len(key) == 32 for key in authenticator._validated)  # SHA-256 digests, not the tokens
