@@ -4,10 +4,10 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
+from tests.axe_scan import serious_violations
 from tests.browser.conftest import PANE_HOST
 
 MEGAN = "megan.bowen@fabrikam.com"
-SERIOUS = ("serious", "critical")
 
 
 def _headers(url: str, host: str | None = None):
@@ -75,15 +75,7 @@ def test_inline_script_is_blocked(pane, find_item):
 
 
 def _axe(page, axe_source: str) -> list[dict]:
-    page.evaluate(axe_source)  # evaluated through the devtools protocol: no inline <script>, CSP stays on
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document);
-        return {passes: r.passes.length,
-                violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                                    nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))};
-    }""")
-    assert result["passes"] >= 10, "axe-core checked almost nothing: did it run on the pane?"
-    return [v for v in result["violations"] if v["impact"] in SERIOUS]
+    return serious_violations(page, axe_source)
 
 
 def test_accessibility_scan_finds_no_serious_violation(pane, find_item, axe_source):

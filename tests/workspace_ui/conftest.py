@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from storage.demo import DEMO_OWNER
+from tests.axe_scan import serious_violations
 from tests.live_server import demo_app
 from tests.workspace_ui.entra_login import EntraSession, entra_app, make_world
 
@@ -212,7 +213,6 @@ def signed_out(browser, entra):
 
 
 AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SERIOUS = {"serious", "critical"}
 
 
 @pytest.fixture(scope="session")
@@ -225,14 +225,6 @@ def axe():
     source = AXE_JS.read_text(encoding="utf-8")
 
     def scan(page, minimum_passes: int = 10) -> list[dict]:
-        page.evaluate(source)  # through the devtools protocol: no inline <script>, the CSP stays on
-        result = page.evaluate("""async () => {
-            const r = await axe.run(document);
-            return {passes: r.passes.length,
-                    violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                                        nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))};
-        }""")
-        assert result["passes"] >= minimum_passes, "axe-core checked almost nothing: did it run on the page?"
-        return [v for v in result["violations"] if v["impact"] in SERIOUS]
+        return serious_violations(page, source, minimum_passes)
 
     return scan
