@@ -45,6 +45,9 @@ class Mailbox:
         source = copy.deepcopy(data or {})
         self.lock = threading.RLock()
         self._seq = 0
+        # Told of every item change as (changeType, kind, id, scope, old scope, data or None), under
+        # the lock: a listener must only take note (notify.py queues a change notification).
+        self.listeners: list = []
         self.user = defaults.complete_user(source.get("user"))
         self._seed = str(self.user.get("mail") or self.user["id"])
         self._folders: dict[str, dict] = {}
@@ -126,12 +129,17 @@ class Mailbox:
             self._tombstones[kind].append((self._seq, old.scope, data["id"]))
         entered = old.entered if old is not None and old.scope == scope else self._seq
         self._entries[kind][data["id"]] = Entry(data, scope, self._seq, entered)
+        for listener in self.listeners:
+            listener("created" if old is None else "updated", kind, data["id"], scope,
+                     None if old is None else old.scope, data)
         return data
 
     def _remove(self, kind: str, item_id: str) -> None:
         old = self._entries[kind].pop(item_id)
         self._seq += 1
         self._tombstones[kind].append((self._seq, old.scope, item_id))
+        for listener in self.listeners:
+            listener("deleted", kind, item_id, None, old.scope, None)
 
     def _add(self, kind: str, data: dict, scope: str) -> dict:
         self._check_id(data["id"])

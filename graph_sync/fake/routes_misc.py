@@ -149,6 +149,10 @@ def register_root(router: Router) -> None:
                "latestSupportedTlsVersion": body.get("latestSupportedTlsVersion") or "v1_2",
                "encryptionCertificate": body.get("encryptionCertificate"),
                "encryptionCertificateId": body.get("encryptionCertificateId"), "notificationUrlAppId": None}
+        if ctx.app.notifier is not None:  # Graph's validation handshake, on both URLs (notify.py)
+            ctx.app.notifier.validate(sub["notificationUrl"])
+            ctx.app.notifier.validate(sub["lifecycleNotificationUrl"])
+            ctx.app.notifier.subscribed(sub["id"], ctx.immutable)
         ctx.app.subscriptions.put(sub)
         return ctx.json(shown(ctx, sub), 201)
 
@@ -169,6 +173,8 @@ def register_root(router: Router) -> None:
                 raise _invalid(f"Subscription property '{name}' cannot be updated.")
         if "notificationUrl" in patch:
             _check_url("notificationUrl", patch["notificationUrl"])
+            if ctx.app.notifier is not None:
+                ctx.app.notifier.validate(patch["notificationUrl"])
             sub["notificationUrl"] = patch["notificationUrl"]
         if "lifecycleNotificationUrl" in patch:
             _check_url("lifecycleNotificationUrl", patch["lifecycleNotificationUrl"])

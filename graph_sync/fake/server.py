@@ -20,7 +20,7 @@ from typing import Any, Iterable
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from . import batch, control, routes_calendar, routes_mail, routes_misc, routes_todo
+from . import batch, control, notify, routes_calendar, routes_mail, routes_misc, routes_todo
 from .authority import TokenAuthority
 from .delta import DeltaEngine
 from .errors import GraphError, fault_error, not_implemented, unauthorized
@@ -84,6 +84,7 @@ class GraphApp:
         self.faults = FaultSet()
         self.log = RequestLog()
         self.subscriptions = routes_misc.Subscriptions()
+        self.notifier = None  # notify.Notifier when FakeGraph(notify=True): handshakes and notifications
         self.user_routes, self.root_routes, self.control_routes = Router(), Router(), Router()
         for register in (routes_mail.register, routes_calendar.register, routes_todo.register,
                          routes_misc.register_user):
@@ -201,11 +202,17 @@ def _check_loopback(host: str) -> None:
 class FakeGraph:
     """A fake Microsoft Graph for one mailbox, served over HTTP on loopback from a background thread."""
 
-    def __init__(self, mailbox: dict | None = None, *, require_token: str | None = None, entra=None):
+    def __init__(self, mailbox: dict | None = None, *, require_token: str | None = None, entra=None,
+                 notify: bool = False, notify_delay: float = 0.5,
+                 notify_retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0)):
         """`entra`: a graph_sync.fake.entra.StandinEntra whose Graph tokens alone are accepted, each
-        route requiring the permission Graph documents for it (authority.py)."""
+        route requiring the permission Graph documents for it (authority.py). `notify`: run Graph's
+        validation handshake on subscription create and POST change notifications to subscribers,
+        batched per URL after `notify_delay` seconds, retried after `notify_retry_delays` (notify.py)."""
         self.mailbox = Mailbox(mailbox)
         self.app = GraphApp(self.mailbox, require_token=require_token, entra=entra)
+        self._notify_options = ({"delay": notify_delay, "retry_delays": tuple(notify_retry_delays)}
+                                if notify else None)
         self.url: str | None = None
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -224,11 +231,16 @@ class FakeGraph:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="fake-graph", daemon=True)
         self._thread.start()
+        if self._notify_options is not None and self.app.notifier is None:
+            notify.attach(self.app, **self._notify_options)
         shown_host = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown_host}:{self._server.server_port}/v1.0"
         return self.url
 
     def stop(self) -> None:
+        if self.app.notifier is not None:
+            self.app.notifier.stop()
+            self.app.notifier = None
         if self._server is None:
             return
         self._server.shutdown()
@@ -265,3 +277,15 @@ class FakeGraph:
 
     def subscriptions(self) -> list[dict]:
         return self.app.subscriptions.all()
+
+    @property
+    def notifier(self):
+        """The notify.Notifier (deliveries(), wait_idle(), pending()); None unless notify=True and started."""
+        return self.app.notifier
+
+    def send_lifecycle(self, subscription_id: str, event: str) -> dict:
+        """Queue a lifecycle notification (reauthorizationRequired, subscriptionRemoved, missed) where
+        Graph would send one; needs notify=True."""
+        if self.app.notifier is None:
+            raise RuntimeError("the fake Graph sends notifications only with notify=True, once started")
+        return self.app.notifier.send_lifecycle(subscription_id, event)
