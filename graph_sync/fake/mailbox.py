@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import Iterable
 
-from . import defaults, ids
+from . import defaults, ids, recurrence
 
 KINDS = ("message", "event", "task")
 OUTGOING_FOLDERS = {"sentitems", "drafts", "outbox"}
@@ -60,6 +60,8 @@ class Mailbox:
         self._tombstones: dict[str, list[tuple[int, str, str]]] = {kind: [] for kind in KINDS}
         self._lists: dict[str, dict] = {}
         self._transactions: dict[str, str] = {}
+        self._read_only: dict[str, tuple[int, int]] = {}    # message id -> (last full change, last isRead flip)
+        self._former_series: dict[str, tuple[int, dict]] = {}  # deleted master id -> (seq, last data)
         for index, message in enumerate(source.get("messages") or []):
             self.add_message(message, seed=f"{self._seed}/message/{index}")
         for index, event in enumerate(source.get("events") or []):
@@ -223,11 +225,25 @@ class Mailbox:
 
     def update_message(self, any_id: str, patch: dict) -> dict:
         with self.lock:
-            folder_id = self._entry("message", any_id).scope
+            entry = self._entry("message", any_id)
+            folder_id = entry.scope
             if "parentFolderId" in patch:
                 folder_id = self._resolve_folder(patch["parentFolderId"])
                 patch = {**patch, "parentFolderId": folder_id}
-            return self._changed("message", any_id, patch, folder_id)
+            earlier = self._read_only.pop(entry.data["id"], None)
+            data = self._changed("message", any_id, patch, folder_id)
+            if set(patch) == {"isRead"}:
+                # An isRead-only change: the next delta round shows the item partially (read_only_since).
+                full = earlier[0] if earlier is not None and earlier[1] == entry.seq else entry.seq
+                self._read_only[data["id"]] = (full, self._entries["message"][data["id"]].seq)
+            return data
+
+    def read_only_since(self, item_id: str) -> int | None:
+        """The sequence number of a message's last change other than isRead flips, when every change
+        after it only flipped isRead; else None."""
+        with self.lock:
+            record, entry = self._read_only.get(item_id), self._entries["message"].get(item_id)
+            return record[0] if record is not None and entry is not None and record[1] == entry.seq else None
 
     def delete_message(self, any_id: str) -> None:
         with self.lock:
@@ -260,8 +276,9 @@ class Mailbox:
 
     # -- events ------------------------------------------------------------------------------
     def add_event(self, event: dict, seed: str | None = None) -> dict:
+        """An event; with a ``recurrence`` it is a series master (recurrence.py)."""
         with self.lock:
-            data = defaults.complete_event(event, user=self.user, seed=seed)
+            data = recurrence.prepare(defaults.complete_event(event, user=self.user, seed=seed), self._seq + 1)
             added = self._add("event", data, self.calendar["id"])
             if added.get("transactionId"):
                 self._transactions[added["transactionId"]] = added["id"]
@@ -277,12 +294,76 @@ class Mailbox:
             return self.add_event(fresh), True
 
     def update_event(self, any_id: str, patch: dict) -> dict:
+        """Changes an event, a series master (all its plain occurrences change) or, given an occurrence
+        id, that one occurrence (it becomes an exception)."""
         with self.lock:
-            return self._changed("event", any_id, patch)
+            found = self._occurrence_of(any_id)
+            if found is not None:
+                master, day = found
+                changed = recurrence.with_exception(master, day, patch, self._seq + 1)
+                self._put("event", changed, self._entries["event"][master["id"]].scope)
+                return recurrence.occurrence(changed, day)
+            old = self._entry("event", any_id).data
+            return self._changed("event", any_id, recurrence.master_patch(old, patch, self._seq + 1))
 
     def delete_event(self, any_id: str) -> None:
+        """Deletes an event or a whole series; given an occurrence id, only that occurrence."""
         with self.lock:
-            self._remove("event", self._entry("event", any_id).data["id"])
+            found = self._occurrence_of(any_id)
+            if found is not None:
+                master, day = found
+                self._put("event", recurrence.with_cancelled(master, day, self._seq + 1),
+                          self._entries["event"][master["id"]].scope)
+                return
+            data = self._entry("event", any_id).data
+            self._remove("event", data["id"])
+            if recurrence.is_master(data):
+                self._former_series[data["id"]] = (self._seq, data)
+
+    def occurrence_id(self, master_id: str, day) -> str:
+        """The (immutable) id of a series' occurrence on ``day`` (a date or "YYYY-MM-DD")."""
+        with self.lock:
+            master = self._entry("event", master_id).data
+            return recurrence.occurrence_id(master["id"], day)
+
+    def _occurrence_of(self, any_id: str) -> tuple[dict, "recurrence.dt.date"] | None:
+        """(master, date) when ``any_id`` names a live occurrence; KeyError for a gone one."""
+        if self.resolve("event", any_id) is not None:
+            return None
+        found = [p for p in (recurrence.parse_occurrence_id(i) for i in (any_id, ids.from_rest(any_id)) if i) if p]
+        if not found:
+            return None
+        master_id, day = next((p for p in found if p[0] in self._entries["event"]), found[0])
+        entry = self._entries["event"].get(master_id)
+        if entry is None or not recurrence.has_occurrence(entry.data, day):
+            raise KeyError(any_id)
+        return entry.data, day
+
+    def get_occurrence(self, any_id: str) -> dict | None:
+        """The occurrence or exception named by ``any_id``; None when there is none (or it was
+        cancelled or deleted)."""
+        with self.lock:
+            try:
+                found = self._occurrence_of(any_id)
+            except KeyError:
+                return None
+            return None if found is None else recurrence.occurrence(*found)
+
+    def former_series(self, master_id: str) -> tuple[int, dict] | None:
+        with self.lock:
+            return self._former_series.get(master_id)
+
+    def cancelled_by_organizer(self, any_id: str) -> dict:
+        """What an attendee's calendar shows once the organizer cancelled a meeting or one occurrence:
+        the item stays, with isCancelled true and the subject prefixed "Canceled: "
+        (https://github.com/microsoftgraph/microsoft-graph-docs-contrib/issues/803)."""
+        with self.lock:
+            found = self._occurrence_of(any_id)
+            current = recurrence.occurrence(*found) if found is not None else self._entry("event", any_id).data
+            if current.get("isOrganizer"):
+                raise MailboxError("the mailbox owner organizes this meeting: use DELETE or POST .../cancel")
+            return self.update_event(any_id, {"isCancelled": True,
+                                              "subject": "Canceled: " + str(current.get("subject") or "")})
 
     # -- To Do -------------------------------------------------------------------------------
     def todo_lists(self) -> list[dict]:

@@ -1,7 +1,8 @@
-"""Calendar: the primary calendar, calendarView delta, GET/POST/PATCH/DELETE events.
+"""Calendar: the primary calendar, calendarView delta, GET/POST/PATCH/DELETE events, cancel.
 
-Only the primary calendar exists. Recurring series are not expanded into occurrences: an event
-is in a calendarView window when its own start/end overlap it.
+Only the primary calendar exists. A recurring series is expanded into its occurrences in
+calendarView delta (recurrence.py); an occurrence id works with GET, PATCH (it becomes an
+exception), DELETE and cancel. A single event is in a window when its own start/end overlap it.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import datetime as dt
 
 from werkzeug.wrappers import Response
 
-from . import delta
+from . import delta, recurrence
 from .errors import GraphError, bad_request, item_not_found
 from .mailbox import Change
 from .render import instant, parse_instant, removed, render
@@ -29,8 +30,9 @@ def calendar_or_404(ctx: Ctx, calendar_id: str | None) -> str:
 
 
 def event_or_404(ctx: Ctx, any_id: str) -> dict:
+    """An event, a series master, or an occurrence (404 once it was cancelled or deleted)."""
     check_id(any_id)
-    data = ctx.mailbox.get("event", any_id)
+    data = ctx.mailbox.get("event", any_id) or ctx.mailbox.get_occurrence(any_id)
     if data is None:
         raise item_not_found()
     return data
@@ -44,7 +46,24 @@ def _window(ctx: Ctx) -> list[str]:
         bounds = [parse_instant(start), parse_instant(end)]
     except ValueError:
         raise bad_request(WINDOW_MISSING, "ErrorInvalidParameter") from None
+    if bounds[1] - bounds[0] > dt.timedelta(days=recurrence.MAX_WINDOW_DAYS):
+        # https://github.com/microsoftgraph/microsoft-graph-docs-contrib/issues/6321
+        raise GraphError(400, "ErrorInvalidRequest", "Your request can't be completed. The range between the start "
+                         "and end dates is greater than the allowed range. Maximum number of days: 1825")
     return [moment.isoformat() for moment in bounds]
+
+
+def _window_bounds(window: list[str]) -> tuple[dt.datetime, dt.datetime]:
+    low, high = (dt.datetime.fromisoformat(bound) for bound in window)
+    return low, high
+
+
+# An occurrence in calendarView delta carries only these (plus @odata.type and @odata.etag): its
+# subject, body, attendees, iCalUId... are read from the series master (seriesMasterId) or with
+# GET /events/{occurrenceId}: https://github.com/microsoftgraph/microsoft-graph-docs/issues/7632,
+# https://github.com/microsoftgraph/microsoft-graph-docs-contrib/issues/34. Exceptions come whole,
+# as GET /calendarView returns them (https://learn.microsoft.com/graph/api/event-delta).
+OCCURRENCE_IN_DELTA = ["seriesMasterId", "type", "start", "end"]
 
 
 def overlaps(event: dict, window: list[str]) -> bool:
@@ -96,19 +115,39 @@ def register(router: Router) -> None:
 
         def collect(since: int | None, options: dict) -> tuple[int, list[Change]]:
             upto, changes = ctx.mailbox.changes("event", scope, since)
+            window = _window_bounds(options["window"])
             out = []
             for change in changes:
-                if change.op == "upsert" and overlaps(change.data or {}, options["window"]):
+                data = change.data or {}
+                if change.op == "removed":
+                    former = ctx.mailbox.former_series(change.id)
+                    if former is not None and former[0] == change.seq:
+                        out.extend(Change(*c, 0) for c in recurrence.gone_series(former[1], window, change.seq))
+                    elif since is not None:
+                        out.append(change)
+                    continue
+                if recurrence.SERIES in data:
+                    existed = since is not None and change.entered <= since
+                    out.extend(Change(*c, 0) for c in recurrence.series_changes(data, since, window, existed))
+                    if recurrence.is_master(data):
+                        continue  # calendarView returns a series' occurrences, never its master
+                if overlaps(data, options["window"]):
                     out.append(change)
                 elif since is not None:
-                    # Graph reports events that left the window, or changed outside it, as removed.
+                    # Events that left the window or changed outside it come as removed: "Events that
+                    # are outside the date range and that have been added, deleted, or updated since the
+                    # previous delta call" (https://learn.microsoft.com/graph/api/event-delta).
                     out.append(Change("removed", change.id, None, change.seq, 0))
+            out.sort(key=lambda c: c.seq)
             return upto, out
 
         def render_change(change: Change, options: dict) -> dict:
             if change.op == "removed":
                 return removed("event", change.id, ctx.immutable)
-            return _shown(ctx, change.data or {}, with_type=True)
+            data = change.data or {}
+            if data.get("type") == "occurrence":
+                return _shown(ctx, data, with_type=True, select=OCCURRENCE_IN_DELTA)
+            return _shown(ctx, data, with_type=True)
 
         return delta.serve(ctx, kind="event", scope=scope, entity="event", initial_options=initial,
                            collect=collect, render_change=render_change)
@@ -138,17 +177,42 @@ def register(router: Router) -> None:
 
     @router.route("/events/{event_id}", "PATCH")
     def update_event(ctx: Ctx, event_id: str) -> Response:
-        event_or_404(ctx, event_id)
+        """PATCH of an occurrence id changes only that occurrence, which becomes an exception;
+        PATCH of the master changes every occurrence that is not an exception
+        (https://learn.microsoft.com/graph/api/event-update)."""
+        current = event_or_404(ctx, event_id)
         patch = validate_body("event", ctx.body)
         check_event(patch, creating=False)
+        if current.get("seriesMasterId") and "recurrence" in patch:
+            raise GraphError(501, "NotImplemented", "A recurrence on an occurrence is not implemented by the "
+                                                    "fake Graph")
         data = ctx.mailbox.update_event(event_id, patch)
         return ctx.json({"@odata.context": ctx.context_url("events/$entity"), **_shown(ctx, data)})
 
     @router.route("/events/{event_id}", "DELETE")
     def delete_event(ctx: Ctx, event_id: str) -> Response:
+        """An occurrence id deletes that occurrence only; the master's id, the whole series."""
         event_or_404(ctx, event_id)
         ctx.mailbox.delete_event(event_id)
         return ctx.empty(204)
+
+    @router.route("/events/{event_id}/cancel", "POST")
+    def cancel_event(ctx: Ctx, event_id: str) -> Response:
+        """https://learn.microsoft.com/graph/api/event-cancel: the organizer only (an attendee gets 400
+        "Your request can't be completed. You need to be an organizer to cancel a meeting."; the page
+        names no error code), 202 without a body; the event (or, given an occurrence id, that
+        occurrence) leaves the calendar for Deleted Items. Body: an optional ``comment``."""
+        current = event_or_404(ctx, event_id)
+        body = ctx.body if ctx.body is not None else {}
+        if not isinstance(body, dict) or any(key.lower() != "comment" for key in body):
+            extra = next((k for k in body if k.lower() != "comment"), "") if isinstance(body, dict) else ""
+            raise bad_request(f"The parameter '{extra}' in the request payload is not a valid parameter for the "
+                              "operation 'cancel'.", "RequestBodyRead")
+        if not current.get("isOrganizer"):
+            raise GraphError(400, "ErrorInvalidRequest", "Your request can't be completed. You need to be an "
+                                                         "organizer to cancel a meeting.")
+        ctx.mailbox.delete_event(event_id)
+        return ctx.empty(202)
 
     @router.route("/events/{event_id}/permanentDelete", "POST")
     def permanent_delete(ctx: Ctx, event_id: str) -> Response:

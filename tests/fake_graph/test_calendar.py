@@ -125,3 +125,29 @@ def test_event_body_validation(demo, client):
 def test_patch_and_delete_unknown_event_are_404(demo, client):
     assert client.patch("/me/events/AAMkAGnope", {"subject": "x"}).status == 404
     assert client.delete("/me/events/AAMkAGnope").status == 404
+
+
+def test_the_window_stays_the_one_in_the_token(cal):
+    """delta-query-events: the state tokens encode startDateTime and endDateTime; a later round with
+    the old link keeps the old window even when the client sends another one."""
+    fake, client = cal
+    _, items, link = client.delta_round("/me/calendarView/delta" + WINDOW)
+    inside = next(e for e in items if e["subject"] == "Inside")
+    client.ok("POST", "/me/events", event("December", "2026-12-15T10:00:00", "2026-12-15T11:00:00"), expect=201)
+    client.ok("PATCH", f"/me/events/{inside['id']}", {"subject": "Inside, again"})
+    other_window = "&startDateTime=2026-12-01T00:00:00Z&endDateTime=2027-01-01T00:00:00Z"
+    _, changes, _ = client.delta_round(link + other_window)
+    shown = {c.get("subject", "@removed" if "@removed" in c else None) for c in changes}
+    # "December" is outside the token's window: a change outside the window comes as removed.
+    assert shown == {"Inside, again", "@removed"}
+
+
+def test_an_event_moved_out_of_the_window_is_removed_but_still_there(cal):
+    _, client = cal
+    _, items, link = client.delta_round("/me/calendarView/delta" + WINDOW)
+    inside = next(e for e in items if e["subject"] == "Inside")
+    client.ok("PATCH", f"/me/events/{inside['id']}", {"start": {"dateTime": "2027-02-01T09:00:00", "timeZone": "UTC"},
+                                                     "end": {"dateTime": "2027-02-01T10:00:00", "timeZone": "UTC"}})
+    _, changes, _ = client.delta_round(link)
+    assert changes == [{"@odata.type": "#microsoft.graph.event", "id": inside["id"], "@removed": {"reason": "deleted"}}]
+    assert client.ok("GET", f"/me/events/{inside['id']}")["start"]["dateTime"].startswith("2027-02-01T09:00")

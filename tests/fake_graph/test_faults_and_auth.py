@@ -121,7 +121,7 @@ def test_unknown_user_is_404(client):
     assert reply.status == 404 and reply.body["error"]["code"] == "ErrorInvalidUser"
 
 
-@pytest.mark.parametrize("method,path", [("GET", "/me/contacts"), ("GET", "/me/messages"), ("PATCH", "/me/messages/x"),
+@pytest.mark.parametrize("method,path", [("GET", "/me/contacts"), ("GET", "/me/messages"), ("POST", "/me/messages/x/move"),
                                          ("GET", "/groups"), ("PATCH", "/me/todo/lists/x"),
                                          ("GET", "/me/messages/AAMkAG1/attachments")])
 def test_unimplemented_is_501(client, method, path):

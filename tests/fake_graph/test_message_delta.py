@@ -202,3 +202,57 @@ def test_forgotten_rounds_are_410():
     with pytest.raises(GraphError) as gone:
         engine.resume(token, "message", "inbox")
     assert gone.value.status == 410
+
+
+READ_FLIP = {"@odata.type", "@odata.etag", "id", "isRead", "parentFolderId"}
+
+
+def test_an_is_read_flip_comes_back_partial_whatever_select_asked(box):
+    """microsoft-graph-docs#7776: after an isRead-only change the item has only id, isRead and
+    parentFolderId, even with a $select asking for more."""
+    fake, client = box
+    _, items, link = client.delta_round(INBOX_DELTA + "?$select=subject,isRead,from,body", page_size=50)
+    first, second = items[0]["id"], items[1]["id"]
+    fake.mailbox.update_message(first, {"isRead": True})
+    flipped = client.ok("PATCH", f"/me/messages/{second}", {"isRead": True})
+    assert flipped["isRead"] is True and flipped["subject"]  # PATCH itself answers with the whole message
+    _, changes, link = client.delta_round(link)
+    assert [c["id"] for c in changes] == [first, second]
+    assert all(set(c) == READ_FLIP for c in changes) and all(c["isRead"] is True for c in changes)
+    inbox_id = client.ok("GET", "/me/mailFolders/inbox")["id"]
+    assert changes[0]["parentFolderId"] == inbox_id
+
+
+def test_another_change_in_the_same_round_brings_the_whole_item(box):
+    fake, client = box
+    _, items, link = client.delta_round(INBOX_DELTA + "?$select=subject,isRead", page_size=50)
+    item_id = items[0]["id"]
+    fake.mailbox.update_message(item_id, {"isRead": True})
+    client.ok("PATCH", f"/me/messages/{item_id}", {"categories": ["Dealpane"]})
+    fake.mailbox.update_message(item_id, {"isRead": False})
+    _, changes, link = client.delta_round(link)
+    assert set(changes[0]) == {"@odata.type", "@odata.etag", "id", "subject", "isRead"}
+    assert changes[0]["isRead"] is False
+    # A round later only the flip is new again: partial.
+    fake.mailbox.update_message(item_id, {"isRead": True})
+    assert set(client.delta_round(link)[1][0]) == READ_FLIP
+
+
+def test_a_new_message_read_before_the_round_comes_whole(box):
+    fake, client = box
+    _, _, link = client.delta_round(INBOX_DELTA, page_size=50)
+    added = fake.mailbox.add_message(message("Fresh"))
+    fake.mailbox.update_message(added["id"], {"isRead": True})
+    (change,) = client.delta_round(link)[1]
+    assert change["subject"] == "Fresh" and change["isRead"] is True
+
+
+def test_patch_message_takes_only_what_the_update_page_lists(box):
+    fake, client = box
+    _, items, _ = client.delta_round(INBOX_DELTA, page_size=50)
+    path = f"/me/messages/{items[0]['id']}"
+    assert client.patch(path, {"subject": "Renamed"}).status == 501  # subject: drafts only
+    assert client.patch(path, {"parentFolderId": "archive"}).status == 501
+    assert client.patch(path, {"colour": "red"}).status == 400
+    assert client.patch("/me/messages/AAMkAGnope", {"isRead": True}).status == 404
+    assert client.ok("PATCH", path, {"flag": {"flagStatus": "flagged"}})["flag"]["flagStatus"] == "flagged"

@@ -77,3 +77,34 @@ def test_new_list_and_errors(todo):
     assert client.get("/me/todo/lists/AAMkADIynope/tasks").status == 404
     bad = client.post(f"/me/todo/lists/{created['id']}/tasks", {"title": "x", "owner": "me"})
     assert bad.status == 400 and bad.body["error"]["code"] == "RequestBodyRead"
+
+
+def test_a_deleted_list_answers_404_to_task_delta(todo, demo):
+    client, list_id = todo
+    delta = f"/me/todo/lists/{list_id}/tasks/delta"
+    _, tasks, link = client.delta_round(delta)
+    client.ok("DELETE", f"/me/todo/lists/{list_id}", expect=204)
+    for url in (delta, link):
+        reply = client.get(url)
+        assert reply.status == 404 and reply.body["error"]["code"] == "ErrorItemNotFound"
+    assert client.get(f"/me/todo/lists/{list_id}").status == 404
+    patch = client.patch(f"/me/todo/lists/{list_id}/tasks/{tasks[0]['id']}", {"status": "completed"})
+    assert patch.status == 404 and patch.body["error"]["code"] == "ErrorItemNotFound"
+
+
+def test_a_list_deleted_through_the_python_api(todo, demo):
+    client, list_id = todo
+    _, _, link = client.delta_round(f"/me/todo/lists/{list_id}/tasks/delta")
+    demo.mailbox.delete_list(list_id)
+    assert client.get(link).status == 404
+    with pytest.raises(KeyError):
+        demo.mailbox.delete_list(list_id)
+
+
+def test_patch_of_a_deleted_task_is_404(todo):
+    client, list_id = todo
+    created = client.ok("POST", f"/me/todo/lists/{list_id}/tasks", {"title": "Short-lived"}, expect=201)
+    path = f"/me/todo/lists/{list_id}/tasks/{created['id']}"
+    client.ok("DELETE", path, expect=204)
+    for reply in (client.patch(path, {"status": "completed"}), client.get(path), client.delete(path)):
+        assert reply.status == 404 and reply.body["error"]["code"] == "ErrorItemNotFound"
