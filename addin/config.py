@@ -37,6 +37,7 @@ class Config:
     authority_host: str = PUBLIC_CLOUD
     secret_key: str | None = None
     public_base_url: str | None = None
+    addin_id: str | None = None  # the manifest's add-in id, when not the one `dealpane manifest` derives
     max_body_bytes: int = 1_000_000
     graph_page_size: int = 200
     webhook_url: str | None = None
@@ -68,6 +69,7 @@ class Config:
             authority_host=(get("AUTHORITY_HOST") or PUBLIC_CLOUD).rstrip("/"),
             secret_key=get("SECRET_KEY"),
             public_base_url=get("PUBLIC_BASE_URL"),
+            addin_id=get("ADDIN_ID"),
             max_body_bytes=int(get("MAX_BODY_BYTES") or 1_000_000),
             graph_page_size=int(get("GRAPH_PAGE_SIZE") or 200),
             webhook_url=get("WEBHOOK_URL"),
@@ -107,12 +109,26 @@ class Config:
         https://learn.microsoft.com/entra/identity-platform/access-tokens#validate-the-issuer"""
         return self.jwks_url or f"{self.authority_host}/common/discovery/v2.0/keys"
 
+    @property
+    def outlook_addin_id(self) -> str | None:
+        """The add-in's id in its manifests: DEALPANE_ADDIN_ID, else the one `dealpane manifest` derives
+        from the base URL (DEALPANE_PUBLIC_BASE_URL). The sync reads the pane's stamp under it."""
+        from manifest.settings import ManifestError, check_guid, default_app_id  # noqa: PLC0415
+
+        try:
+            if self.addin_id:
+                return check_guid(self.addin_id, "DEALPANE_ADDIN_ID")
+            return default_app_id(self.public_base_url) if self.public_base_url else None
+        except ManifestError:  # not a GUID, or a base URL no manifest can have (http://): no stamp
+            return None
+
     def graph_settings(self):
         from graph_sync.clients import GraphSettings  # noqa: PLC0415 - config stays importable on its own
 
         return GraphSettings(base_url=self.graph_base_url, auth=self.graph_auth, client_id=self.client_id,
                              client_secret=self.client_secret, tenant_id=self.tenant_id, secret_key=self.secret_key,
-                             page_size=self.graph_page_size, authority_host=self.authority_host)
+                             page_size=self.graph_page_size, authority_host=self.authority_host,
+                             addin_id=self.outlook_addin_id)
 
     def with_(self, **changes) -> "Config":
         return replace(self, **changes)

@@ -35,6 +35,7 @@ class GraphSettings:
     secret_key: str | None = None
     page_size: int = 200
     authority_host: str = "https://login.microsoftonline.com"
+    addin_id: str | None = None  # the manifest's add-in id: the sync reads the pane's stamp under it (stamp.py)
 
     @property
     def multi_tenant(self) -> bool:
@@ -94,8 +95,9 @@ class GraphAccess:
         return self._cached(f"mailbox:{mailbox.id}", lambda: self._build(_dev_token, limit_key=mailbox.address))
 
     def _build(self, token_provider, mailbox: str | None = None, limit_key: str | None = None) -> GraphClient:
+        stamp = {"addin_id": self.settings.addin_id} if self.settings.addin_id else {}
         return self._client_factory(self.settings.base_url, token_provider, mailbox=mailbox,
-                                    page_size=self.settings.page_size, limit_key=limit_key or mailbox)
+                                    page_size=self.settings.page_size, limit_key=limit_key or mailbox, **stamp)
 
     def _cached(self, key: str, build: Callable[[], GraphClient]) -> GraphClient:
         with self._lock:

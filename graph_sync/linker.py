@@ -28,6 +28,7 @@ from storage.services.mail import link_item, upsert_mail_item
 from storage.types import utcnow
 
 from .records import OPPORTUNITY_HEADER, event_fields, event_keys, message_fields, message_keys, people_of
+from .stamp import opportunity_stamp
 
 NEW_ITEM_FIELDS = (
     "body", "duration_minutes", "direction", "graph_id", "internet_message_id", "ical_uid", "conversation_id",
@@ -75,7 +76,7 @@ class PageLinker:
         result = PageResult(seen=len(raw_items) + len(removed_ids))
         mapper = message_fields if kind == "message" else event_fields
         items = [(message_keys if kind == "message" else event_keys)(raw) for raw in raw_items]
-        stamped = [_header(raw, OPPORTUNITY_HEADER) if kind == "message" else None for raw in raw_items]
+        stamped = [opportunity_stamp(raw) if kind == "message" else None for raw in raw_items]
         known = self._known_items(items)
         persons_of = [people_of(f) - {self.own} for f in items]
         people = set().union(*persons_of) if items else set()

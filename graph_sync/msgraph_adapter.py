@@ -50,7 +50,7 @@ from msgraph.generated.models.todo_task import TodoTask
 from msgraph.generated.models.todo_task_list import TodoTaskList
 from msgraph_core import GraphClientFactory
 
-from . import loop
+from . import loop, stamp
 from .limits import LIMITS
 from .metrics import GRAPH_CALLS, THROTTLE_WAIT
 from .permissions import needed_for
@@ -73,7 +73,7 @@ ERROR_MAP = {"XXX": ODataError}
 MESSAGE_FIELDS = [
     "id", "subject", "bodyPreview", "from", "sender", "toRecipients", "ccRecipients", "receivedDateTime",
     "sentDateTime", "internetMessageId", "conversationId", "webLink", "changeKey", "parentFolderId", "isDraft",
-    "internetMessageHeaders",
+    "internetMessageHeaders",  # only for the old x-dealpane-opportunity stamp (stamp.py); Sent Items copies have none
 ]
 
 
@@ -100,8 +100,10 @@ class MsGraphClient:
 
     def __init__(self, base_url: str, token_provider: Callable[[], str], *, mailbox: str | None = None,
                  page_size: int = 200, max_attempts: int = 4, max_wait: float = 60.0, timeout: float = 30.0,
-                 sleep: Callable[[float], Any] | None = None, limit_key: str | None = None):
+                 sleep: Callable[[float], Any] | None = None, limit_key: str | None = None,
+                 addin_id: str | None = None):
         self.base_url = base_url.rstrip("/")
+        self.addin_id = addin_id  # the manifest's add-in id: messages come with its custom properties (stamp.py)
         self.mailbox = mailbox
         # whose mailbox this is, for the 4-in-flight limit shared by every client of that mailbox
         self.limit_key = (limit_key or mailbox or f"me:{id(self)}").lower()
@@ -143,7 +145,7 @@ class MsGraphClient:
         else:
             builder = self._user().mail_folders.by_mail_folder_id(folder).messages.delta
             info = builder.to_get_request_information()
-            info.url = self._with_query(info.url, {"$select": ",".join(select or MESSAGE_FIELDS)})
+            info.url = self._with_query(info.url, self._message_query(select or MESSAGE_FIELDS))
         return self._delta(info)
 
     def delta_events(self, start: dt.datetime, end: dt.datetime, cursor: str | None = None) -> DeltaPage:
@@ -177,8 +179,17 @@ class MsGraphClient:
 
     def get_message(self, message_id: str) -> dict[str, Any]:
         info = self._user().messages.by_message_id(message_id).to_get_request_information()
-        info.url = self._with_query(info.url, {"$select": ",".join(MESSAGE_FIELDS + ["body"])})
+        info.url = self._with_query(info.url, self._message_query(MESSAGE_FIELDS + ["body"]))
         return self._json(info)
+
+    def _message_query(self, fields: list[str]) -> dict[str, str]:
+        """$select, and the $expand of the add-in's custom properties (the pane's stamp, stamp.py) when the
+        add-in id is known. Message delta takes $expand: https://learn.microsoft.com/graph/delta-query-messages"""
+        query = {"$select": ",".join(fields)}
+        expand = stamp.expand_option(self.addin_id)
+        if expand:
+            query["$expand"] = expand
+        return query
 
     def get_event(self, event_id: str) -> dict[str, Any]:
         info = self._user().events.by_event_id(event_id).to_get_request_information()
@@ -243,13 +254,19 @@ class MsGraphClient:
         return self._json(info)
 
     def create_draft(self, spec: MailSpec) -> dict[str, Any]:
-        """POST /messages: a draft with our x- header; sending is a separate, unretried step."""
+        """POST /messages; sending is a separate, unretried step. A StampedMail's opportunity goes into the
+        add-in's custom properties, which the copy in Sent Items keeps (stamp.py); no stamp without the
+        add-in id. `spec.headers` go out as x- headers: the recipients get them, Sent Items does not."""
+        opportunity = getattr(spec, "opportunity_id", None)
+        stamp_id = stamp.property_id(self.addin_id) if opportunity else None
         message = Message(
             subject=spec.subject,
             body=ItemBody(content_type=BodyType.Html, content=spec.body_html),
             to_recipients=[_recipient(n, a) for n, a in spec.to],
             cc_recipients=[_recipient(n, a) for n, a in spec.cc] or None,
             internet_message_headers=[InternetMessageHeader(name=k, value=v) for k, v in spec.headers.items()] or None,
+            single_value_extended_properties=[SingleValueLegacyExtendedProperty(
+                id=stamp_id, value=stamp.stamp_value(opportunity))] if stamp_id else None,
         )
         return self._json(self._user().messages.to_post_request_information(message))
 

@@ -15,8 +15,9 @@ from storage.services.mail import link_item, upsert_mail_item
 from storage.services.opportunities import refuse_if_read_only
 from storage.services.validation import Problems, require_text
 
-from .port import EventSpec, GraphClient, GraphError, MailSpec
-from .records import OPPORTUNITY_HEADER, event_fields, message_fields
+from .port import EventSpec, GraphClient, GraphError
+from .records import event_fields, message_fields
+from .stamp import StampedMail
 from .timezones import zone_info
 
 OPPORTUNITY_PROPERTY = "DealpaneOpportunity"
@@ -112,8 +113,14 @@ def send_meeting_request(session: so.Session, opportunity: Opportunity, user: Us
 
 def send_email(session: so.Session, opportunity: Opportunity, user: User, client: GraphClient,
                data: dict[str, Any]) -> HistoryItem:
-    """Draft (with the x-dealpane-opportunity header) -> send -> record. The send is never retried
-    automatically; if it fails the draft stays and SendFailed says so."""
+    """Draft (stamped for the opportunity) -> send -> record. The send is never retried automatically;
+    if it fails the draft stays and SendFailed says so.
+
+    The stamp is the add-in's custom property (graph_sync.stamp), which the copy in Sent Items keeps, so
+    the sync files that copy even when recording it here did not happen (a crash after the send). No
+    x-dealpane-opportunity header: the copy in Sent Items never has internet headers
+    (https://github.com/microsoftgraph/microsoft-graph-docs/issues/2716), and it would only tell the
+    customer our opportunity id."""
     refuse_if_read_only(opportunity)
     problems = Problems()
     subject = require_text(problems, "subject", data.get("subject"), 255)
@@ -123,8 +130,8 @@ def send_email(session: so.Session, opportunity: Opportunity, user: User, client
     problems.raise_if_any()
     to = default_recipients(session, opportunity, data.get("to"), "to")
     cc = default_recipients(session, opportunity, data.get("cc"), "cc") if data.get("cc") else []
-    draft = client.create_draft(MailSpec(subject=subject, body_html=body, to=to, cc=cc,
-                                         headers={OPPORTUNITY_HEADER: opportunity.id}))
+    draft = client.create_draft(StampedMail(subject=subject, body_html=body, to=to, cc=cc,
+                                            opportunity_id=opportunity.id))
     try:
         client.send_draft(draft["id"])
     except GraphError as error:

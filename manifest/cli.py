@@ -31,9 +31,10 @@ def _checked(param_hint: str, check, value):
 @click.option("--out", "out_dir", required=True, metavar="DIR",
               type=click.Path(file_okay=False, dir_okay=True, writable=True, path_type=Path),
               help="Folder to write the manifests into (created if missing).")
-@click.option("--app-id", metavar="GUID", default=None,
+@click.option("--app-id", metavar="GUID", default=None, envvar="DEALPANE_ADDIN_ID", show_envvar=True,
               help="The add-in's id. Default: a GUID derived from the base URL (uuid5), so "
-                   "rendering again gives the same id.")
+                   "rendering again gives the same id. The server reads the pane's stamp on sent mail "
+                   "under this id: give it the same DEALPANE_ADDIN_ID (or DEALPANE_PUBLIC_BASE_URL).")
 @click.option("--api-client-id", metavar="GUID", envvar="DEALPANE_CLIENT_ID", show_envvar=True,
               help="Application (client) id of the Entra app registration of our API "
                    "(WebApplicationInfo, for Nested App Authentication).")

@@ -16,6 +16,13 @@ from typing import Iterable
 from . import defaults, ids, recurrence
 
 KINDS = ("message", "event", "task")
+# The copy in Sent Items has no internet headers, whoever set them (Graph on the draft, an add-in in
+# compose): https://github.com/microsoftgraph/microsoft-graph-docs/issues/2716,
+# https://github.com/microsoftgraph/microsoft-graph-docs/issues/12726,
+# https://github.com/OfficeDev/office-js-docs-pr/issues/5057. Extended properties (an add-in's custom
+# properties among them) stay: https://learn.microsoft.com/javascript/api/outlook/office.customproperties,
+# https://github.com/microsoftgraph/microsoft-graph-docs/issues/3766.
+NOT_ON_SENT_COPY = ("internetMessageHeaders",)
 OUTGOING_FOLDERS = {"sentitems", "drafts", "outbox"}
 
 
@@ -261,7 +268,7 @@ class Mailbox:
         return self.add_message(self._outgoing(message, "drafts", True))
 
     def send_mail(self, message: dict, save_to_sent_items: bool) -> dict:
-        outgoing = self._outgoing(message, "sentitems", False)
+        outgoing = {k: v for k, v in self._outgoing(message, "sentitems", False).items() if k not in NOT_ON_SENT_COPY}
         if not save_to_sent_items:
             folder_id = self._resolve_folder("sentitems")
             return defaults.complete_message(outgoing, user=self.user, folder_id=folder_id, is_outgoing=True,
@@ -269,10 +276,12 @@ class Mailbox:
         return self.add_message(outgoing)
 
     def send_draft(self, any_id: str) -> dict:
-        """The draft moves to Sent Items keeping its immutable id, as Graph does."""
+        """The draft moves to Sent Items keeping its immutable id, as Graph does, without its headers."""
         sent = defaults.iso(defaults.now())
-        return self.update_message(any_id, {"isDraft": False, "sentDateTime": sent, "receivedDateTime": sent,
-                                            "parentFolderId": "sentitems"})
+        with self.lock:
+            folder_id = self._resolve_folder("sentitems")
+            return self._changed("message", any_id, {"isDraft": False, "sentDateTime": sent, "receivedDateTime": sent,
+                                                     "parentFolderId": folder_id}, folder_id, drop=NOT_ON_SENT_COPY)
 
     # -- events ------------------------------------------------------------------------------
     def add_event(self, event: dict, seed: str | None = None) -> dict:

@@ -3,12 +3,16 @@ import pytest
 
 from addin.app import create_app
 
+from graph_sync.stamp import opportunity_stamp
+
 from .conftest import OWNER, Api
+
+ADDIN_ID = "0b0e6a5c-2f7e-4a43-9d3a-1c5f0e7d9a21"
 
 
 @pytest.fixture
 def mail_api(config, engine, fake):
-    app = create_app(config.with_(graph_auth="dev", graph_base_url=fake.url), engine=engine)
+    app = create_app(config.with_(graph_auth="dev", graph_base_url=fake.url, addin_id=ADDIN_ID), engine=engine)
     app.config.update(TESTING=True, PROPAGATE_BUGS=True)
     api = Api(app.test_client(), OWNER)
     api.ws = api.ok(api.post("/api/v1/workspaces", {"name": "Sales"}), 201)["id"]
@@ -86,18 +90,18 @@ def test_an_account_opportunity_needs_recipients(mail_api):
     assert response.status_code == 422 and response.get_json()["errors"][0]["field"] == "to"
 
 
-def test_email_is_sent_once_with_our_header_and_recorded(mail_api, fake):
+def test_email_is_sent_once_stamped_and_recorded(mail_api, fake):
     contact = mail_api.make_contact(email_addresses=["lee.gu@northwindtraders.com"])
     deal = mail_api.make_opportunity(link={"type": "contact", "id": contact["id"]})
     item = mail_api.ok(mail_api.post(f"/opportunities/{deal['id']}/email",
                                      {"subject": "Quote", "body_html": "<p>Attached</p>"}), 201)
     assert item["kind"] == "email" and item["graph"]["internet_message_id"]
     draft_posts = [r for r in fake.requests() if r["method"] == "POST" and r["path"].endswith("/me/messages")]
-    headers = draft_posts[0]["body"]["internetMessageHeaders"]
-    assert {"name": "x-dealpane-opportunity", "value": deal["id"]} in headers
+    # stamped with the add-in's custom property, which the copy in Sent Items keeps; no header to the customer
+    assert "internetMessageHeaders" not in draft_posts[0]["body"]
     sent = [m for m in fake.mailbox.to_dict()["messages"] if m.get("internetMessageId") ==
             item["graph"]["internet_message_id"]]
-    assert len(sent) == 1
+    assert len(sent) == 1 and opportunity_stamp(sent[0]) == deal["id"]
 
 
 def test_a_failed_send_keeps_the_draft_and_sends_nothing(mail_api, fake):

@@ -2,6 +2,8 @@
 and filing an e-mail or meeting being written (compose mode) under an opportunity."""
 from playwright.sync_api import expect
 
+from graph_sync.stamp import opportunity_stamp, property_id
+
 MEGAN = "megan.bowen@fabrikam.com"
 ISAIAH = "isaiah.langer@fabrikam.com"
 
@@ -65,7 +67,7 @@ def test_keyboard_only_link_flow(pane, find_item):
     pane.shot("13-keyboard-linked")
 
 
-def test_compose_mail_is_stamped_with_the_opportunity_header(pane, demo_api):
+def test_compose_mail_is_stamped_with_a_custom_property_the_sync_reads(pane, demo_api):
     draft = {"itemType": "message", "mode": "compose", "subject": "Follow-up on the 50 seats",
              "to": [{"displayName": "Megan Bowen", "emailAddress": MEGAN}], "cc": []}
     page = pane.open(draft)
@@ -76,7 +78,14 @@ def test_compose_mail_is_stamped_with_the_opportunity_header(pane, demo_api):
     expect(page.locator("main")).to_contain_text("This e-mail will be filed under Fabrikam – 50 seats when sent.")
     stamps = page.evaluate("window.OfficeStandin.stamps()")
     deal = demo_api.opportunity_named("Fabrikam – 50 seats")
-    assert stamps["internetHeaders"] == {"x-dealpane-opportunity": deal["id"]}
+    # The custom property, kept on the copy in Sent Items; no header (Sent Items copies have none, and
+    # the customer would get it).
+    assert stamps["customProperties"] == {"DealpaneOpportunity": deal["id"]}
+    assert stamps["internetHeaders"] == {}
+    # The JSON office.js writes to cecp-<add-in id> is what the sync reads back through Graph.
+    sent_copy = {"singleValueExtendedProperties": [
+        {"id": property_id("0b0e6a5c-2f7e-4a43-9d3a-1c5f0e7d9a21"), "value": stamps["cecp"]}]}
+    assert opportunity_stamp(sent_copy) == deal["id"]
     pane.shot("14-compose-stamped")
 
 

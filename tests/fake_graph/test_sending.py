@@ -1,6 +1,8 @@
 """Outbound mail: sendMail, draft + send, their validation, and how they show up in delta."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from .conftest import Client
 
 TO_MEGAN = [{"emailAddress": {"name": "Megan Bowen", "address": "megan.bowen@fabrikam.com"}}]
@@ -48,7 +50,7 @@ def test_draft_then_send_keeps_the_immutable_id(client):
     sent = client.ok("GET", f"/me/messages/{draft['id']}?$select=internetMessageHeaders,isDraft,parentFolderId")
     assert sent["isDraft"] is False
     assert sent["parentFolderId"] == client.ok("GET", "/me/mailFolders/sentitems")["id"]
-    assert sent["internetMessageHeaders"] == [{"name": "x-dealpane-opportunity", "value": "42"}]
+    assert "internetMessageHeaders" not in sent  # the copy in Sent Items has none (microsoft-graph-docs#2716)
     (in_sent,), _ = folder_round(client, "sentitems", sent_link)
     assert in_sent["id"] == draft["id"] and in_sent["internetMessageId"] == draft["internetMessageId"]
     drafts_changes, _ = folder_round(client, "drafts", drafts_link)
@@ -73,3 +75,29 @@ def test_validation(client):
     assert not_json.status == 400
     draft = client.ok("POST", "/me/messages", {"subject": "no one"}, expect=201)
     assert client.post(f"/me/messages/{draft['id']}/send").body["error"]["code"] == "ErrorInvalidRecipients"
+
+
+# An add-in's custom properties as Office.js stores them (MS-OXCEXT 2.2.5): JSON in cecp-<add-in id>.
+CECP = "String {00020329-0000-0000-C000-000000000046} Name cecp-0b0e6a5c-2f7e-4a43-9d3a-1c5f0e7d9a21"
+EXPAND = quote(f"singleValueExtendedProperties($filter=id eq '{CECP}')")
+
+
+def test_sent_copies_drop_internet_headers_and_keep_extended_properties(client):
+    stamped = {"subject": "Stamped", "toRecipients": TO_MEGAN,
+               "internetMessageHeaders": [{"name": "x-dealpane-opportunity", "value": "42"}],
+               "singleValueExtendedProperties": [{"id": CECP, "value": '{"DealpaneOpportunity":"42"}'}]}
+    draft = client.ok("POST", "/me/messages", stamped, expect=201)
+    assert client.post(f"/me/messages/{draft['id']}/send").status == 202
+    assert client.post("/me/sendMail", {"message": {**stamped, "subject": "Stamped too"}}).status == 202
+
+    sent, _ = folder_round(client, "sentitems", f"/me/mailFolders/sentitems/messages/delta?$select=subject,"
+                           f"internetMessageHeaders&$expand={EXPAND}")
+    sent = [m for m in sent if m["subject"] in ("Stamped", "Stamped too")]
+    assert len(sent) == 2
+    for copy in sent:
+        assert "internetMessageHeaders" not in copy
+        assert copy["singleValueExtendedProperties"] == [{"id": CECP, "value": '{"DealpaneOpportunity":"42"}'}]
+    one = client.ok("GET", f"/me/messages/{draft['id']}?$select=internetMessageHeaders&$expand={EXPAND}")
+    assert "internetMessageHeaders" not in one and one["singleValueExtendedProperties"][0]["id"] == CECP
+    # without the $expand, Graph does not return extended properties
+    assert "singleValueExtendedProperties" not in client.ok("GET", f"/me/messages/{draft['id']}")

@@ -32,7 +32,7 @@
 
   var handlers = [];
   var actions = {};
-  var stamps = { internetHeaders: {}, customProperties: {}, saves: 0, sets: [] };
+  var stamps = { internetHeaders: {}, customProperties: {}, cecp: null, saves: 0, sets: [] };
   var state = initialState();
   var currentItem = buildItem(state.item);
 
@@ -121,16 +121,33 @@
     };
   }
 
+  /*
+   * Custom properties as office.js keeps them: loadCustomPropertiesAsync gives an in-memory copy; set and
+   * remove change only that copy; saveAsync writes the whole copy to the item as one JSON object (the
+   * named property cecp-<add-in id>, MS-OXCEXT 2.2.5), at most 2,500 characters
+   * (https://learn.microsoft.com/javascript/api/outlook/office.customproperties; the error office.js gives
+   * past it is not documented, so the stand-in's is its own). Values come back as JSON gave them.
+   * stamps().cecp is that JSON string: what Graph reads on the item (graph_sync/stamp.py).
+   */
+  var CUSTOM_PROPERTIES_MAX = 2500;
+
   function customPropertiesApi() {
     return function loadCustomPropertiesAsync() {
-      var values = Object.assign({}, stamps.customProperties);
+      var values = stamps.cecp ? JSON.parse(stamps.cecp) : {};
       var props = {
         get: function (name) { return values[name]; },
         set: function (name, value) { values[name] = value; stamps.sets.push({ name: name, value: value }); },
         remove: function (name) { delete values[name]; },
         getAll: function () { return Object.assign({}, values); },
         saveAsync: function () {
-          stamps.customProperties = Object.assign({}, values);
+          var json = JSON.stringify(values);
+          if (json.length > CUSTOM_PROPERTIES_MAX) {
+            answer(arguments, undefined, { name: "GenericResponseError",
+              message: "The custom properties exceed 2,500 characters (stand-in).", code: 9020 });
+            return;
+          }
+          stamps.cecp = json;
+          stamps.customProperties = JSON.parse(json);
           answer(arguments);
         },
       };
@@ -352,7 +369,7 @@
     isStandin: true,
     setItem: function (spec) {
       state.item = spec || null;
-      stamps = { internetHeaders: {}, customProperties: {}, saves: 0, sets: [] };
+      stamps = { internetHeaders: {}, customProperties: {}, cecp: null, saves: 0, sets: [] };
       currentItem = buildItem(state.item);
       persist();
       fireItemChanged();

@@ -6,7 +6,7 @@
  * with people as {name, address}.
  */
 
-export const OPPORTUNITY_HEADER = "x-dealpane-opportunity";
+/** Our custom property on a stamped item; the sync reads it back through Graph (graph_sync/stamp.py). */
 export const OPPORTUNITY_PROPERTY = "DealpaneOpportunity";
 /**
  * How long the pane waits for Office.onReady before it tells the user what to check. office.js
@@ -180,17 +180,23 @@ function callAsync(fn) {
 }
 
 /**
- * Stamp the item being written with the opportunity, so the sync links the sent item by itself:
- * an internet header on messages (Mailbox 1.8), a custom property on meetings (and on messages
- * where the client is older than 1.8).
+ * Stamp the item being written with the opportunity, so the sync links the sent item by itself: the
+ * add-in's custom property (Mailbox 1.1), on messages and meetings alike. Outlook keeps custom
+ * properties on the copy in Sent Items ("When a message or appointment with custom properties is sent,
+ * its properties can be accessed from the item in the Sent Items folder",
+ * https://learn.microsoft.com/javascript/api/outlook/office.customproperties), where Graph reads them as
+ * the extended property cecp-<add-in id> (https://learn.microsoft.com/office/dev/add-ins/outlook/metadata-for-an-outlook-add-in).
+ * No internet header: the copy in Sent Items has none of them
+ * (https://github.com/OfficeDev/office-js-docs-pr/issues/5057,
+ * https://github.com/microsoftgraph/microsoft-graph-docs/issues/2716), and the recipients, the
+ * customer among them, would get our opportunity id. Classic Outlook on Windows writes custom
+ * properties set in compose when the item is closed (sending closes it) or saved (same page, "Using
+ * custom properties"). A fresh load each time: a reused CustomProperties object can save stale values
+ * (https://github.com/OfficeDev/office-js/issues/5643).
  */
 export async function stampOpportunity(opportunityId) {
   const item = mailbox().item;
   if (!item) throw new Error("No item is open.");
-  if (item.itemType !== "appointment" && item.internetHeaders && isSetSupported("Mailbox", "1.8")) {
-    await callAsync((done) => item.internetHeaders.setAsync({ [OPPORTUNITY_HEADER]: opportunityId }, done));
-    return "header";
-  }
   const props = await callAsync((done) => item.loadCustomPropertiesAsync(done));
   props.set(OPPORTUNITY_PROPERTY, opportunityId);
   await callAsync((done) => props.saveAsync(done));
