@@ -318,35 +318,66 @@ def mailboxes_set(email: str, workspace_id: str, never_log: str | None, keep_bod
 @click.option("--once", is_flag=True, help="one pass over the due mailboxes, then exit")
 @click.option("--mailbox", "address", default=None, help="only this mailbox (now, even if not due)")
 def sync(once: bool, address: str | None) -> None:
-    """The sync worker: delta-syncs connected mailboxes into the workspaces' history."""
-    from graph_sync.clients import GraphAccess  # noqa: PLC0415
+    """The sync worker: delta-syncs connected mailboxes into the workspaces' history.
+
+    With --once (or --mailbox): one line per mailbox synced, then exit 0 even when some mailboxes
+    failed (each one's error is recorded on it: `dealpane mailboxes list`); exit 1 only for the
+    command's own errors: settings missing or wrong, the database unreachable or out of date."""
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    from graph_sync.clients import GraphAccess
     from graph_sync.worker import SyncWorker
     from storage import migrate
     from storage.db import make_engine, make_session_factory
 
-    config = Config.from_env()
-    engine = make_engine(config.database_url)
-    if not migrate.schema_is_current(engine):
-        raise click.ClickException("The database schema is out of date: run `dealpane db upgrade` first.")
-    session_factory = make_session_factory(engine)
-    progress = _progress_printer()
-    worker = SyncWorker(session_factory, GraphAccess(config.graph_settings(), session_factory),
-                        interval=dt.timedelta(seconds=config.sync_interval_seconds), on_page=progress,
-                        webhook_url=config.webhook_url, lease=dt.timedelta(seconds=config.sync_lease_seconds),
-                        web_base_url=config.public_base_url or "http://127.0.0.1:5000")
-    if once or address:
-        reports = worker.run_once(address)
-        for report in reports:
-            click.echo(f"{report.mailbox}: {report.status}, {report.pages} pages, {report.seen} items seen, "
-                       f"{report.stored} stored, {report.links} links" + (f" ({report.error})" if report.error else ""))
-        if not reports:
-            click.echo("nothing to sync" + (f": {address} is not connected, or paused" if address else ""))
-        return
-    click.echo(f"sync worker {worker.name} running; Ctrl-C to stop")
     try:
-        worker.run_forever()
-    except KeyboardInterrupt:
-        worker.stop()
+        config = Config.from_env()
+    except ValueError as error:
+        raise click.ClickException(f"configuration: {error}") from None
+    engine = make_engine(config.database_url)
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(engine.dispose)
+        try:
+            current = migrate.schema_is_current(engine)
+        except sa.exc.SQLAlchemyError as error:
+            raise click.ClickException(f"database unreachable: {_first_line(error)}") from None
+        if not current:
+            raise click.ClickException("The database schema is out of date: run `dealpane db upgrade` first.")
+        session_factory = make_session_factory(engine)
+        graph = GraphAccess(config.graph_settings(), session_factory)
+        cleanup.callback(graph.close)
+        worker = SyncWorker(session_factory, graph, interval=dt.timedelta(seconds=config.sync_interval_seconds),
+                            on_page=_progress_printer(), webhook_url=config.webhook_url,
+                            lease=dt.timedelta(seconds=config.sync_lease_seconds),
+                            web_base_url=config.public_base_url or "http://127.0.0.1:5000")
+        if once or address:
+            try:
+                reports = worker.run_once(address)
+            except sa.exc.SQLAlchemyError as error:  # ours, not a mailbox's: the pass could not go on
+                raise click.ClickException(f"database error, pass stopped: {_first_line(error)}") from None
+            for report in reports:
+                click.echo(sync_line(report))
+            if not reports:
+                click.echo("nothing to sync" + (f": {address} is not connected, or paused" if address else ""))
+            if worker.configuration_errors:
+                raise click.ClickException("; ".join(sorted(set(worker.configuration_errors))))
+            return
+        click.echo(f"sync worker {worker.name} running; Ctrl-C to stop")
+        try:
+            worker.run_forever()
+        except KeyboardInterrupt:
+            worker.stop()
+
+
+def sync_line(report) -> str:
+    """One mailbox's pass: address, status, counts, and the error when there was one."""
+    line = (f"{report.mailbox}: {report.status}, {report.pages} pages, {report.seen} items seen, "
+            f"{report.stored} stored, {report.links} links")
+    return line + (f" ({report.error})" if report.error else "")
+
+
+def _first_line(error: Exception) -> str:
+    return (str(getattr(error, "orig", None) or error).strip().splitlines() or [type(error).__name__])[0][:300]
 
 
 def _progress_printer():

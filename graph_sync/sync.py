@@ -30,6 +30,7 @@ from .metrics import SYNC_ITEMS, SYNC_PAGES
 from .port import (
     BatchRequest, CursorExpired, DeltaPage, GraphAuthError, GraphClient, GraphPermissionError, GraphTransientError,
 )
+from .state import mark_stopped, record_outcome  # noqa: F401 - mark_stopped moved there
 from .tokens import NeedsSignIn
 
 log = logging.getLogger(__name__)
@@ -224,29 +225,7 @@ class MailboxSync:
             uow.commit()
 
     def _finish(self, report: SyncReport) -> None:
-        with UnitOfWork(self._session_factory) as uow:
-            mailbox = uow.session.get(Mailbox, self.mailbox_id)
-            now = self._now()
-            if report.status == "ok":
-                mailbox.last_sync_at = now
-                if mailbox.status in ("error", "needs_sign_in", "missing_permission"):
-                    mailbox.status, mailbox.status_detail = "ok", ""
-            else:
-                mailbox.errors += 1
-                mailbox.last_error, mailbox.last_error_at = (report.error or "")[:1000], now
-                mark_stopped(mailbox, report)
+        with UnitOfWork(self._session_factory) as uow:  # the mailbox's state: graph_sync.state, nowhere else
+            record_outcome(uow.session.get(Mailbox, self.mailbox_id), report, self._now())
             uow.commit()
 
-
-def mark_stopped(mailbox: Mailbox, report: SyncReport) -> None:
-    """A run that needs a person: the owner signing in again, or a permission granted."""
-    if report.status == "needs_sign_in":
-        mailbox.status = "needs_sign_in"
-        mailbox.status_detail = ("Dealpane lost access to this mailbox: its owner must open the pane once."
-                                 if mailbox.mode != "application" else
-                                 f"Entra refused the app's credentials: {report.error}"[:500])
-    elif report.status == "missing_permission":
-        mailbox.status = "missing_permission"
-        mailbox.status_detail = (report.error or "A Microsoft Graph permission is missing.")[:500]
-    elif report.status == "error":
-        mailbox.status, mailbox.status_detail = "error", (report.error or "")[:500]

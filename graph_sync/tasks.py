@@ -6,6 +6,18 @@ done. Tasks live in a To Do list the app creates ("Dealpane"). Every task carrie
 linkedResource whose externalId is our key, so a task created just before a crash is
 adopted on the next run instead of created twice. Completing the task in Outlook/To Do
 marks the activity done; closing the opportunity completes its open tasks.
+
+What the user deletes in To Do is noticed by Graph answering 404 ("The requested resource doesn't
+exist", https://learn.microsoft.com/graph/errors; To Do's body is ErrorItemNotFound, as in
+microsoftgraph/microsoft-graph-docs-contrib#7358), which graph_sync.msgraph_adapter sorts into
+GraphNotFound:
+- the "Dealpane" list deleted (its task delta, or a POST of a task into it, answers 404): the list
+  id and its delta cursor are forgotten, the list is found by name or created again, and the open
+  tasks are created in it once (completed ones stay completed). If the new list is gone at once
+  too, the run fails (recorded on the mailbox, retried later): never a loop.
+- one task deleted (its PATCH answers 404, https://learn.microsoft.com/graph/api/todotask-update):
+  created again only if it is still wanted (opportunity open, activity not done, reminder set);
+  otherwise it is simply marked completed here.
 """
 from __future__ import annotations
 
@@ -24,7 +36,7 @@ from storage.models import ChecklistMark, Mailbox, Opportunity, ReminderTask, Sa
 from storage.services.opportunities import checklist
 from storage.types import utcnow
 
-from .port import CursorExpired, GraphClient, TaskSpec
+from .port import CursorExpired, GraphClient, GraphNotFound, TaskSpec
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +62,17 @@ class TaskReport:
     completed: int = 0
     adopted: int = 0
     marked_done: int = 0
+    recreated: int = 0  # tasks deleted in To Do, created again because still wanted
+    gone: int = 0  # tasks deleted in To Do and no longer wanted: marked completed here
+    lists_recreated: int = 0
+
+
+class ListGone(Exception):
+    """Graph answered 404 for the app's To Do list: the user deleted it."""
+
+    def __init__(self, list_id: str, error: GraphNotFound):
+        super().__init__(f"To Do list {list_id} is gone: {error}")
+        self.list_id, self.error = list_id, error
 
 
 class TaskKeeper:
@@ -63,10 +86,20 @@ class TaskKeeper:
 
     def run(self) -> TaskReport:
         report = TaskReport()
-        list_id = self._list_id()
-        self._read_back(list_id, report)
-        self._reconcile(list_id, report)
-        return report
+        for attempt in (1, 2):
+            list_id = self._list_id()
+            try:
+                self._read_back(list_id, report)
+                self._reconcile(list_id, report)
+                return report
+            except ListGone as gone:
+                if attempt == 2:  # the list found or made a moment ago is gone too: fail this run, no loop
+                    raise gone.error from gone
+                log.warning("mailbox %s: To Do list %s was deleted; making it again with the open tasks",
+                            self.mailbox_id, gone.list_id)
+                self._forget_list(gone.list_id)
+                report.lists_recreated += 1
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # ---- the app's list --------------------------------------------------------------------
 
@@ -82,6 +115,26 @@ class TaskKeeper:
             uow.commit()
         return list_id
 
+    def _forget_list(self, list_id: str) -> None:
+        """The list was deleted in To Do: forget it, its cursor and its open tasks' ids (in one
+        transaction), so the next _list_id() finds or makes one and _reconcile creates them again."""
+        with UnitOfWork(self._session_factory) as uow:
+            mailbox = uow.session.get(Mailbox, self.mailbox_id)
+            if mailbox.todo_list_id == list_id:
+                mailbox.todo_list_id = None
+            uow.session.execute(sa.delete(SyncCursor).where(SyncCursor.mailbox_id == self.mailbox_id,
+                                                            SyncCursor.resource == f"todo:{list_id}"))
+            uow.session.execute(sa.update(ReminderTask).where(ReminderTask.mailbox_id == self.mailbox_id,
+                                                              ReminderTask.completed.is_(False))
+                                .values(task_id=None, updated_at=self._now()))
+            uow.commit()
+
+    def _create(self, list_id: str, spec: TaskSpec) -> dict:
+        try:
+            return self.client.create_task(list_id, spec)
+        except GraphNotFound as error:  # a POST into a list that is not there
+            raise ListGone(list_id, error) from error
+
     # ---- To Do -> Dealpane -------------------------------------------------------------------
 
     def _read_back(self, list_id: str, report: TaskReport) -> None:
@@ -95,6 +148,8 @@ class TaskKeeper:
         while True:
             try:
                 page = self.client.delta_tasks(list_id, cursor)
+            except GraphNotFound as error:  # the list itself is gone (https://learn.microsoft.com/graph/errors)
+                raise ListGone(list_id, error) from error
             except CursorExpired:
                 if restarted or cursor is None:
                     raise
@@ -197,25 +252,33 @@ class TaskKeeper:
                             due=want.due, reminder_at=want.reminder_at)
             row = rows.get(key)
             if row is None or row[1] is None:
-                task = self.client.create_task(list_id, spec)
+                task = self._create(list_id, spec)
                 self._record(key, want, task["id"], completed=False)
                 report.created += 1
             elif row[4]:
                 continue  # completed in To Do: the person is done with it
             elif (row[2], row[3], row[5]) != (want.due, want.reminder_at, want.title[:255]):
-                self.client.update_task(list_id, row[1], spec)
-                self._record(key, want, row[1], completed=False)
-                report.updated += 1
+                try:
+                    self.client.update_task(list_id, row[1], spec)
+                    report.updated += 1
+                    task_id = row[1]
+                except GraphNotFound:  # deleted in To Do, still wanted: a new one (its list was there just now)
+                    task_id = self._create(list_id, spec)["id"]
+                    report.recreated += 1
+                self._record(key, want, task_id, completed=False)
         for key, (row_id, task_id, due, reminder, completed, title) in rows.items():
             if key in wanted or completed or not task_id:
                 continue
             # closed, reassigned, activity done in Dealpane or reminder cleared: the task is done
-            self.client.update_task(list_id, task_id, TaskSpec(title=title or "Dealpane", external_id=key,
-                                                               web_url="", display_name="", completed=True))
+            try:
+                self.client.update_task(list_id, task_id, TaskSpec(title=title or "Dealpane", external_id=key,
+                                                                   web_url="", display_name="", completed=True))
+                report.completed += 1
+            except GraphNotFound:  # deleted in To Do and no longer wanted: nothing to complete there
+                report.gone += 1
             with UnitOfWork(self._session_factory) as uow:
                 uow.session.get(ReminderTask, row_id).completed = True
                 uow.commit()
-            report.completed += 1
 
     def _record(self, key: str, want: Wanted, task_id: str, *, completed: bool) -> None:
         with UnitOfWork(self._session_factory) as uow:

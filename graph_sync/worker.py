@@ -7,7 +7,9 @@ SQLite's BEGIN IMMEDIATE serialises claims), and a dead worker's lease simply ex
 Mailboxes that need a person are left alone: needs_sign_in until its owner's next successful
 sign-in (POST /api/v1/me/graph-connection makes it ok and due), missing_permission until an
 admin grants the permission, re-checked once every `permission_recheck` (one request, not a
-retry storm) or at once when the mailbox is connected again.
+retry storm) or at once when the mailbox is connected again. A mailbox in error (a Graph answer
+we do not handle, a bug, a missing setting) is retried after 5 min, doubling up to 6 h (state.py).
+One mailbox's failure never stops the pass over the others (run_once).
 """
 from __future__ import annotations
 
@@ -27,18 +29,21 @@ from storage.db import UnitOfWork
 from storage.models import Mailbox
 from storage.types import utcnow
 
+from . import state
 from .clients import GraphAccess
-from .port import GraphAuthError, GraphPermissionError, GraphTransientError
 from .subscriptions import keep_subscriptions
 from .tasks import TaskKeeper
-from .sync import MailboxSync, SyncReport, mark_stopped
+from .sync import MailboxSync, SyncReport
 from .tokens import NeedsSignIn, TokenConfigError
 
 log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=10)
 PERMISSION_RECHECK = dt.timedelta(hours=1)
-CLAIMABLE = ("ok", "missing_permission")  # needs_sign_in waits for its owner; paused for an admin
+# needs_sign_in waits for its owner; paused for an admin; error is retried with a growing wait (state.py)
+CLAIMABLE = ("ok", "missing_permission", "error")
+# Our own database failing is not one mailbox's trouble: it ends the pass (and `dealpane sync` exits 1).
+OWN_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError, sa.exc.TimeoutError)
 
 
 def worker_name() -> str:
@@ -62,6 +67,7 @@ class SyncWorker:
         self.lease = lease
         self.permission_recheck = permission_recheck
         self._stop = threading.Event()
+        self.configuration_errors: list[str] = []  # of the last pass: settings missing, not a mailbox's fault
 
     def claim(self, address: str | None = None) -> Mailbox | None:
         """Take the lease of one due mailbox (or of `address`), or None when nothing is due."""
@@ -91,7 +97,7 @@ class SyncWorker:
                 return  # our lease expired and someone else took it over
             now = self._now()
             wait = self.interval
-            if report is not None and report.status == "retry":
+            if report is not None and report.status in ("retry", "error"):  # error: state.error_wait's backoff
                 wait = dt.timedelta(seconds=max(report.retry_after or 30, 1))
             elif report is not None and report.status == "missing_permission":
                 wait = self.permission_recheck
@@ -101,44 +107,56 @@ class SyncWorker:
             log.info("released %s at %.3f by %s", mailbox.address, time.time(), self.name)
 
     def sync_one(self, mailbox: Mailbox) -> SyncReport:
+        """Mail and calendar (MailboxSync records its outcome), then To Do, then subscriptions. A
+        failure of the To Do part is recorded here, keeping the mail's counts; anything else raised
+        is left to run_once, which records it."""
         try:
             client = self.graph.client_for_mailbox(mailbox)
-        except NeedsSignIn as error:
-            report = SyncReport(mailbox=mailbox.address, status="needs_sign_in", error=str(error))
-            self._mark_stopped(mailbox.id, report)
-            return report
-        except TokenConfigError as error:  # settings missing: an admin's job, not worth retrying
-            report = SyncReport(mailbox=mailbox.address, status="error", error=str(error))
-            self._mark_stopped(mailbox.id, report)
-            return report
+        except (NeedsSignIn, TokenConfigError) as error:  # no token: nothing to ask Graph
+            return self._failed(mailbox, error)
         report = MailboxSync(self._session_factory, client, mailbox.id, now=self._now, on_page=self._on_page,
-                             lease_owner=self.name, lease=self.lease).run()
+                             lease_owner=self.name, lease=self.lease).run()  # records its own outcome
         if report.status == "ok":
             try:  # To Do tasks: after the mail, under the same lease
                 TaskKeeper(self._session_factory, client, mailbox.id, web_base_url=self.web_base_url,
                            now=self._now).run()
-            except GraphPermissionError as error:
-                report.status, report.error = "missing_permission", error.explain()
-                self._mark_stopped(mailbox.id, report)
-            except (GraphAuthError, NeedsSignIn) as error:
-                report.status, report.error = "needs_sign_in", str(error)
-                self._mark_stopped(mailbox.id, report)
-            except GraphTransientError as error:
-                report.status, report.error, report.retry_after = "retry", str(error), error.retry_after
+            except OWN_ERRORS:
+                raise
+            except Exception as error:  # noqa: BLE001 - the mail is synced (recorded ok); the tasks part failed
+                return self._failed(mailbox, error, report)
         if self.webhook_url and report.status == "ok":
             keep_subscriptions(self._session_factory, client, mailbox.id, self.webhook_url, self._now)
         return report
 
-    def _mark_stopped(self, mailbox_id: str, report: SyncReport) -> None:
+    def _failed(self, mailbox: Mailbox, error: BaseException, report: SyncReport | None = None) -> SyncReport:
+        """Record `error` on the mailbox (graph_sync.state) and log it; the report says what happened."""
+        report = report or SyncReport(mailbox=mailbox.address)
+        state.fail(report, error)
+        if report.status == "error":
+            log.error("sync of %s failed: %s", mailbox.address, report.error, exc_info=error)
+        else:
+            log.warning("sync of %s stopped: %s (%s)", mailbox.address, report.status, report.error)
+        if state.is_configuration_error(report):
+            self.configuration_errors.append(report.error)
+        self._record(mailbox.id, report)
+        return report
+
+    def _record(self, mailbox_id: str, report: SyncReport) -> None:
         with UnitOfWork(self._session_factory) as uow:
             mailbox = uow.session.get(Mailbox, mailbox_id)
-            mailbox.last_error, mailbox.last_error_at = (report.error or "")[:1000], self._now()
-            mark_stopped(mailbox, report)
-            uow.commit()
+            if mailbox is not None:  # removed while we synced it
+                state.record_outcome(mailbox, report, self._now())
+                uow.commit()
 
     def run_once(self, address: str | None = None) -> list[SyncReport]:
-        """One pass: every due mailbox (or just `address`) once."""
+        """One pass: every due mailbox (or just `address`) once, one report each.
+
+        One mailbox never stops the others: whatever its run raises (a Graph error, a bug, a setting
+        missing) is recorded on that mailbox (graph_sync.state) and the pass goes on with the next.
+        Only what is not the mailbox's own trouble ends the pass: our database failing (OWN_ERRORS),
+        KeyboardInterrupt, SystemExit."""
         reports, seen = [], set()
+        self.configuration_errors = []
         while not self._stop.is_set():
             mailbox = self.claim(address)
             if mailbox is None or mailbox.id in seen:
@@ -148,7 +166,12 @@ class SyncWorker:
             seen.add(mailbox.id)
             report = None
             try:
-                report = self.sync_one(mailbox)
+                try:
+                    report = self.sync_one(mailbox)
+                except OWN_ERRORS:
+                    raise
+                except Exception as error:  # noqa: BLE001 - recorded on the mailbox, logged with its traceback
+                    report = self._failed(mailbox, error)
                 log.info("synced %s: %d pages, %d items seen, %d stored, %d links, status %s", report.mailbox,
                          report.pages, report.seen, report.stored, report.links, report.status)
                 reports.append(report)
