@@ -1,19 +1,17 @@
-"""The linker: which synced e-mails and meetings land in which histories, and why.
+"""The linker's writer: applies `graph_sync.rules` to a page of synced e-mails and meetings.
 
-Per page it loads what it needs in a few queries (known items, contacts by address, accounts
-by domain, opportunities by conversation and by id), then decides per item:
-  1. an item already stored: its fields are refreshed (and the rules below may add links);
-  2. a message stamped with x-dealpane-opportunity, or in a conversation already linked to an
-     opportunity that follows conversations: linked to that opportunity;
-  3. from/to/with a business contact's address: the contact's history; an account's e-mail
-     domain (never a free-mail one): the account's history;
-  4. anything else is not stored. The mailbox's never-log list drops an item entirely.
-A person's manual link or unlink always wins: automatic rules never revive a suppressed link.
+Per page it loads what the rules need in a few queries (known items, contacts by address, accounts
+by domain, opportunities by conversation and by id, each series' next stored occurrence), asks the
+rules which histories each item belongs in, and writes: new items and their links in bulk, known
+items refreshed with only the properties Graph sent (a partial delta item changes nothing it did not
+carry), links added once. A person's manual link or unlink always wins: `link_item` never revives a
+suppressed link.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
@@ -27,12 +25,14 @@ from storage.models import new_id
 from storage.services.mail import link_item, upsert_mail_item
 from storage.types import utcnow
 
-from .records import OPPORTUNITY_HEADER, event_fields, event_keys, message_fields, message_keys, people_of
+from . import rules
+from .records import event_fields, event_keys, known_fields, message_fields, message_keys
+from .rules import Directory, Target
 from .stamp import opportunity_stamp
 
 NEW_ITEM_FIELDS = (
     "body", "duration_minutes", "direction", "graph_id", "internet_message_id", "ical_uid", "conversation_id",
-    "web_link", "change_key", "from_address", "starts_at", "ends_at", "location",
+    "web_link", "change_key", "from_address", "starts_at", "ends_at", "location", "series_id",
 )
 
 
@@ -48,65 +48,52 @@ class PageResult:
     links: int = 0
     skipped: int = 0
     removed: int = 0
+    set_aside: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
 
 
-def _header(message: dict, name: str) -> str | None:
-    for header in message.get("internetMessageHeaders") or []:
-        if (header.get("name") or "").lower() == name:
-            return (header.get("value") or "").strip() or None
-    return None
-
-
-def never_log_rules(never_log: list[str] | None) -> frozenset[str]:
-    return frozenset(r.strip().lower().lstrip("@") for r in never_log or [] if r and r.strip())
-
-
-def _blocked(people: set[str], rules: frozenset[str]) -> bool:
-    return bool(rules) and any(p in rules or p.rsplit("@", 1)[-1] in rules for p in people)
-
-
 class PageLinker:
-    def __init__(self, session: so.Session, mailbox: Mailbox):
+    def __init__(self, session: so.Session, mailbox: Mailbox, now: Callable[[], dt.datetime] = utcnow):
         self.session, self.mailbox = session, mailbox
         self.workspace_id = mailbox.workspace_id
         self.own = mailbox.address.lower()
+        self._now = now
 
     def apply(self, kind: str, raw_items: list[dict[str, Any]], removed_ids: list[str]) -> PageResult:
         result = PageResult(seen=len(raw_items) + len(removed_ids))
-        mapper = message_fields if kind == "message" else event_fields
-        items = [(message_keys if kind == "message" else event_keys)(raw) for raw in raw_items]
-        stamped = [opportunity_stamp(raw) if kind == "message" else None for raw in raw_items]
+        messages = kind == "message"
+        mapper = message_fields if messages else event_fields
+        items = [message_keys(raw) if messages else event_keys(raw) for raw in raw_items]
+        if messages:
+            for raw, keys in zip(raw_items, items):
+                # an internet header anyone can write: trusted only on mail this mailbox sent
+                keys["stamp"] = opportunity_stamp(raw, header_too=keys["from_address"] == self.own)
         known = self._known_items(items)
-        persons_of = [people_of(f) - {self.own} for f in items]
-        people = set().union(*persons_of) if items else set()
-        contacts = self._contacts_by_address(people)
-        accounts = self._accounts_by_domain({p.rsplit("@", 1)[-1] for p in people} - FREE_MAIL_DOMAINS)
-        by_conversation = self._opportunities_by_conversation({f["conversation_id"] for f in items
-                                                               if f.get("conversation_id")})
-        explicit = self._opportunities({o for o in stamped if o})
+        directory = self._directory(items)
+        now = self._now()
+        upcoming = {} if messages else rules.next_upcoming(items, self._stored_upcoming(items, now), now)
         new_items: list[dict[str, Any]] = []
         new_links: list[dict[str, Any]] = []
         new_link_keys: set[tuple[str, str, str]] = set()
-        now = utcnow()
-        rules = never_log_rules(self.mailbox.never_log)
 
-        for raw, keys, persons, opportunity_id in zip(raw_items, items, persons_of, stamped):
-            if rules and _blocked(persons | {keys.get("from_address") or ""}, rules):
+        def add_links(item_id: str, found: list[Target]) -> None:
+            for target in found:
+                key = (item_id, target.kind, target.id)
+                if key not in new_link_keys:
+                    new_link_keys.add(key)
+                    new_links.append({"id": new_id(), "item_id": item_id, f"{target.kind}_id": target.id,
+                                      "origin": "auto", "reason": target.why, "suppressed": False, "created_at": now})
+                    result.links += 1
+                    result.reasons[target.kind] = result.reasons.get(target.kind, 0) + 1
+
+        for raw, keys in zip(raw_items, items):
+            if rules.blocked(keys, directory):
                 result.skipped += 1
                 continue
-            targets: list[tuple[str, str, str]] = []  # (record type, id, reason)
-            if opportunity_id and opportunity_id in explicit:
-                targets.append(("opportunity", opportunity_id, "sent from Dealpane for this opportunity"))
-            for opp_id in by_conversation.get(keys.get("conversation_id"), ()):
-                targets.append(("opportunity", opp_id, "reply in a conversation linked to the opportunity"))
-            for address in sorted(persons):
-                for contact_id in contacts.get(address, ()):
-                    targets.append(("contact", contact_id, f"{'from' if address == keys.get('from_address') else 'with'} contact {address}"))
-                for account_id in accounts.get(address.rsplit("@", 1)[-1], ()):
-                    targets.append(("account", account_id, f"e-mail domain {address.rsplit('@', 1)[-1]}"))
+            found = rules.targets(keys, directory)
             existing = self._match(known, keys)
-            if existing is None and not targets:
+            if existing is None and (not found or not (messages or rules.meeting_kept(
+                    keys, now, upcoming.get(keys.get("series_id") or "")))):
                 result.skipped += 1
                 continue
             fields = mapper(raw, mailbox_address=self.own, keep_body=self.mailbox.keep_bodies, keys=keys)
@@ -117,33 +104,18 @@ class PageLinker:
                 self._remember_key(known, fields, row)
                 new_items.append(row)
                 result.stored += 1
-                for record_type, record_id, reason in targets:
-                    key = (row["id"], record_type, record_id)
-                    if key not in new_link_keys:
-                        new_link_keys.add(key)
-                        new_links.append({"id": new_id(), "item_id": row["id"], f"{record_type}_id": record_id,
-                                          "origin": "auto", "reason": reason[:200], "suppressed": False,
-                                          "created_at": now})
-                        result.links += 1
-                        result.reasons[record_type] = result.reasons.get(record_type, 0) + 1
-                continue
-            if isinstance(existing, dict):  # seen earlier on this very page: only its links may grow
-                for record_type, record_id, reason in targets:
-                    key = (existing["id"], record_type, record_id)
-                    if key not in new_link_keys:
-                        new_link_keys.add(key)
-                        new_links.append({"id": new_id(), "item_id": existing["id"], f"{record_type}_id": record_id,
-                                          "origin": "auto", "reason": reason[:200], "suppressed": False,
-                                          "created_at": now})
-                        result.links += 1
-                continue
-            item, _ = upsert_mail_item(self.session, self.workspace_id, fields, existing=existing)
-            result.updated += 1
-            for record_type, record_id, reason in targets:
-                _, added = link_item(item, origin="auto", reason=reason[:200], **{f"{record_type}_id": record_id})
-                result.links += added
-                if added:
-                    result.reasons[record_type] = result.reasons.get(record_type, 0) + 1
+                add_links(row["id"], found)
+            elif isinstance(existing, dict):  # seen earlier on this very page: only its links may grow
+                add_links(existing["id"], found)
+            else:
+                item, _ = upsert_mail_item(self.session, self.workspace_id,
+                                           known_fields(fields["kind"], raw, fields), existing=existing)
+                result.updated += 1
+                for target in found:
+                    _, added = link_item(item, origin="auto", reason=target.why, **{f"{target.kind}_id": target.id})
+                    result.links += added
+                    if added:
+                        result.reasons[target.kind] = result.reasons.get(target.kind, 0) + 1
         self.session.flush()
         connection = self.session.connection()  # one executemany each: no per-row ORM or Core bookkeeping
         insert_rows(connection, HistoryItem.__table__, new_items)
@@ -152,10 +124,32 @@ class PageLinker:
             result.removed = self._mark_removed(removed_ids)
         return result
 
+    def _directory(self, items: list[dict[str, Any]]) -> Directory:
+        everyone = set().union(*(rules.people(f, self.own) for f in items)) if items else set()
+        return Directory(
+            own=self.own,
+            contacts=self._contacts_by_address(everyone),
+            accounts=self._accounts_by_domain({rules.domain(p) for p in everyone} - FREE_MAIL_DOMAINS),
+            by_conversation=self._opportunities_by_conversation({f["conversation_id"] for f in items
+                                                                 if f.get("conversation_id")}),
+            opportunities=self._opportunities({f["stamp"] for f in items if f.get("stamp")}),
+            never_log=rules.never_log_rules(self.mailbox.never_log))
+
+    def _stored_upcoming(self, items: list[dict[str, Any]], now: dt.datetime) -> dict[str, dt.datetime]:
+        """Per series of this page: the earliest stored occurrence still to come (not cancelled)."""
+        series = {f["series_id"] for f in items if f.get("series_id")}
+        if not series:
+            return {}
+        return dict(self.session.execute(
+            sa.select(HistoryItem.series_id, sa.func.min(HistoryItem.starts_at))
+            .where(HistoryItem.workspace_id == self.workspace_id, HistoryItem.series_id.in_(series),
+                   HistoryItem.starts_at > now, HistoryItem.cancelled.is_(False))
+            .group_by(HistoryItem.series_id)).all())
+
     def _new_row(self, fields: dict[str, Any]) -> dict[str, Any]:
         now = utcnow()
         row = {name: fields.get(name) for name in NEW_ITEM_FIELDS}
-        row.update(id=new_id(), workspace_id=self.workspace_id, kind=fields["kind"],
+        row.update(id=new_id(), workspace_id=self.workspace_id, kind=fields["kind"], cancelled=bool(fields.get("cancelled")),
                    subject=fields.get("subject") or "", summary=fields.get("summary") or "",
                    occurred_at=fields.get("occurred_at") or now, to_addresses=fields.get("to_addresses") or [],
                    cc_addresses=fields.get("cc_addresses") or [], done=False, removed_in_mailbox=False, version=1,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import json
 import logging
 import random
@@ -67,6 +68,8 @@ log = logging.getLogger(__name__)
 
 IMMUTABLE_IDS = 'IdType="ImmutableId"'
 UTC_TIMES = 'outlook.timezone="UTC"'
+# https://learn.microsoft.com/graph/api/resources/message#properties (body: "outlook.body-content-type")
+TEXT_BODIES = 'outlook.body-content-type="text"'
 TRANSIENT_STATUSES = {429, 500, 502, 503, 504}
 EXPIRED_CURSOR_CODES = {"syncstatenotfound", "syncstateinvalid", "resyncrequired"}
 ERROR_MAP = {"XXX": ODataError}
@@ -139,13 +142,17 @@ class MsGraphClient:
     def _user(self):
         return self._graph.me if self.mailbox is None else self._graph.users.by_user_id(self.mailbox)
 
-    def delta_messages(self, folder: str, cursor: str | None = None, select: list[str] | None = None) -> DeltaPage:
+    def delta_messages(self, folder: str, cursor: str | None = None, select: list[str] | None = None,
+                       with_body: bool = False) -> DeltaPage:
         if cursor:
             info = self._absolute(Method.GET, cursor)
         else:
             builder = self._user().mail_folders.by_mail_folder_id(folder).messages.delta
             info = builder.to_get_request_information()
-            info.url = self._with_query(info.url, self._message_query(select or MESSAGE_FIELDS))
+            fields = (select or MESSAGE_FIELDS) + (["body"] if with_body else [])
+            info.url = self._with_query(info.url, self._message_query(fields))
+        if with_body:  # text, not HTML: what the history keeps (the $select rides in the nextLink/deltaLink)
+            info.headers.add("Prefer", TEXT_BODIES)
         return self._delta(info)
 
     def delta_events(self, start: dt.datetime, end: dt.datetime, cursor: str | None = None) -> DeltaPage:
@@ -182,6 +189,14 @@ class MsGraphClient:
         info.url = self._with_query(info.url, self._message_query(MESSAGE_FIELDS + ["body"]))
         return self._json(info)
 
+    def message_query(self, with_body: bool = False) -> str:
+        """What a message delta round asks Graph for ($select, $expand), as a short fingerprint. A delta
+        link replays the query its round began with, so a cursor made with another query (bodies
+        switched on, the add-in id configured, fields added by an upgrade) must start a new round."""
+        fields = MESSAGE_FIELDS + (["body"] if with_body else [])
+        text = "&".join(f"{k}={v}" for k, v in sorted(self._message_query(fields).items()))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
     def _message_query(self, fields: list[str]) -> dict[str, str]:
         """$select, and the $expand of the add-in's custom properties (the pane's stamp, stamp.py) when the
         add-in id is known. Message delta takes $expand: https://learn.microsoft.com/graph/delta-query-messages"""
@@ -195,6 +210,48 @@ class MsGraphClient:
         info = self._user().events.by_event_id(event_id).to_get_request_information()
         info.headers.add("Prefer", UTC_TIMES)
         return self._json(info)
+
+    def locate(self, kind: str, ids: list[str]) -> dict[str, str | None]:
+        """Where each message (kind "message") or event ("event") is now: its parentFolderId (an
+        event: its calendar, ""), or None when Graph no longer has it (404). One $batch per 20 ids.
+        An answer that is neither raises, sorted like any other (a 429 that outlasts the batch's
+        retries is transient: the caller tries again later; it never guesses "gone")."""
+        what = "messages/{}?$select=parentFolderId" if kind == "message" else "events/{}?$select=id"
+        answers = self.batch([BatchRequest(id=str(i), method="GET", url="/me/" + what.format(item_id))
+                              for i, item_id in enumerate(ids)])
+        found: dict[str, str | None] = {}
+        for item_id, answer in zip(ids, answers):
+            if answer.status == 404:
+                found[item_id] = None
+            elif 200 <= answer.status < 300:
+                found[item_id] = ((answer.body or {}).get("parentFolderId") or "") if isinstance(answer.body, dict) else ""
+            else:
+                error = (answer.body or {}).get("error", {}) if isinstance(answer.body, dict) else {}
+                raise _sort_status(answer.status, error.get("code"), error.get("message") or f"Graph {answer.status}",
+                                   _retry_after(answer.headers), "GET", f"/me/{what.split('?')[0]}",
+                                   application=self.mailbox is not None)
+        return found
+
+    def get_events(self, ids: list[str]) -> dict[str, dict[str, Any] | None]:
+        """Whole events by id, 20 per $batch, times in UTC: id -> the event, None when Graph no
+        longer has it. calendarView delta sends an occurrence of a series with only id, type,
+        seriesMasterId, start and end (microsoftgraph/microsoft-graph-docs#7632); its subject,
+        attendees and iCalUId come from GET /events/{id}."""
+        answers = self.batch([BatchRequest(id=str(i), method="GET", url=f"/me/events/{event_id}",
+                                           headers={"Prefer": f"{IMMUTABLE_IDS}, {UTC_TIMES}"})
+                              for i, event_id in enumerate(ids)])
+        found: dict[str, dict[str, Any] | None] = {}
+        for event_id, answer in zip(ids, answers):
+            if answer.status == 404:
+                found[event_id] = None
+            elif 200 <= answer.status < 300 and isinstance(answer.body, dict):
+                found[event_id] = answer.body
+            else:
+                error = (answer.body or {}).get("error", {}) if isinstance(answer.body, dict) else {}
+                raise _sort_status(answer.status, error.get("code"), error.get("message") or f"Graph {answer.status}",
+                                   _retry_after(answer.headers), "GET", "/me/events/{id}",
+                                   application=self.mailbox is not None)
+        return found
 
     def folder_id(self, well_known_name: str) -> str:
         info = self._user().mail_folders.by_mail_folder_id(well_known_name).to_get_request_information()
@@ -456,9 +513,15 @@ def _sort(error: Exception, info: RequestInformation, application: bool = False)
     headers = {k.lower(): v for k, v in (getattr(error, "response_headers", None) or {}).items()}
     code = _error_code(error)
     message = f"Graph answered {status} ({code or 'no code'}) on {_path(info)}"
+    return _sort_status(status, code, message, _retry_after(headers),
+                        info.http_method.value if info.http_method else "GET", _path(info), application=application)
+
+
+def _sort_status(status: int | None, code: str | None, message: str, retry_after: float | None, method: str,
+                 path: str, *, application: bool = False) -> GraphError:
+    """One of the port's errors for Graph's answer `status`/`code` (a whole response or a $batch item)."""
     if status == 403:
-        return permission_error(message, code, info.http_method.value if info.http_method else "GET", _path(info),
-                                application)
+        return permission_error(message, code, method, path, application)
     if status == 401:
         return GraphAuthError(message, status=status, code=code)
     if status == 410 or (code or "").lower() in EXPIRED_CURSOR_CODES:
@@ -466,7 +529,7 @@ def _sort(error: Exception, info: RequestInformation, application: bool = False)
     if status == 404:
         return GraphNotFound(message, status=status, code=code)
     if status in TRANSIENT_STATUSES:
-        return GraphTransientError(message, status=status, code=code, retry_after=_retry_after(headers))
+        return GraphTransientError(message, status=status, code=code, retry_after=retry_after)
     return GraphBug(message, status=status, code=code)
 
 
@@ -503,7 +566,7 @@ def _iso(value: dt.datetime) -> str:
 
 
 def _path(info: RequestInformation) -> str:
-    try:
-        return urlsplit(info.url).path
+    try:  # the SDK's placeholder for /me (see UrlReplaceHandler in _build) shown as what it stands for
+        return urlsplit(info.url).path.replace("/users/me-token-to-replace", "/me")
     except Exception:  # noqa: BLE001 - only for log text
         return "?"

@@ -141,7 +141,10 @@ class GraphClient(Protocol):
     """A mailbox as Dealpane uses it. Every request carries Prefer: IdType="ImmutableId"."""
 
     def delta_messages(self, folder: str, cursor: str | None = None,
-                       select: list[str] | None = None) -> DeltaPage: ...
+                       select: list[str] | None = None, with_body: bool = False) -> DeltaPage: ...
+
+    def message_query(self, with_body: bool = False) -> str:
+        """A fingerprint of what delta_messages asks Graph for: a cursor made with another must restart."""
 
     def delta_events(self, start: dt.datetime, end: dt.datetime, cursor: str | None = None) -> DeltaPage: ...
 
@@ -153,9 +156,16 @@ class GraphClient(Protocol):
 
     def get_event(self, event_id: str) -> dict[str, Any]: ...
 
+    def get_events(self, ids: list[str]) -> dict[str, dict[str, Any] | None]:
+        """Whole events by id (None: gone), for the occurrences calendarView delta sends sparse."""
+
     def batch(self, requests: list[BatchRequest]) -> list[BatchResponse]: ...
 
     def folder_id(self, well_known_name: str) -> str: ...
+
+    def locate(self, kind: str, ids: list[str]) -> dict[str, str | None]:
+        """Which of these messages/events are still in the mailbox, and where: id -> parentFolderId
+        ("" for an event), None when Graph no longer has it."""
 
     def create_subscription(self, resource: str, notification_url: str, expires: dt.datetime,
                             client_state: str, change_type: str = "created,updated,deleted") -> dict[str, Any]: ...

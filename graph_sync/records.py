@@ -84,6 +84,8 @@ def event_fields(event: dict[str, Any], *, mailbox_address: str | None, keep_bod
         "to_addresses": attendees,
         "cc_addresses": [],
         "direction": "outgoing" if mailbox_address and organizer == mailbox_address else "incoming",
+        "series_id": keys["series_id"],
+        "cancelled": keys["cancelled"],
     }
 
 
@@ -102,12 +104,36 @@ def event_keys(event: dict[str, Any]) -> dict[str, Any]:
     """As message_keys, for an event."""
     return {"graph_id": event.get("id"), "ical_uid": event.get("iCalUId"),
             "from_address": email_address(event.get("organizer")), "to_addresses": _addresses(event.get("attendees")),
-            "cc_addresses": []}
+            "cc_addresses": [], "type": event.get("type"), "series_id": event.get("seriesMasterId"),
+            "starts_at": graph_datetime(event.get("start")), "cancelled": bool(event.get("isCancelled"))}
 
 
-def people_of(fields: dict[str, Any]) -> set[str]:
-    """Every address of an item: sender/organizer and recipients/attendees."""
-    found = set(fields.get("to_addresses") or []) | set(fields.get("cc_addresses") or [])
-    if fields.get("from_address"):
-        found.add(fields["from_address"])
-    return found
+# Which Graph properties each stored field comes from. Message delta may return an item with only
+# id, isRead, parentFolderId and changeKey after a read/unread change, even with $select
+# (https://github.com/microsoftgraph/microsoft-graph-docs/issues/7776): a property that is absent is
+# unknown, not empty, so a stored field is refreshed only when one of its sources is in the item.
+MESSAGE_SOURCES = {
+    "subject": ("subject",), "summary": ("bodyPreview",), "body": ("body",),
+    "occurred_at": ("receivedDateTime", "sentDateTime"), "direction": ("from", "sender"), "graph_id": ("id",),
+    "internet_message_id": ("internetMessageId",), "conversation_id": ("conversationId",), "web_link": ("webLink",),
+    "change_key": ("changeKey",), "from_address": ("from", "sender"), "to_addresses": ("toRecipients",),
+    "cc_addresses": ("ccRecipients",),
+}
+EVENT_SOURCES = {
+    "subject": ("subject",), "summary": ("bodyPreview",), "body": ("body",), "occurred_at": ("start",),
+    "starts_at": ("start",), "ends_at": ("end",), "duration_minutes": ("start", "end"), "location": ("location",),
+    "graph_id": ("id",), "ical_uid": ("iCalUId",), "web_link": ("webLink",), "change_key": ("changeKey",),
+    "from_address": ("organizer",), "direction": ("organizer",), "to_addresses": ("attendees",),
+    "cc_addresses": ("attendees",), "series_id": ("seriesMasterId",), "cancelled": ("isCancelled",),
+}
+
+
+def known_fields(kind: str, raw: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """`fields` without those whose Graph properties are absent from `raw` (a partial delta item)."""
+    sources = MESSAGE_SOURCES if kind == "email" else EVENT_SOURCES
+    out = {}
+    for name, value in fields.items():
+        wanted = sources.get(name)
+        if wanted is None or any(source in raw for source in wanted):
+            out[name] = value
+    return out

@@ -83,11 +83,14 @@ class StampedMail(MailSpec):
     opportunity_id: str | None = None
 
 
-def opportunity_stamp(raw_message: Any) -> str | None:
+def opportunity_stamp(raw_message: Any, *, header_too: bool = True) -> str | None:
     """The opportunity id a synced message was stamped with, or None. Never raises: whatever Graph (or
-    anyone who can write to the mailbox) put there, garbage gives None."""
+    anyone who can write to the mailbox) put there, garbage gives None. `header_too`: also read the
+    older header stamp. Anyone who sends mail can set an internet header, while extended properties
+    are not delivered to recipients (microsoft-graph-docs#12962): the sync trusts the header only
+    on mail the mailbox itself sent."""
     try:
-        return _from_property(raw_message) or _from_header(raw_message)
+        return _from_property(raw_message) or (_from_header(raw_message) if header_too else None)
     except Exception:  # noqa: BLE001 - a stamp is a hint; a broken one must never stop a sync page
         return None
 

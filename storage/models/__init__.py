@@ -3,7 +3,7 @@ from .base import Base, new_id
 from .crm import Account, AccountDomain, Category, Contact, ContactEmail, MarketingActivity, Product
 from .directory import ROLES, Member, User, Workspace
 from .history import HISTORY_KINDS, LINK_TYPES, MANUAL_KINDS, HistoryItem, HistoryLink
-from .mailbox import MAILBOX_MODES, MAILBOX_STATUSES, GraphTokenCache, Mailbox, Notification, ReminderTask, Subscription, SyncCursor
+from .mailbox import MAILBOX_MODES, MAILBOX_STATUSES, GraphTokenCache, Mailbox, Notification, ReminderTask, SetAsideItem, Subscription, SyncCursor
 from .search import NameWord
 from .projects import Project, ProjectAssociation, ProjectTask, ProjectTemplate, TemplateTask
 from .sales import (
@@ -16,5 +16,5 @@ __all__ = [
     "HistoryItem", "HistoryLink", "LIST_NAMES", "ChecklistMark", "ListValue", "Opportunity", "OpportunityLine",
     "SalesActivity", "SalesStage", "OpportunityChange", "Project", "ProjectAssociation", "ProjectTask",
     "ProjectTemplate", "TemplateTask", "MAILBOX_MODES", "MAILBOX_STATUSES", "GraphTokenCache", "Mailbox",
-    "SyncCursor", "Notification", "Subscription", "ReminderTask", "NameWord",
+    "SyncCursor", "SetAsideItem", "Notification", "Subscription", "ReminderTask", "NameWord",
 ]

@@ -33,6 +33,8 @@ class HistoryItem(WorkspaceOwned, Versioned, Base):
                                          ("ix", "client_item_id", False))),
         sa.Index("ix_history_item_ws_graph_id", "workspace_id", "graph_id"),
         sa.Index("ix_history_item_ws_conversation", "workspace_id", "conversation_id"),
+        sa.Index("ix_history_item_ws_series_id", "workspace_id", "series_id",
+                 sqlite_where=sa.text("series_id IS NOT NULL"), postgresql_where=sa.text("series_id IS NOT NULL")),
     )
 
     id: so.Mapped[IdPk]
@@ -68,6 +70,10 @@ class HistoryItem(WorkspaceOwned, Versioned, Base):
     ends_at: so.Mapped[Optional[dt.datetime]]
     location: so.Mapped[Optional[str]] = so.mapped_column(sa.String(500))
     removed_in_mailbox: so.Mapped[bool] = so.mapped_column(default=False)
+    # a meeting: one occurrence of a recurring series (Graph's seriesMasterId), and whether the
+    # organizer cancelled it (Graph's isCancelled)
+    series_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(300))
+    cancelled: so.Mapped[bool] = so.mapped_column(default=False)
     created_by: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32), sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     links: so.Mapped[list["HistoryLink"]] = so.relationship(

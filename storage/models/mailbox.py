@@ -68,6 +68,30 @@ class SyncCursor(Base):
     full_syncs: so.Mapped[int] = so.mapped_column(default=0)
     pages: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
     updated_at: so.Mapped[Timestamp]
+    # calendarView delta: the window [start, end) its rounds cover, fixed in the delta token
+    # (https://learn.microsoft.com/graph/delta-query-events); re-anchored as time passes.
+    window_start: so.Mapped[Optional[dt.datetime]]
+    window_end: so.Mapped[Optional[dt.datetime]]
+    # what the round asks Graph for (graph_sync's message_query fingerprint): a delta link replays
+    # its first request's query, so a cursor made with another query starts a new round
+    query: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64))
+
+
+class SetAsideItem(Base):
+    """A synced item that failed to apply: kept aside with its error so the rest of its page and the
+    cursor go on (one item never stops a mailbox), tried again later by its id."""
+
+    __tablename__ = "sync_set_aside"
+
+    mailbox_id: so.Mapped[str] = so.mapped_column(sa.String(32), sa.ForeignKey("mailbox.id", ondelete="CASCADE"),
+                                                  primary_key=True)
+    graph_id: so.Mapped[str] = so.mapped_column(sa.String(300), primary_key=True)
+    resource: so.Mapped[str] = so.mapped_column(sa.String(200))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(12))  # message | event
+    error: so.Mapped[str] = so.mapped_column(sa.String(1000))
+    attempts: so.Mapped[int] = so.mapped_column(default=1)
+    first_failed_at: so.Mapped[dt.datetime]
+    next_try_at: so.Mapped[dt.datetime]
 
 
 class GraphTokenCache(Base):

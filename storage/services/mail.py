@@ -11,6 +11,7 @@ from storage.models import HistoryItem, HistoryLink
 MAIL_FIELDS = (
     "subject", "summary", "body", "occurred_at", "starts_at", "ends_at", "duration_minutes", "location", "graph_id",
     "web_link", "change_key", "from_address", "to_addresses", "cc_addresses", "direction", "conversation_id",
+    "series_id", "cancelled",
 )
 
 

@@ -48,7 +48,8 @@ def history_snapshot(session_factory) -> set[tuple]:
         rows = session.execute(
             sa.select(HistoryItem.kind, HistoryItem.internet_message_id, HistoryItem.ical_uid,
                       HistoryItem.removed_in_mailbox, HistoryLink.opportunity_id, HistoryLink.account_id,
-                      HistoryLink.contact_id, HistoryLink.suppressed)
+                      HistoryLink.contact_id, HistoryLink.suppressed, HistoryItem.subject, HistoryItem.from_address,
+                      HistoryItem.occurred_at)
             .join(HistoryLink, HistoryLink.item_id == HistoryItem.id, isouter=True)
             .where(HistoryItem.kind.in_(("email", "appointment"))))
         return set(rows)
