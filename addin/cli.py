@@ -264,21 +264,25 @@ def mailboxes_list(workspace_id: str | None) -> None:
     import sqlalchemy as sa  # noqa: PLC0415
 
     from storage.models import Mailbox
+    from storage.services.mailboxes import set_aside_of
 
     config = Config.from_env()
     with _sessions(config) as session_factory, session_factory() as session:
         stmt = sa.select(Mailbox).order_by(Mailbox.workspace_id, Mailbox.address)
         if workspace_id:
             stmt = stmt.where(Mailbox.workspace_id == workspace_id)
-        rows = list(session.scalars(stmt))
+        rows = [(m, set_aside_of(session, m.id)) for m in session.scalars(stmt)]
     if not rows:
         click.echo("no mailboxes connected")
-    for m in rows:
+    for m, aside in rows:
         click.echo(f"{m.address}  workspace={m.workspace_id}  mode={m.mode}  status={m.status}  "
                    f"items={m.items_synced}  last_sync={m.last_sync_at or '-'}  never_log={','.join(m.never_log or []) or '-'}"
                    f"  keep_bodies={'yes' if m.keep_bodies else 'no'}  folders={','.join(m.folders or [])}")
         if m.status != "ok" and m.status_detail:
             click.echo(f"    {m.status}: {m.status_detail}")
+        for item in aside:  # items the sync could not apply, tried again later (graph_sync/sync.py)
+            click.echo(f"    set aside: {item.resource} {item.graph_id[:40]}  attempts={item.attempts}  "
+                       f"next_try={item.next_try_at:%Y-%m-%d %H:%M}  {item.error[:200]}")
 
 
 @mailboxes.command("set")

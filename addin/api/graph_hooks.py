@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from addin.errors import problem
 from graph_sync import notifications as graph_notifications
-from storage.services.mailboxes import cursors_of, mailboxes_for_user
+from storage.services.mailboxes import cursors_of, mailboxes_for_user, set_aside_of
 from storage.types import utcnow
 
 from . import schemas as s
@@ -62,6 +62,15 @@ class CursorOut(BaseModel):
     age_seconds: Optional[int]
 
 
+class SetAsideOut(BaseModel):
+    item_id: str
+    resource: str
+    error: str
+    attempts: int
+    first_failed_at: dt.datetime
+    next_try_at: dt.datetime
+
+
 class MailboxStatusOut(BaseModel):
     mailbox: str
     workspace_id: str
@@ -75,6 +84,7 @@ class MailboxStatusOut(BaseModel):
     last_error: Optional[str]
     last_error_at: Optional[dt.datetime]
     cursors: list[CursorOut]
+    set_aside: list[SetAsideOut] = []
 
 
 class SyncStatusOut(BaseModel):
@@ -83,7 +93,8 @@ class SyncStatusOut(BaseModel):
 
 @status_bp.get("/status", responses={200: SyncStatusOut, 401: s.Problem})
 def sync_status():
-    """Per mailbox of the user's workspaces: state, last success, items synced, errors, cursors' age.
+    """Per mailbox of the user's workspaces: state, last success, items synced, errors, cursors' age,
+    and the items the sync set aside (it could not apply them; tried again later, error given).
     `status` missing_permission: Graph refused a call (403); `status_detail` names the permission."""
     user = current_user()
     now = utcnow()
@@ -97,5 +108,8 @@ def sync_status():
             cursors=[CursorOut(resource=c.resource, in_round=c.in_round, full_syncs=c.full_syncs or 0,
                                age_seconds=int((now - c.updated_at).total_seconds()) if c.updated_at else None)
                      for c in cursors_of(session(), m.id)],
+            set_aside=[SetAsideOut(item_id=a.graph_id, resource=a.resource, error=a.error, attempts=a.attempts,
+                                   first_failed_at=a.first_failed_at, next_try_at=a.next_try_at)
+                       for a in set_aside_of(session(), m.id)],
         ).model_dump(mode="json"))
     return json_response({"items": items})

@@ -443,6 +443,7 @@ class HistoryOut(BaseModel):
     graph: Optional[GraphRefOut]
     links: list[RecordRef]
     removed_in_mailbox: bool
+    cancelled: bool = Field(default=False, description="a meeting (or one occurrence of a series) its organizer cancelled")
     created_at: dt.datetime
     version: int
 

@@ -112,5 +112,6 @@ def history_item(h: HistoryItem) -> dict[str, Any]:
         duration_minutes=h.duration_minutes, direction=h.direction, due_date=h.due_date, done=h.done,
         file={"name": h.file_name, "url": h.file_url} if h.kind == "file" else None,
         graph=graph, links=[s.RecordRef(type=l.record_type, id=l.record_id) for l in h.links if not l.suppressed],
-        removed_in_mailbox=h.removed_in_mailbox, created_at=h.created_at, version=h.version,
+        removed_in_mailbox=h.removed_in_mailbox, cancelled=bool(h.cancelled), created_at=h.created_at,
+        version=h.version,
     ))

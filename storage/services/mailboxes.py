@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from storage.errors import NotFound, RuleViolation
-from storage.models import Mailbox, Member, SyncCursor, Workspace
+from storage.models import Mailbox, Member, SetAsideItem, SyncCursor, Workspace
 
 from storage.types import utcnow
 
@@ -59,6 +59,12 @@ def mailboxes_for_user(session: so.Session, user_id: str) -> list[Mailbox]:
 def cursors_of(session: so.Session, mailbox_id: str) -> list[SyncCursor]:
     return list(session.scalars(sa.select(SyncCursor).where(SyncCursor.mailbox_id == mailbox_id)
                                 .order_by(SyncCursor.resource)))
+
+
+def set_aside_of(session: so.Session, mailbox_id: str, limit: int = 50) -> list[SetAsideItem]:
+    """Items the sync could not apply, kept aside to be tried again (graph_sync.sync)."""
+    return list(session.scalars(sa.select(SetAsideItem).where(SetAsideItem.mailbox_id == mailbox_id)
+                                .order_by(SetAsideItem.first_failed_at, SetAsideItem.graph_id).limit(limit)))
 
 
 def own_delegated_mailboxes(session: so.Session, user_id: str) -> list[Mailbox]:

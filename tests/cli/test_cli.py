@@ -123,6 +123,26 @@ def test_mailboxes_add_set_and_list(clean_env, tmp_path):
     listed = runner.invoke(main, ["mailboxes", "list"]).output
     assert "sales@contoso.com" in listed and "never_log=hr.contoso.com,ceo@contoso.com" in listed
     assert "keep_bodies=yes" in listed
+    assert "set aside" not in listed
+
+    # an item the sync could not apply is listed under its mailbox, with its error
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from storage.models import Mailbox, SetAsideItem
+
+    engine = make_engine(f"sqlite:///{db}")
+    with make_session_factory(engine)() as session:
+        mailbox_id = session.scalar(sa.select(Mailbox.id).where(Mailbox.address == "sales@contoso.com"))
+        when = dt.datetime(2026, 12, 6, 17, 0, tzinfo=dt.timezone.utc)
+        session.add(SetAsideItem(mailbox_id=mailbox_id, graph_id="AAMkAGbad=", resource="mail:inbox", kind="message",
+                                 error="AttributeError: 'str' object has no attribute 'get'", attempts=2,
+                                 first_failed_at=when, next_try_at=when + dt.timedelta(minutes=10)))
+        session.commit()
+    engine.dispose()
+    listed = runner.invoke(main, ["mailboxes", "list"]).output
+    assert "set aside: mail:inbox AAMkAGbad=  attempts=2  next_try=2026-12-06 17:10  AttributeError" in listed
 
 
 def test_backup_and_restore_give_back_the_same_data(clean_env, tmp_path):

@@ -41,7 +41,7 @@ def test_missing_permission_comes_and_goes_with_the_migration_and_nothing_else_d
         with pytest.raises((sa.exc.IntegrityError, sa.exc.DataError)):
             _set_status(engine, "missing_permission")
 
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, "0010")
         assert migrate.current_revision(engine) == "0010"
         assert _count(engine, "sync_cursor") == 1  # the rebuild kept the rows referring to the mailbox
         _set_status(engine, "missing_permission")

@@ -78,6 +78,7 @@ function showHistory(list, items) {
         ? h("a", { href: link, target: "_blank", rel: "noopener noreferrer" }, item.subject || "(no subject)")
         : (item.subject || "(no subject)")),
       item.summary ? h("p", { class: "history-summary" }, item.summary) : null,
+      item.cancelled ? h("p", { class: "hint" }, "Cancelled by the organizer.") : null,
       item.removed_in_mailbox ? h("p", { class: "hint" }, "No longer in the mailbox.") : null);
   }));
 }

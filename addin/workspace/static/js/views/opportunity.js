@@ -385,6 +385,8 @@ class OpportunityForm {
           h("span", null, dateTime(item.occurred_at))),
         h("p", { class: "history-subject" }, item.subject || "(no subject)"),
         item.summary ? h("p", { class: "history-summary" }, item.summary) : null,
+        item.cancelled ? h("p", { class: "muted" }, "Cancelled by the organizer.") : null,
+        item.removed_in_mailbox ? h("p", { class: "muted" }, "No longer in the mailbox.") : null,
         item.file && item.file.url ? h("p", { class: "history-summary" }, "File: ", item.file.name || "", " — ", item.file.url) : null))
         : h("li", { class: "muted" }, "No history yet."));
     } catch (error) {
