@@ -14,6 +14,7 @@ import json
 import re
 import socket
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -46,7 +47,7 @@ class RequestLog:
     def record(self, request: Request, body: Any) -> None:
         entry = {"method": request.method, "path": request.path, "query": request.args.to_dict(flat=True),
                  "headers": {k: v for k, v in request.headers.items() if k.lower() not in _HIDDEN_HEADERS},
-                 "body": body}
+                 "body": body, "at": time.monotonic()}  # when it arrived (tests compare it with pauses)
         with self._lock:
             self._entries.append(entry)
 
