@@ -37,6 +37,20 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 @contextmanager
+def served(wsgi_app):
+    """Any WSGI app on a free loopback port (threaded, quiet); yields its base URL."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@contextmanager
 def demo_app(database: Path, graph_base_url: str | None = None):
     """The app on a migrated SQLite file seeded with the demo workspace, served on a free loopback
     port (threaded); `app.base_url` says where."""
@@ -49,16 +63,11 @@ def demo_app(database: Path, graph_base_url: str | None = None):
         seed_demo(unit.session)
         unit.commit()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    app.base_url = f"http://127.0.0.1:{server.server_port}"
     try:
-        yield app
+        with served(app) as base_url:
+            app.base_url = base_url
+            yield app
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
         if hasattr(services.graph, "close"):
             services.graph.close()
         services.engine.dispose()

@@ -3,11 +3,8 @@ verified on its own (forged ones ignored, replays changing nothing), lifecycle e
 Graph delivering a batch to the app served on loopback."""
 import datetime as dt
 import json
-import threading
-from contextlib import contextmanager
 
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from graph_sync.clients import GraphAccess, GraphSettings
 from graph_sync.fake import FakeGraph
@@ -17,6 +14,8 @@ from graph_sync.notifications import accept
 from graph_sync.subscriptions import keep_subscriptions
 from storage.models import Mailbox, Notification, Subscription
 from storage.types import utcnow
+
+from tests.live_server import served
 
 from .conftest import mailbox_row
 
@@ -191,20 +190,6 @@ def test_lifecycle_events_are_handled(session_factory, graph, mailbox_id, app_fo
     assert mailbox_row(session_factory, mailbox_id).next_sync_at <= utcnow()  # a delta pass catches up
     counts = subscribe(session_factory, graph, mailbox_id)
     assert counts["created"] == 1 and counts["renewed"] == 1
-
-
-@contextmanager
-def served(app):
-    """The Flask app on a free loopback port (threaded), as Graph would reach it."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def test_the_fake_delivers_a_batch_to_the_app_and_the_mailbox_becomes_due(session_factory, mailbox_id, config,

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import urllib.parse
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
@@ -30,22 +28,11 @@ from graph_sync.fake.entra_http import EntraWsgi
 from storage import migrate
 from storage.db import UnitOfWork
 from storage.demo import DEMO_COLLEAGUE, DEMO_OWNER, seed_demo
-from tests.live_server import _QuietHandler
+from tests.live_server import served
 
 ENTRA_ROUTE = f"{PUBLIC_CLOUD}/**"
 
 
-@contextmanager
-def _serve(wsgi_app):
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @dataclass
@@ -87,7 +74,7 @@ def make_world() -> EntraWorld:
 def entra_app(database: Path, world: EntraWorld, **settings):
     """Dealpane in Entra mode for `world`'s registration; yields `world` with base_url and app set.
     `settings`: further Config fields (the pane's tests: demo=True for the Office stand-in)."""
-    with _serve(EntraWsgi(world.entra)) as keys_host:
+    with served(EntraWsgi(world.entra)) as keys_host:
         config = Config(database_url=sqlite_url(database), auth_mode="entra", client_id=world.registration.client_id,
                         tenant_id=world.tenant_id, api_uri=world.registration.app_id_uri,
                         jwks_url=f"{keys_host}/common/discovery/v2.0/keys", **settings)
@@ -99,7 +86,7 @@ def entra_app(database: Path, world: EntraWorld, **settings):
             unit.commit()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         try:
-            with _serve(app) as base_url:
+            with served(app) as base_url:
                 world.base_url, world.app = base_url, app
                 yield world
         finally:
