@@ -10,6 +10,7 @@ suppressed link.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -22,7 +23,7 @@ from storage.models import (
 from storage.db import insert_rows
 from storage.services.crm import FREE_MAIL_DOMAINS
 from storage.models import new_id
-from storage.services.mail import link_item, upsert_mail_item
+from storage.services.mail import NotTheSameMessage, link_item, same_message, upsert_mail_item
 from storage.types import utcnow
 
 from . import rules
@@ -30,9 +31,11 @@ from .records import event_fields, event_keys, known_fields, message_fields, mes
 from .rules import Directory, Target
 from .stamp import opportunity_stamp
 
+log = logging.getLogger(__name__)
+
 NEW_ITEM_FIELDS = (
     "body", "duration_minutes", "direction", "graph_id", "internet_message_id", "ical_uid", "conversation_id",
-    "web_link", "change_key", "from_address", "starts_at", "ends_at", "location", "series_id",
+    "web_link", "change_key", "from_address", "starts_at", "ends_at", "location", "series_id", "sent_at",
 )
 
 
@@ -106,10 +109,21 @@ class PageLinker:
                 result.stored += 1
                 add_links(row["id"], found)
             elif isinstance(existing, dict):  # seen earlier on this very page: only its links may grow
+                if not same_message(existing["kind"], existing["from_address"], existing["sent_at"], fields):
+                    result.skipped += 1
+                    continue
                 add_links(existing["id"], found)
             else:
-                item, _ = upsert_mail_item(self.session, self.workspace_id,
-                                           known_fields(fields["kind"], raw, fields), existing=existing)
+                try:
+                    item, _ = upsert_mail_item(self.session, self.workspace_id,
+                                               known_fields(fields["kind"], raw, fields), existing=existing)
+                except NotTheSameMessage:
+                    # Anyone can reuse a Message-ID: a copy from another sender or date neither
+                    # rewrites the stored mail nor puts it in other histories.
+                    log.warning("%s: a message reuses the Message-ID of a stored one from another sender or "
+                                "date; left out", self.own)
+                    result.skipped += 1
+                    continue
                 result.updated += 1
                 for target in found:
                     _, added = link_item(item, origin="auto", reason=target.why, **{f"{target.kind}_id": target.id})

@@ -54,6 +54,7 @@ def message_fields(message: dict[str, Any], *, mailbox_address: str | None, keep
         "from_address": sender,
         "to_addresses": keys["to_addresses"],
         "cc_addresses": keys["cc_addresses"],
+        "sent_at": graph_datetime(message.get("sentDateTime")),
     }
 
 
@@ -117,7 +118,7 @@ MESSAGE_SOURCES = {
     "occurred_at": ("receivedDateTime", "sentDateTime"), "direction": ("from", "sender"), "graph_id": ("id",),
     "internet_message_id": ("internetMessageId",), "conversation_id": ("conversationId",), "web_link": ("webLink",),
     "change_key": ("changeKey",), "from_address": ("from", "sender"), "to_addresses": ("toRecipients",),
-    "cc_addresses": ("ccRecipients",),
+    "cc_addresses": ("ccRecipients",), "sent_at": ("sentDateTime",),
 }
 EVENT_SOURCES = {
     "subject": ("subject",), "summary": ("bodyPreview",), "body": ("body",), "occurred_at": ("start",),

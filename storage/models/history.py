@@ -74,6 +74,8 @@ class HistoryItem(WorkspaceOwned, Versioned, Base):
     # organizer cancelled it (Graph's isCancelled)
     series_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(300))
     cancelled: so.Mapped[bool] = so.mapped_column(default=False)
+    # an e-mail: Graph's sentDateTime (its Date header), the same on every copy of one message
+    sent_at: so.Mapped[Optional[dt.datetime]]
     created_by: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32), sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     links: so.Mapped[list["HistoryLink"]] = so.relationship(

@@ -1,17 +1,29 @@
 """E-mails and appointments in the history: stored once per workspace, linked to records."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
+from storage.errors import Conflict
 from storage.models import HistoryItem, HistoryLink
+
+# Two copies of one e-mail (the sender's sent copy, each recipient's) carry the same Date header:
+# Graph's sentDateTime. Allow for a rounding of the seconds, nothing more.
+SAME_SENT_TIME = dt.timedelta(seconds=60)
+
+
+class NotTheSameMessage(Conflict):
+    """Graph gave a message whose internetMessageId is stored already, but from another sender or
+    sent at another time: anyone can put any Message-ID on a mail, so it must not replace what the
+    deal's history shows. Not stored, not linked."""
 
 MAIL_FIELDS = (
     "subject", "summary", "body", "occurred_at", "starts_at", "ends_at", "duration_minutes", "location", "graph_id",
     "web_link", "change_key", "from_address", "to_addresses", "cc_addresses", "direction", "conversation_id",
-    "series_id", "cancelled",
+    "series_id", "cancelled", "sent_at",
 )
 
 
@@ -38,6 +50,8 @@ def upsert_mail_item(session: so.Session, workspace_id: str, fields: dict[str, A
     """Store (or refresh) one e-mail/appointment; returns (item, created). A caller that has
     already looked the item up (the sync does it for a whole page at once) passes `existing`."""
     item = find_mail_item(session, workspace_id, fields) if existing is _LOOK_IT_UP else existing
+    if item is not None and not same_message(item.kind, item.from_address, item.sent_at, fields):
+        raise NotTheSameMessage("A different message with the same Message-ID is already in the history.")
     created = item is None
     if created:
         item = HistoryItem(workspace_id=workspace_id, kind=fields["kind"],
@@ -48,6 +62,22 @@ def upsert_mail_item(session: so.Session, workspace_id: str, fields: dict[str, A
             setattr(item, name, fields[name])
     item.removed_in_mailbox = False
     return item, created
+
+
+def same_message(kind: str, from_address: str | None, sent_at: dt.datetime | None, fields: dict[str, Any]) -> bool:
+    """Whether `fields` (a message just read from Graph) may refresh the stored e-mail it matched by
+    internetMessageId: the same sender and the same sent time, where both sides know them. The same
+    mail seen from two mailboxes merges; a copy with another sender or date never overwrites it."""
+    if kind != "email" or fields.get("kind", "email") != "email":
+        return True
+    new_from, new_sent = fields.get("from_address"), fields.get("sent_at")
+    if from_address and new_from and from_address != new_from:
+        return False
+    if sent_at is not None and new_sent is not None:
+        stored = sent_at if sent_at.tzinfo else sent_at.replace(tzinfo=dt.timezone.utc)
+        if abs(stored - new_sent) > SAME_SENT_TIME:
+            return False
+    return True
 
 
 def link_item(item: HistoryItem, *, opportunity_id: str | None = None, account_id: str | None = None,

@@ -17,7 +17,7 @@ def _item(ws: str, n: int) -> dict:
             "ical_uid": None, "conversation_id": "AAQk1", "web_link": None, "change_key": None,
             "from_address": "anna@fabrikam.example", "starts_at": None, "ends_at": None, "location": None,
             "duration_minutes": None, "to_addresses": ["demo@contoso.com", f"b{n}@x.example"], "cc_addresses": [],
-            "series_id": None, "cancelled": False,
+            "series_id": None, "cancelled": False, "sent_at": None,
             "done": False, "removed_in_mailbox": n == 3, "version": 1, "created_at": at, "updated_at": at}
 
 

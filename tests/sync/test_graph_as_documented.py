@@ -403,3 +403,87 @@ def test_an_outsider_cannot_file_mail_into_an_opportunity_with_our_old_header(se
         {"name": "x-dealpane-opportunity", "value": opportunity_id}])
     sync(session_factory, graph, mailbox_id)
     assert stored(session_factory, graph_id=forged["id"]) is None
+
+
+# ---- security: history is not rewritten by a reused Message-ID -----------------------------------------------
+
+def test_a_message_reusing_a_stored_message_id_from_another_sender_rewrites_nothing(session_factory, graph, fake,
+                                                                                   mailbox_id):
+    original = new_message(fake, "Signed order, 40 bikes", "megan.bowen@fabrikam.com",
+                           internetMessageId="<order-40@fabrikam.com>")
+    sync(session_factory, graph, mailbox_id)
+    before = stored(session_factory, internet_message_id="<order-40@fabrikam.com>")
+    links_before = _links(session_factory, before.id)
+    # anyone can send mail with any Message-ID: from someone else, to a contact of another account
+    new_message(fake, "Order cancelled, wire the refund here", "attacker@evil.example",
+                to="lee.gu@northwindtraders.com", internetMessageId="<order-40@fabrikam.com>")
+    # and one with the right sender (From can be forged) but another Date header
+    new_message(fake, "Order cancelled", "megan.bowen@fabrikam.com", internetMessageId="<order-40@fabrikam.com>",
+                sentDateTime="2026-11-26T15:00:00Z")
+    assert sync(session_factory, graph, mailbox_id).status == "ok"
+    after = stored(session_factory, internet_message_id="<order-40@fabrikam.com>")
+    assert after.id == before.id and after.graph_id == original["id"]
+    assert (after.subject, after.from_address, after.summary) == \
+        ("Signed order, 40 bikes", "megan.bowen@fabrikam.com", "About Signed order, 40 bikes")
+    assert _links(session_factory, after.id) == links_before  # not put in Northwind's history either
+
+
+def test_the_same_mail_seen_from_two_mailboxes_is_one_history_item(session_factory, graph, fake, mailbox_id,
+                                                                    workspace_id):
+    """The sender's Sent Items copy and the recipient's copy share internetMessageId and sentDateTime
+    (https://learn.microsoft.com/graph/api/resources/message: internetMessageId per RFC 2822)."""
+    from graph_sync.fake import FakeGraph
+    from graph_sync.fake.cli import DEMO_MAILBOX
+    from storage.demo import DEMO_COLLEAGUE
+    from storage.services.mailboxes import connect_mailbox
+
+    new_message(fake, "Proposal v2", "demo@contoso.com", to="megan.bowen@fabrikam.com", folder="sentitems",
+                internetMessageId="<proposal-v2@contoso.com>", sentDateTime="2026-11-26T09:59:00Z",
+                receivedDateTime="2026-11-26T09:59:00Z")
+    sync(session_factory, graph, mailbox_id)
+    colleague = FakeGraph.from_file(DEMO_MAILBOX)
+    colleague.start(port=0)
+    try:
+        colleague.mailbox.add_message({
+            "subject": "Proposal v2", "from": {"emailAddress": {"address": "demo@contoso.com"}},
+            "toRecipients": [{"emailAddress": {"address": "megan.bowen@fabrikam.com"}}],
+            "ccRecipients": [{"emailAddress": {"address": "lee.gu@northwindtraders.com"}}],
+            "internetMessageId": "<proposal-v2@contoso.com>", "sentDateTime": "2026-11-26T09:59:00Z",
+            "receivedDateTime": "2026-11-26T10:03:41Z", "parentFolderId": "inbox"})
+        from graph_sync.clients import GraphAccess, GraphSettings
+
+        access = GraphAccess(GraphSettings(base_url=colleague.url, auth="dev", page_size=5), session_factory)
+        with UnitOfWork(session_factory) as uow:
+            other, _ = connect_mailbox(uow.session, workspace_id, DEMO_COLLEAGUE, "dev")
+            uow.commit()
+        try:
+            assert sync(session_factory, access, other.id).status == "ok"
+        finally:
+            access.close()
+    finally:
+        colleague.stop()
+    with session_factory() as session:
+        items = list(session.scalars(sa.select(HistoryItem).where(
+            HistoryItem.internet_message_id == "<proposal-v2@contoso.com>")))
+        assert len(items) == 1
+        northwind = session.scalar(sa.select(sa.func.count()).select_from(HistoryLink).where(
+            HistoryLink.item_id == items[0].id, HistoryLink.account_id.is_not(None)))
+    assert northwind >= 1  # the colleague's copy, cc'ing Northwind, added its link to the one item
+
+
+def test_linking_from_the_pane_a_copy_that_reuses_a_message_id_is_refused(session_factory, graph, fake, mailbox_id,
+                                                                          workspace_id):
+    from graph_sync.linking import link_from_mailbox
+    from storage.models import Opportunity
+    from storage.services.mail import NotTheSameMessage
+
+    new_message(fake, "Signed order", "megan.bowen@fabrikam.com", internetMessageId="<order-41@fabrikam.com>")
+    sync(session_factory, graph, mailbox_id)
+    forged = new_message(fake, "Wire the refund", "attacker@evil.example", internetMessageId="<order-41@fabrikam.com>")
+    with UnitOfWork(session_factory) as uow:
+        opportunity = uow.session.scalars(sa.select(Opportunity).where(Opportunity.workspace_id == workspace_id)).first()
+        client = graph.client_for_mailbox(uow.session.get(Mailbox, mailbox_id))
+        with pytest.raises(NotTheSameMessage):
+            link_from_mailbox(uow.session, opportunity, client, item_id=forged["id"], item_id_format="immutable",
+                              item_type="message", mailbox_address="demo@contoso.com")
+    assert stored(session_factory, internet_message_id="<order-41@fabrikam.com>").subject == "Signed order"

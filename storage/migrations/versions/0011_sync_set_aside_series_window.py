@@ -7,7 +7,8 @@ Create Date: 2026-12-06 17:00:00
 - sync_set_aside: a synced item that failed to apply is kept aside with its error (the rest of its
   page and the cursor are committed), and tried again later by its id.
 - history_item.series_id and .cancelled: an occurrence of a recurring meeting (Graph's
-  seriesMasterId) and whether it was cancelled.
+  seriesMasterId) and whether it was cancelled; .sent_at: an e-mail's sentDateTime, the same on
+  every copy of one message, so a copy with another date never replaces what is stored.
 - sync_cursor.window_start / window_end: the calendarView window a calendar delta round covers, fixed
   in its token; the sync re-anchors it as time passes. sync_cursor.query: a fingerprint of what a
   message round asks Graph for; a cursor without one (made before this revision, without bodies or
@@ -44,6 +45,7 @@ def upgrade() -> None:
     with op.batch_alter_table('history_item', schema=None) as batch_op:
         batch_op.add_column(sa.Column('series_id', sa.String(length=300), nullable=True))
         batch_op.add_column(sa.Column('cancelled', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column('sent_at', sa.DateTime(), nullable=True))
         batch_op.create_index('ix_history_item_ws_series_id', ['workspace_id', 'series_id'], unique=False,
                               sqlite_where=sa.text('series_id IS NOT NULL'),
                               postgresql_where=sa.text('series_id IS NOT NULL'))
@@ -61,6 +63,7 @@ def downgrade() -> None:
     with op.batch_alter_table('history_item', schema=None) as batch_op:
         batch_op.drop_index('ix_history_item_ws_series_id', sqlite_where=sa.text('series_id IS NOT NULL'),
                             postgresql_where=sa.text('series_id IS NOT NULL'))
+        batch_op.drop_column('sent_at')
         batch_op.drop_column('cancelled')
         batch_op.drop_column('series_id')
     op.drop_table('sync_set_aside')
