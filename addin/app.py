@@ -13,6 +13,7 @@ from addin.auth import AuthError, DevAuthenticator
 from addin.config import Config
 from addin.errors import problem, register_error_handlers, validation_problem
 from addin.observability import register_observability
+from addin.page_security import register_page_security
 from graph_sync.clients import GraphAccess
 from storage.db import make_engine, make_session_factory, read_only, single_statement
 
@@ -86,6 +87,7 @@ def create_app(config: Config | None = None, *, engine=None, graph=None) -> Open
     )
     register_error_handlers(app)
     register_observability(app)
+    register_page_security(app)
     _register_request_hooks(app)
 
     from addin.api import register_api  # noqa: PLC0415 - blueprints are built per app, not at import

@@ -88,19 +88,28 @@ def demo(port: int, host: str, db_path: Path, mailbox_file: Path | None) -> None
 @click.option("--port", type=int, default=_default_port, show_default="5000 or $PORT")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--workers", type=int, default=None, show_default="2 x CPU cores + 1, or $WEB_CONCURRENCY")
-def serve(port: int, host: str, workers: int | None) -> None:
+@click.option("--insecure-dev-auth", is_flag=True, default=False,
+              help="allow DEALPANE_AUTH_MODE=dev / DEALPANE_GRAPH_AUTH=dev (X-Dev-User: anyone acts as anyone); "
+                   "local tests and benchmarks only, never production (same as DEALPANE_INSECURE_DEV_AUTH=1)")
+def serve(port: int, host: str, workers: int | None, insecure_dev_auth: bool) -> None:
     """Production mode: Entra token validation, configuration from DEALPANE_* variables."""
     from storage import migrate  # noqa: PLC0415
     from storage.db import make_engine
 
     config = Config.from_env()
+    if insecure_dev_auth:
+        config = config.with_(insecure_dev_auth=True)
     missing = config.missing_for_serve()
     if missing:
+        if config.uses_dev_auth:
+            raise click.ClickException("serve refuses to start: " + ", ".join(missing) + ".")
         raise click.ClickException(
             "serve needs Microsoft Entra settings; missing: " + ", ".join(missing)
             + ". (For a local try-out without Entra, run `dealpane demo`.)")
-    if config.auth_mode == "dev":
-        click.echo("WARNING: DEALPANE_AUTH_MODE=dev: anyone can act as anyone with the X-Dev-User header.", err=True)
+    if config.uses_dev_auth:
+        from addin.wsgi import INSECURE_WARNING  # noqa: PLC0415
+
+        click.echo(INSECURE_WARNING, err=True)
     for name in config.retired_settings:
         click.echo(f"note: {name} is no longer read: the expected issuer follows from each token's version and "
                    "tenant (see README, Configuration).", err=True)

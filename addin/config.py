@@ -15,6 +15,7 @@ MULTI_TENANT_AUTHORITIES = ("organizations", "common")
 RETIRED_SETTINGS = ("DEALPANE_TOKEN_ISSUER",)
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 DEFAULT_DB_PATH = Path("instance") / "dealpane.sqlite3"
+TRUE_WORDS = ("1", "true", "yes", "on")
 
 
 def sqlite_url(path: str | Path) -> str:
@@ -44,6 +45,13 @@ class Config:
     sync_interval_seconds: int = 300
     sync_lease_seconds: int = 600
     demo: bool = False
+    # Production entry points (`dealpane serve`, addin.wsgi:production_app) refuse dev auth and dev Graph
+    # tokens unless this is set (DEALPANE_INSECURE_DEV_AUTH=1 or `serve --insecure-dev-auth`): local tests only.
+    insecure_dev_auth: bool = False
+    # Prometheus metrics: never on the app port unless DEALPANE_METRICS_TOKEN is set (then GET /metrics
+    # with "Authorization: Bearer <token>"); DEALPANE_METRICS_BIND (host:port, read by
+    # addin/gunicorn_conf.py) serves them on a listener of their own.
+    metrics_token: str | None = None
     retired_settings: tuple[str, ...] = ()  # variables set that this version no longer reads
 
     @classmethod
@@ -75,6 +83,8 @@ class Config:
             webhook_url=get("WEBHOOK_URL"),
             sync_interval_seconds=int(get("SYNC_INTERVAL_SECONDS") or 300),
             sync_lease_seconds=int(get("SYNC_LEASE_SECONDS") or 600),
+            insecure_dev_auth=(get("INSECURE_DEV_AUTH") or "").lower() in TRUE_WORDS,
+            metrics_token=get("METRICS_TOKEN"),
         )
         values["retired_settings"] = tuple(name for name in RETIRED_SETTINGS if get(name.removeprefix("DEALPANE_")))
         values.update(overrides)
@@ -133,9 +143,22 @@ class Config:
     def with_(self, **changes) -> "Config":
         return replace(self, **changes)
 
+    @property
+    def uses_dev_auth(self) -> bool:
+        """X-Dev-User callers or the fixed dev Graph token: anyone can act as anyone."""
+        return self.auth_mode == "dev" or self.graph_auth == "dev"
+
     def missing_for_serve(self) -> list[str]:
-        """What `serve` needs before it may start: Entra token validation settings."""
-        if self.auth_mode == "dev":  # explicitly asked for; `serve` warns loudly
+        """What a production entry point (`serve`, addin.wsgi:production_app) needs before it may start:
+        Entra token validation settings. Dev auth (DEALPANE_AUTH_MODE=dev, DEALPANE_GRAPH_AUTH=dev) is
+        refused unless DEALPANE_INSECURE_DEV_AUTH=1 (`serve --insecure-dev-auth`) says it is a local test."""
+        if self.uses_dev_auth and not self.insecure_dev_auth:
+            names = [name for name, on in (("DEALPANE_AUTH_MODE=dev", self.auth_mode == "dev"),
+                                           ("DEALPANE_GRAPH_AUTH=dev", self.graph_auth == "dev")) if on]
+            return [f"{' and '.join(names)} is refused in production: anyone could act as anyone "
+                    "(for a local test set DEALPANE_INSECURE_DEV_AUTH=1 or pass --insecure-dev-auth; "
+                    "for a try-out run `dealpane demo`)"]
+        if self.auth_mode == "dev":  # explicitly asked for twice; the entry points warn loudly
             return []
         missing = []
         if self.graph_auth == "dev":

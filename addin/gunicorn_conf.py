@@ -1,5 +1,17 @@
-"""gunicorn settings for the Dealpane web tier (`gunicorn -c python:addin.gunicorn_conf ...`)."""
+"""gunicorn settings for the Dealpane web tier (`gunicorn -c python:addin.gunicorn_conf ...`).
+
+Prometheus metrics: with DEALPANE_METRICS_BIND=host:port (e.g. 127.0.0.1:9100) the master process
+serves them on that listener, summed over every worker with prometheus_client's multiprocess mode
+(https://prometheus.github.io/client_python/multiprocess/): workers write their values to files in
+PROMETHEUS_MULTIPROC_DIR (a fresh temporary directory unless set; one you set must be emptied before
+each start), a worker's files are marked dead when it exits. The app port never serves them unless
+DEALPANE_METRICS_TOKEN is set (addin/observability.py).
+"""
+import logging
 import os
+import shutil
+import sys
+import tempfile
 
 bind = f"{os.environ.get('DEALPANE_BIND', '0.0.0.0')}:{os.environ.get('PORT', '5000')}"
 # gunicorn's rule of thumb, 2 x cores + 1 processes, each with 2 threads: the pane's calls are short and
@@ -21,6 +33,74 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 
+METRICS_BIND = os.environ.get("DEALPANE_METRICS_BIND", "").strip() or None
+_created_multiproc_dir: list[str] = []  # the temporary directory on_starting made, removed on_exit
+
+
+def parse_bind(value: str) -> tuple[str, int]:
+    """host:port, [v6]:port or a bare port (loopback) -> (host, port)."""
+    host, sep, port = value.strip().rpartition(":")
+    if not sep:
+        host, port = "127.0.0.1", value.strip()
+    host = host.strip("[]") or "127.0.0.1"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"DEALPANE_METRICS_BIND must be host:port, not {value!r}")
+    return host, int(port)
+
+
+def _switch_to_multiprocess_metrics() -> None:
+    """Multiprocess mode must be chosen before a metric is made, but importing the addin package (this
+    file's package) already made graph_sync's: switch prometheus_client over and give the metrics made
+    so far (none of them have children yet: no request has been served in the master) values of the new
+    kind, so the workers forked next write theirs to the shared directory."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        path = tempfile.mkdtemp(prefix="dealpane-metrics-")
+        _created_multiproc_dir.append(path)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    if "prometheus_client" not in sys.modules:
+        return
+    from prometheus_client import REGISTRY, values  # noqa: PLC0415
+
+    if isinstance(values.ValueClass, type) and values.ValueClass is values.MutexValue:
+        values.ValueClass = values.get_value_class()
+        for collector in list(getattr(REGISTRY, "_collector_to_names", {})):
+            if not getattr(collector, "_labelnames", ()) and hasattr(collector, "_metric_init"):
+                collector._metric_init()  # noqa: SLF001 - re-made with the multiprocess value class
+
+
+def on_starting(server):  # noqa: ARG001 - gunicorn's hook signature
+    """Master, before the workers: multiprocess metrics when they get a listener of their own."""
+    if METRICS_BIND:
+        parse_bind(METRICS_BIND)  # a typo stops the start, not the first scrape
+        _switch_to_multiprocess_metrics()
+
+
+def when_ready(server):  # noqa: ARG001
+    """Master: the metrics listener (DEALPANE_METRICS_BIND), apart from the app port."""
+    if not METRICS_BIND:
+        return
+    from prometheus_client import start_http_server  # noqa: PLC0415
+
+    from addin.observability import metrics_registry  # noqa: PLC0415
+
+    host, port = parse_bind(METRICS_BIND)
+    start_http_server(port, addr=host, registry=metrics_registry())
+    logging.getLogger("addin.gunicorn_conf").info("Prometheus metrics on http://%s:%s/metrics", host, port)
+
+
+def child_exit(server, worker):  # noqa: ARG001
+    """Master: a worker ended; its gauges' files are marked dead (counters and histograms keep counting)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess  # noqa: PLC0415
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):  # noqa: ARG001
+    for path in _created_multiproc_dir:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def post_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature
     """Each worker keeps freed heap instead of handing it back to the OS per request (addin/malloc.py)."""
     from addin.malloc import keep_freed_heap  # noqa: PLC0415
@@ -28,5 +108,5 @@ def post_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature
     keep_freed_heap()
 
 
-SETTINGS = ("post_fork", "workers", "worker_class", "threads", "timeout", "graceful_timeout", "keepalive", "max_requests",
+SETTINGS = ("on_starting", "when_ready", "child_exit", "on_exit", "post_fork", "workers", "worker_class", "threads", "timeout", "graceful_timeout", "keepalive", "max_requests",
             "max_requests_jitter", "accesslog", "access_log_format", "errorlog", "forwarded_allow_ips")

@@ -1,19 +1,25 @@
 """Health endpoints, request ids, JSON logs and Prometheus metrics for the web tier.
 
-Metrics are per process (a Prometheus scrape of each gunicorn worker, or PROMETHEUS_MULTIPROC_DIR
-set for prometheus_client's multiprocess mode). Graph and sync metrics live in graph_sync.metrics.
+Metrics are not served on the app port by default. DEALPANE_METRICS_BIND (host:port) serves them on a
+listener of their own in gunicorn's master process, summed over the workers with prometheus_client's
+multiprocess mode (addin/gunicorn_conf.py); DEALPANE_METRICS_TOKEN serves GET /metrics on the app port
+to "Authorization: Bearer <token>" only (compared in constant time). Graph and sync metrics live in
+graph_sync.metrics.
 """
 from __future__ import annotations
 
+import hmac
 import json
 import logging
+import os
 import sys
 import time
 import uuid
 
 from flask import Flask, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Histogram, generate_latest, multiprocess
 
+from addin.errors import problem
 from storage import migrate
 
 REQUEST_LATENCY = Histogram(
@@ -97,6 +103,24 @@ def register_observability(app: Flask) -> None:
             return {"status": "unavailable", "database": "ok", "schema": current, "expected": head}, 503
         return {"status": "ok", "database": "ok", "schema": current}
 
-    @app.get("/metrics", doc_ui=False)
-    def metrics():
-        return app.response_class(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+    token = services.config.metrics_token
+    if token:  # otherwise /metrics is not on the app port at all (404)
+        expected = token.encode("utf-8")
+
+        @app.get("/metrics", doc_ui=False)
+        def metrics():
+            scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode("utf-8"), expected):
+                return problem(401, "The metrics need their bearer token (DEALPANE_METRICS_TOKEN).",
+                               headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+            return app.response_class(generate_latest(metrics_registry()), mimetype=CONTENT_TYPE_LATEST)
+
+
+def metrics_registry():
+    """Every worker's metrics summed when prometheus_client's multiprocess mode is on
+    (PROMETHEUS_MULTIPROC_DIR), else this process's own."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry

@@ -54,7 +54,7 @@ class Server:
         self.port = free_port()
         env = {**os.environ, "DEALPANE_AUTH_MODE": "dev", "DEALPANE_GRAPH_AUTH": "dev"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "addin.cli", "serve", "--port", str(self.port),
+            [sys.executable, "-m", "addin.cli", "serve", "--insecure-dev-auth", "--port", str(self.port),
              *(["--workers", str(workers)] if workers else [])],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30

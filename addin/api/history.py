@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from flask import current_app, g
 from flask_openapi3 import APIBlueprint, Tag
 
-from graph_sync.linking import link_from_mailbox
+from graph_sync.linking import check_item_id, link_from_mailbox
 
 from storage.errors import NotFound, RuleViolation
 from storage.models import Account, Contact
@@ -69,6 +69,7 @@ def add_history(path: WsRecordPath, body: s.HistoryIn):
 def link_mail_item(path: WsRecordPath, body: s.LinkItemIn):
     """Link the e-mail or appointment open in Outlook: fetched from Graph by its immutable id, one history
     item per message/meeting. Linking the same item again answers 200 with the existing item."""
+    check_item_id(body.item_id, body.item_id_format)  # before anything reaches Graph (or Entra)
     m = member(path.ws)
     opportunity = get_opportunity(session(), m.workspace_id, path.id)
     user = current_user()
@@ -134,6 +135,8 @@ def item_context(path: WsPath, query: s.ContextQuery):
 
     The hot path of the pane: one SQL statement on one connection (storage.services.pane_context),
     serialised straight to the documented ContextOut shape (a test checks it against the schema)."""
+    if query.item_id:  # compared with stored ids only, but held to the same forms as a link's
+        check_item_id(query.item_id, query.item_id_format)
     services = current_app.extensions["dealpane"]
     identity = g.identity
     ask = dict(internet_message_id=query.internet_message_id, item_id=query.item_id,

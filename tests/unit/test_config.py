@@ -49,7 +49,10 @@ def test_configuration_comes_from_dealpane_variables_only():
 def test_serve_refuses_dev_graph_tokens_outside_dev_auth():
     env = {"DEALPANE_CLIENT_ID": CLIENT, "DEALPANE_TENANT_ID": TENANT, "DEALPANE_GRAPH_AUTH": "dev"}
     assert any("DEALPANE_GRAPH_AUTH" in m for m in Config.from_env(env).missing_for_serve())
-    assert Config.from_env({**env, "DEALPANE_AUTH_MODE": "dev"}).missing_for_serve() == []
+    refused = Config.from_env({**env, "DEALPANE_AUTH_MODE": "dev"}).missing_for_serve()
+    assert len(refused) == 1 and "DEALPANE_INSECURE_DEV_AUTH" in refused[0]  # dev auth: only when asked for
+    insecure = {**env, "DEALPANE_AUTH_MODE": "dev", "DEALPANE_INSECURE_DEV_AUTH": "1"}
+    assert Config.from_env(insecure).missing_for_serve() == []
 
 
 def test_a_hand_written_issuer_is_noted_as_no_longer_read():
