@@ -4,6 +4,7 @@ PYTHON      ?= python3
 VENV        := .venv
 VENV_PY     := $(VENV)/bin/python
 STAMP       := $(VENV)/.installed
+LOCK        := requirements.lock
 PORT_DEFAULT := 5000
 PYTEST_ARGS ?=
 
@@ -14,7 +15,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: help
 help:
 	@echo "Dealpane make targets:"
-	@echo "  make venv    create .venv and install the package with test extras (pip install -e '.[test]')"
+	@echo "  make venv    create .venv: the locked versions from requirements.lock (hashes checked), then the package"
+	@echo "  make lock    re-resolve requirements.lock from pyproject.toml (pins that still fit are kept;"
+	@echo "               make lock UPGRADE=1 takes the newest releases), then run make venv and the tests"
+	@echo "  make fuzz-long  the Schemathesis run with many examples (DEALPANE_FUZZ_EXAMPLES, default 200, random seed)"
 	@echo "  make demo    run the demo server: .venv/bin/dealpane demo --port \$${PORT:-$(PORT_DEFAULT)}"
 	@echo "  make test    run pytest against a throwaway PostgreSQL (tools/with-postgres.sh)"
 	@echo "               extra pytest arguments: make test PYTEST_ARGS='-k foo -x'"
@@ -23,15 +27,50 @@ help:
 .PHONY: venv
 venv: $(STAMP)
 
-# Re-install only when pyproject.toml is newer than the stamp (or the venv is gone).
-$(STAMP): pyproject.toml
+# Re-install only when pyproject.toml or the lock is newer than the stamp (or the venv is gone).
+# Every package, the test tools included, comes from requirements.lock at the pinned version and
+# hash (pip refuses anything else); the package itself is then installed without dependencies, and
+# `pip check` confirms that the lock satisfies what pyproject.toml asks for.
+$(STAMP): pyproject.toml $(LOCK)
 	@if [ ! -x "$(VENV_PY)" ]; then \
 		echo "creating $(VENV)"; \
 		$(PYTHON) -m venv $(VENV); \
 	fi
 	$(VENV_PY) -m pip install --quiet --upgrade pip
-	$(VENV_PY) -m pip install --quiet -e '.[test]'
+	$(VENV_PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(VENV_PY) -m pip install --quiet --no-deps -e .
+	$(VENV_PY) -m pip check
 	@touch $@
+
+# requirements.lock: pip-tools resolves pyproject.toml with its test extra for this machine's Python
+# (3.11, Linux) against PyPI alone (this machine's pip settings, local mirrors included, are left
+# out so that the lock names only PyPI's files and hashes). Pins already in the lock are kept while
+# they satisfy pyproject.toml; UPGRADE=1 re-resolves everything to the newest releases, and
+# UPGRADE_PACKAGE=name moves one package. pip-tools lives in its own venv inside .venv.
+PIP_TOOLS_VERSION := 7.7.0
+LOCK_TOOLS        := $(VENV)/lock-tools
+
+.PHONY: lock
+lock:
+	@if [ ! -x "$(LOCK_TOOLS)/bin/pip-compile" ]; then \
+		$(PYTHON) -m venv $(LOCK_TOOLS) && \
+		$(LOCK_TOOLS)/bin/python -m pip install --quiet pip-tools==$(PIP_TOOLS_VERSION); \
+	fi
+	env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null \
+		$(LOCK_TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--extra test --no-emit-index-url --no-emit-find-links \
+		$(if $(UPGRADE),--upgrade) $(if $(UPGRADE_PACKAGE),--upgrade-package $(UPGRADE_PACKAGE)) \
+		--output-file $(LOCK) pyproject.toml
+	@echo "requirements.lock written: run make venv and make test before committing it"
+
+# The long Schemathesis run (tests/fuzz): many examples per operation and a random seed each time
+# (CI runs a few examples with a fixed seed). DEALPANE_FUZZ_SEED=N replays a run.
+DEALPANE_FUZZ_EXAMPLES ?= 200
+
+.PHONY: fuzz-long
+fuzz-long: venv
+	DEALPANE_FUZZ_EXAMPLES=$(DEALPANE_FUZZ_EXAMPLES) DEALPANE_FUZZ_SEED=$${DEALPANE_FUZZ_SEED:-random} \
+		bash tools/with-postgres.sh $(VENV_PY) -m pytest -p no:cacheprovider tests/fuzz -s
 
 # npm packages: the unified-manifest JSON schema (tests) and the pane's browser libraries.
 NODE_STAMP := node_modules/.installed
