@@ -158,21 +158,32 @@ def _register_request_hooks(app: OpenAPI) -> None:
         if bad_query is not None:
             return problem(400, f"{bad_query}: must not contain a NUL character",
                            [{"field": bad_query, "message": "must not contain a NUL character"}])
-        if request.method in ("POST", "PUT", "PATCH") and request.content_length:
+        # Every body, however it is sent. A chunked one (Transfer-Encoding, no Content-Length) is read
+        # here through werkzeug's stream, which stops at MAX_CONTENT_LENGTH without a word: a byte left
+        # beyond it means the body is too large (413), never a truncated body taken for the whole.
+        if request.method in ("POST", "PUT", "PATCH") and (
+                request.content_length or "Transfer-Encoding" in request.headers):
+            if request.content_length is None:
+                request.get_data(cache=True)
+                if "wsgi.input_terminated" in request.environ and request.environ["wsgi.input"].read(1):
+                    return problem(413, "The request body is larger than this API accepts.")
             if "/import/" in request.path and request.mimetype in CSV_TYPES:
                 return None  # the import endpoint reads the CSV itself (UTF-8 checked, NUL refused)
-            if not request.is_json:
+            if not request.is_json and (request.content_length or request.get_data(cache=True)):
                 return problem(415, "Send the body as application/json.")
+            data = request.get_data(cache=True)
+            if not data:
+                return None  # an empty chunked body: as if none was sent
             try:
-                body = json.loads(request.get_data(cache=True))
+                body = json.loads(data)
             except (ValueError, RecursionError):  # deeply nested JSON is refused, not a crash
                 return problem(400, "The body is not valid JSON.", [{"field": "body", "message": "malformed JSON"}])
             if not isinstance(body, dict):
                 return problem(400, "The body must be a JSON object.",
                                [{"field": "body", "message": "must be a JSON object"}])
             nul_at = _nul_path(body)
-            if nul_at:  # PostgreSQL cannot store U+0000: refuse it the same way on every database
-                return problem(422, f"{nul_at}: must not contain a NUL character (\\u0000)",
+            if nul_at:  # PostgreSQL cannot store U+0000: refuse it the same way on every database (400, as README)
+                return problem(400, f"{nul_at}: must not contain a NUL character (\\u0000)",
                                [{"field": nul_at, "message": "must not contain a NUL character (\\u0000)"}])
         return None
 

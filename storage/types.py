@@ -9,6 +9,14 @@ from sqlalchemy.types import TypeDecorator
 
 CENT = Decimal("0.01")
 
+# The bounds of every money and quantity value, stated once; the services refuse more (422 on the field).
+MAX_MONEY = Decimal("999999999999.99")  # a unit price, a line's amount, an opportunity's total: 12 digits
+MAX_QUANTITY = Decimal("1000000000")  # a line's quantity (3 decimal places)
+MAX_PERCENT = Decimal(100)  # a line's discount (2 decimal places)
+# Stored as scaled integers in a BIGINT: MAX_MONEY is 10**14 cents, MAX_QUANTITY 10**12 thousandths,
+# far below 2**63 - 1, and 500 lines of MAX_MONEY would still fit (the total itself is held to MAX_MONEY).
+BIGINT_MAX = 2**63 - 1
+
 
 def round_money(value: Decimal) -> Decimal:
     """Half-up to cents, as BCM and accountants do (never banker's rounding)."""
@@ -34,8 +42,11 @@ class ScaledDecimal(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        value = Decimal(value).quantize(self.quantum, rounding=ROUND_HALF_UP)
-        return int(value * self.factor)
+        value = Decimal(value)
+        # The services bound every value first; this never lets the driver fail or store something else.
+        if not value.is_finite() or abs(value) * self.factor > BIGINT_MAX:
+            raise ValueError(f"{value} does not fit a {self.places}-place scaled BIGINT")
+        return int(value.quantize(self.quantum, rounding=ROUND_HALF_UP) * self.factor)
 
     def process_result_value(self, value, dialect):
         if value is None:

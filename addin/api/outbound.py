@@ -6,6 +6,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import Field
 
 from graph_sync.outbound import send_email, send_meeting_request
+from storage.errors import RuleViolation
 from storage.services.opportunities import get_opportunity
 
 from . import schemas as s
@@ -27,15 +28,17 @@ class MeetingRequestIn(s.Input):
     location: Optional[str] = Field(default=None, max_length=255)
     body_html: Optional[str] = Field(default=None, max_length=100_000)
     online_meeting: bool = False
-    attendees: Optional[list[str]] = Field(default=None, max_length=100, description="e-mail addresses; "
-                                           "default: the linked contact")
+    attendees: Optional[list[s.Email]] = Field(default=None, max_length=s.MAX_RECIPIENTS,
+                                               description="e-mail addresses; default: the linked contact")
 
 
 class EmailIn(s.Input):
     subject: Optional[str] = Field(max_length=255)
     body_html: str = Field(default="", max_length=1_000_000)
-    to: Optional[list[str]] = Field(default=None, max_length=100, description="default: the linked contact")
-    cc: Optional[list[str]] = Field(default=None, max_length=100)
+    to: Optional[list[s.Email]] = Field(default=None, max_length=s.MAX_RECIPIENTS,
+                                        description="default: the linked contact")
+    cc: Optional[list[s.Email]] = Field(default=None, max_length=s.MAX_RECIPIENTS,
+                                        description=f"to and cc together name at most {s.MAX_RECIPIENTS} recipients")
 
 
 @bp.post("/<id>/meeting-request", responses={201: s.HistoryOut, 200: s.HistoryOut, **PROBLEMS})
@@ -58,6 +61,8 @@ def email(path: WsRecordPath, body: EmailIn):
     """Send an e-mail to the linked contact (or to the account's contacts given in `to`), recorded at once."""
     m = member(path.ws)
     opportunity = get_opportunity(session(), m.workspace_id, path.id)
+    if len(body.to or []) + len(body.cc or []) > s.MAX_RECIPIENTS:
+        raise RuleViolation.on("cc", f"to and cc together may name at most {s.MAX_RECIPIENTS} recipients")
     user = current_user()
     item = send_email(session(), opportunity, user, graph_client(user), body.model_dump())
     result = serializers.history_item(item)

@@ -12,6 +12,7 @@ from storage.services import reports
 from storage.services import stages as stage_service
 from storage.services import workspaces as service
 from storage.services.access import require_owner
+from storage.services.transfer import safe_cell
 
 from . import process_schemas as ps
 from . import schemas as s
@@ -152,7 +153,8 @@ def _report(rows: list[dict], model: type[BaseModel], fmt: str, name: str, curre
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(model.model_fields), lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(items)
+    # A stage name is free text: escaped as the exports escape it, so a spreadsheet never runs it as a formula.
+    writer.writerows({k: safe_cell("" if v is None else str(v)) for k, v in item.items()} for item in items)
     response = json_response(None)
     response.set_data(out.getvalue())
     response.mimetype = "text/csv"

@@ -12,6 +12,14 @@ MoneyIn = Annotated[Decimal, Field(allow_inf_nan=False, description="Decimal str
 MoneyOut = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", examples=["1250.00"])]
 Text = Annotated[str, Field(max_length=100_000)]
 Names = Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=100)]
+# An address is at most 320 characters (RFC 5321 4.5.3.1: 64 for the local part, "@", 255 for the
+# domain); checked by the schema before any service looks at it.
+Email = Annotated[str, Field(max_length=320, description="e-mail address, at most 320 characters")]
+# Recipients of one message or meeting request (to and cc together, or the attendees). Exchange Online
+# allows at most 1,000 per message, and a tenant may set less (RecipientLimits 1-1000, formerly a fixed
+# 500): https://learn.microsoft.com/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits#sending-limits-1
+# A mail to a deal's customer needs far fewer; 100 stays under every tenant's default.
+MAX_RECIPIENTS = 100
 
 
 class Input(BaseModel):
@@ -127,7 +135,7 @@ class AccountOut(BaseModel):
 class ContactIn(Input):
     read_only_fields = RECORD_META | {"account_name"}
     display_name: Optional[str] = Field(default=None, max_length=200)
-    email_addresses: Optional[list[Annotated[str, Field(max_length=320)]]] = Field(default=None, max_length=50)
+    email_addresses: Optional[list[Email]] = Field(default=None, max_length=50)
     account_id: Optional[Id] = None
     job_title: Optional[str] = Field(default=None, max_length=200)
     phone: Optional[str] = Field(default=None, max_length=50)

@@ -12,11 +12,22 @@ from storage.errors import Conflict
 from storage.models import (
     Account, AccountDomain, Category, Contact, ContactEmail, MarketingActivity, Opportunity, Product, SalesStage,
 )
+from storage.types import MAX_MONEY
 
 from .records import find_record
 from .validation import Problems, optional_text, require_text
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# E-mail addresses, length first. RFC 5321 section 4.5.3.1 caps the local part at 64 octets and the
+# domain at 255 (https://www.rfc-editor.org/rfc/rfc5321#section-4.5.3.1): 64 + "@" + 255 = 320.
+MAX_EMAIL_LENGTH = 320
+MAX_LOCAL_PART = 64
+MAX_DOMAIN = 255
+# Linear and bounded: the lookahead reads at most 64 + 1 + 256 characters, so a 100 KB input is
+# refused after a few hundred steps (the old r"^[^@\s]+@[^@\s]+\.[^@\s]+$" tried every dot of the
+# domain against the whole rest: seconds for 20 KB). Domain labels exclude the dot, so each character
+# has one way to match (no nested quantifier can backtrack). Callers that use EMAIL_RE.match directly
+# (graph_sync.outbound) get the length limit with it; is_email checks the length before anything.
+EMAIL_RE = re.compile(rf"^(?=[^@\s]{{1,{MAX_LOCAL_PART}}}@[^@\s]{{1,{MAX_DOMAIN}}}\Z)[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+\Z")
 # Domains shared by many unrelated people: they never identify a company.
 FREE_MAIL_DOMAINS = frozenset({
     "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "yahoo.com", "ymail.com",
@@ -24,6 +35,11 @@ FREE_MAIL_DOMAINS = frozenset({
     "protonmail.com", "mail.com", "yandex.com", "yandex.ru", "zoho.com", "qq.com", "163.com",
 })
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def is_email(address: str) -> bool:
+    """An e-mail address (already trimmed): at most 320 characters, checked before the pattern."""
+    return 0 < len(address) <= MAX_EMAIL_LENGTH and EMAIL_RE.match(address) is not None
 
 
 # ---- categories ----------------------------------------------------------------------
@@ -94,7 +110,7 @@ def _clean_domains(problems: Problems, raw: list[str]) -> list[str]:
     result: list[str] = []
     for i, value in enumerate(raw):
         domain = (value or "").strip().lower().lstrip("@")
-        if not DOMAIN_RE.match(domain):
+        if len(domain) > 253 or not DOMAIN_RE.match(domain):
             problems.add(f"email_domains[{i}]", "is not a domain name such as contoso.com")
         elif domain in FREE_MAIL_DOMAINS:
             problems.add(f"email_domains[{i}]", f"{domain} is a free-mail domain and cannot identify an account")
@@ -147,7 +163,7 @@ def save_contact(session: so.Session, workspace_id: str, contact: Contact | None
         addresses: list[str] = []
         for i, value in enumerate(data["email_addresses"] or []):
             address = (value or "").strip().lower()
-            if not EMAIL_RE.match(address) or len(address) > 320:
+            if not is_email(address):
                 problems.add(f"email_addresses[{i}]", "is not an e-mail address")
             elif address not in addresses:
                 addresses.append(address)
@@ -261,7 +277,6 @@ def delete_product(session: so.Session, product: Product) -> None:
 
 # ---- helpers -------------------------------------------------------------------------
 
-MAX_MONEY = Decimal("999999999999.99")
 
 
 def check_money(problems: Problems, field: str, value: Decimal, *, allow_negative: bool = False) -> None:
@@ -272,7 +287,7 @@ def check_money(problems: Problems, field: str, value: Decimal, *, allow_negativ
     elif value < 0 and not allow_negative:
         problems.add(field, "must not be negative")
     elif abs(value) > MAX_MONEY:
-        problems.add(field, "is too large")
+        problems.add(field, f"must be at most {MAX_MONEY}")
 
 
 def _refuse_if_linked(session: so.Session, condition, noun: str) -> None:

@@ -12,14 +12,14 @@ from storage.models import Mailbox, Member, SetAsideItem, SyncCursor, Workspace
 from storage.types import utcnow
 
 from .access import user_by_email
-from .crm import EMAIL_RE
+from .crm import is_email
 
 
 def check_connection(session: so.Session, workspace_id: str, address: str, mode: str) -> str:
     """The rules of connect_mailbox, without changing anything (checked before probing Graph).
     Returns the address as stored."""
     address = (address or "").strip().lower()
-    if not EMAIL_RE.match(address):
+    if not is_email(address):
         raise RuleViolation.on("address", "is not an e-mail address")
     if mode not in ("delegated", "application", "dev"):
         raise RuleViolation.on("mode", "must be delegated, application or dev")

@@ -15,7 +15,7 @@ from storage.models import (
     Account, ChecklistMark, Contact, MarketingActivity, Member, Opportunity, OpportunityLine, Product, SalesStage,
     User,
 )
-from storage.types import round_money, utcnow
+from storage.types import MAX_MONEY, MAX_PERCENT, MAX_QUANTITY, round_money, utcnow
 
 from .changes import record_differences, snapshot
 from .crm import check_money, resolve_categories
@@ -228,17 +228,25 @@ def _apply_lines(session: so.Session, opp: Opportunity, lines: list[LineInput], 
             problems.add(f"{field}.unit_price", "is required for a line without a product")
             continue
         check_money(problems, f"{field}.unit_price", price)
-        _check_places(problems, f"{field}.quantity", given.quantity, 3, Decimal("1000000000"))
-        _check_places(problems, f"{field}.discount_percent", given.discount_percent, 2, HUNDRED)
+        _check_places(problems, f"{field}.quantity", given.quantity, 3, MAX_QUANTITY)
+        _check_places(problems, f"{field}.discount_percent", given.discount_percent, 2, MAX_PERCENT)
         if problems:
+            continue
+        amount = line_amount(given.quantity, price, given.discount_percent)
+        if amount > MAX_MONEY:  # each factor is in bounds, their product need not be
+            problems.add(f"{field}.quantity",
+                         f"quantity × unit price comes to {amount}; a line may be at most {MAX_MONEY}")
             continue
         line = line or OpportunityLine()
         line.product_id = product.id if product else None
         line.name, line.description = name, optional_text(problems, f"{field}.description", given.description, 4000)
         line.quantity, line.unit_price, line.discount_percent = given.quantity, price, given.discount_percent
-        line.amount = line_amount(line.quantity, line.unit_price, line.discount_percent)
+        line.amount = amount
         line.position = i
         result.append(line)
+    total = sum((line.amount for line in result), Decimal(0))
+    if not problems and total > MAX_MONEY:
+        problems.add("lines", f"the lines add up to {total}; an opportunity's total may be at most {MAX_MONEY}")
     if not problems:
         opp.lines = result
 
