@@ -17,12 +17,18 @@ class AuthError(Exception):
 
 @dataclass(frozen=True)
 class Identity:
-    """The caller as the credentials name them; resolved to a User row per request."""
+    """The caller as the credentials name them; resolved to a User row per request.
+
+    Entra: `tenant_id` + `object_id` are the user; `username` is the token's verified username
+    (addin.tokens.verified_username) or None, and `email` the same, for display. Dev: `email` only."""
 
     email: str | None
     display_name: str | None = None
     tenant_id: str | None = None
     object_id: str | None = None
+    username: str | None = None
+    # The app's own tenant when it is single-tenant (then every token is of that tenant), else None.
+    home_tenant: str | None = None
 
     @property
     def is_entra(self) -> bool:

@@ -133,6 +133,32 @@ def _fetch_json(url: str, timeout: float) -> dict:
         return json.load(response)
 
 
+def verified_username(claims: dict) -> str | None:
+    """The user's sign-in name as their tenant assigned it, or None. Who the user is, is `tid` + `oid`
+    (storage.services.access); this name is shown, and accepts an invitation made for this tenant.
+
+    - v2.0: `preferred_username`, "the primary username that represents the user"; v1.0: `upn`, "the
+      username of the user" (access token claims reference:
+      https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference ). Each is
+      read only from its own format.
+    - never `unique_name`: "can be different within a tenant ... only for display purposes" (same page);
+      a v1.0 token without `upn` (a guest) has no verified username.
+    - never `email`: it "is not guaranteed to come from a verified email address" and is how "nOAuth"
+      takes over accounts (https://learn.microsoft.com/entra/identity-platform/migrate-off-email-claim-authorization );
+      `xms_edov` would only say the domain's owner verified it, not that it is this user's name.
+    Microsoft says not to authorise by these names at all ("Never use claims like email,
+    preferred_username or unique_name ...", https://learn.microsoft.com/entra/identity-platform/claims-validation ):
+    Dealpane never does, except to let the tenant an invitation was made for name who accepts it.
+    """
+    name = claims.get("preferred_username") if claims.get("ver") == "2.0" else claims.get("upn")
+    if not isinstance(name, str):
+        return None
+    name = name.strip()
+    if not name or len(name) > 320 or "@" not in name or any(c.isspace() for c in name):
+        return None  # a phone number or a bare name is no address to match an invitation
+    return name.lower()
+
+
 class EntraAuthenticator:
     """Validates every part of the token: signature (RS256 only, key by `kid`, key scoped to its
     tenant), version and the issuer and audience of that version, expiry/not-before, the tenant,
@@ -150,14 +176,14 @@ class EntraAuthenticator:
 
     def identify(self) -> Identity:
         claims = self.validate(bearer_token())
+        username = verified_username(claims)
         return Identity(
-            # v2.0 tokens name the user in preferred_username, v1.0 tokens in upn (unique_name for
-            # guests). Display only: who the user is, is tid + oid. The unverified `email` claim is
-            # never used.
-            email=claims.get("preferred_username") or claims.get("upn") or claims.get("unique_name"),
+            email=username,
             display_name=claims.get("name"),
             tenant_id=claims["tid"],
             object_id=claims["oid"],
+            username=username,
+            home_tenant=None if self.config.multi_tenant else self.config.tenant_id.lower(),
         )
 
     def _tenant_allowed(self, tenant: str) -> bool:

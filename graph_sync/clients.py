@@ -10,6 +10,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
+import sqlalchemy as sa
+
+from storage.errors import Conflict
 from storage.models import Mailbox, User
 
 from .msgraph_adapter import MsGraphClient
@@ -68,8 +71,12 @@ class GraphAccess:
                 lambda force=False: tokens.token_for(user_id, force_refresh=force, tenant_id=tenant),
                 limit_key=user.email))
         if self.settings.auth == "application":
+            # The app's own token reaches every mailbox of the tenant: it acts only on the mailbox an
+            # admin connected for this user (storage.services.mailboxes), never on an address taken
+            # from a sign-in (a token's names are display only: addin.tokens.verified_username).
+            address = self._connected_mailbox(user.id)
             app = self.application_tokens()
-            return self._cached(f"user:{user.id}", lambda: self._build(app.token, mailbox=user.email))
+            return self._cached(f"user:{user.id}:{address}", lambda: self._build(app.token, mailbox=address))
         return self._cached(f"user:{user.id}", lambda: self._build(_dev_token, limit_key=user.email))
 
     def connect(self, user: User, pane_token: str) -> None:
@@ -110,6 +117,16 @@ class GraphAccess:
                     old.close()
             self._clients.move_to_end(key)
             return client
+
+    def _connected_mailbox(self, user_id: str) -> str:
+        """The address of the application-mode mailbox an admin connected for this user (the latest)."""
+        with self._session_factory() as session:
+            address = session.scalar(sa.select(Mailbox.address).where(
+                Mailbox.user_id == user_id, Mailbox.mode == "application")
+                .order_by(Mailbox.created_at.desc(), Mailbox.id.desc()).limit(1))
+        if address is None:
+            raise Conflict("No mailbox of yours is connected to Dealpane: ask your administrator to connect it.")
+        return address
 
     def _tenant_of(self, user_id: str) -> str | None:
         with self._session_factory() as session:

@@ -41,7 +41,7 @@ def current_user() -> User:
         if identity.is_entra:
             user = access.get_or_create_entra_user(
                 session(), tenant_id=identity.tenant_id, object_id=identity.object_id,
-                email=identity.email, display_name=identity.display_name,
+                username=identity.username, display_name=identity.display_name, home_tenant=identity.home_tenant,
             )
         else:
             user = access.get_or_create_dev_user(session(), identity.email)

@@ -94,6 +94,9 @@ class MeOut(BaseModel):
 class MemberIn(Input):
     email: Optional[str] = Field(default=None, max_length=320)
     role: Literal["owner", "member"] = "member"
+    tenant: Optional[str] = Field(default=None, max_length=36, description=(
+        "Entra mode: the tenant id (GUID) whose user may accept the invitation; default the workspace's "
+        "tenant. Only a token of that tenant whose verified username is `email` accepts it."))
 
 
 class MemberOut(BaseModel):

@@ -56,7 +56,7 @@ def list_members(path: WsPath):
 def add_member(path: WsPath, body: s.MemberIn):
     """Share the workspace with a colleague by e-mail (owner only), even before their first sign-in.
     Adding an existing member changes their role."""
-    added, created = service.add_member(session(), member(path.ws), body.email, body.role)
+    added, created = service.add_member(session(), member(path.ws), body.email, body.role, body.tenant)
     data = _member(added)
     commit()
     return json_response(data, 201 if created else 200)

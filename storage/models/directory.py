@@ -11,27 +11,51 @@ from .base import Base, IdPk, Timestamp
 ROLES = ("owner", "member")
 
 
+def _where(condition: str) -> dict:
+    return {"sqlite_where": sa.text(condition), "postgresql_where": sa.text(condition)}
+
+
 class User(Base):
-    """A person. `tenant_id`+`object_id` identify an Entra user; both are empty for a
-    colleague invited by e-mail who has not signed in yet, and in dev mode."""
+    """A person, in one of three states:
+
+    - an Entra user: `tenant_id` + `object_id` (the token's `tid` + `oid`) are who they are, the only
+      key Microsoft documents as stable and unique ("use the immutable claim values tid and oid as a
+      combined key": https://learn.microsoft.com/entra/identity-platform/claims-validation ). `email`
+      is display only: the verified username of their last sign-in (addin.tokens), never a key.
+    - invited, not signed in yet: `tenant_id` is the tenant whose token may accept the invitation,
+      `object_id` is empty; `email` is the address the owner typed (storage.services.access).
+    - dev mode (X-Dev-User), or an invitation made without any tenant: both empty, `email` is the key.
+    """
 
     __tablename__ = "user"
-    __table_args__ = (sa.UniqueConstraint("tenant_id", "object_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "object_id"),
+        # the key of dev-mode users
+        sa.Index("ux_user_email_no_tenant", "email", unique=True, **_where("tenant_id IS NULL")),
+        # one pending invitation per tenant and address
+        sa.Index("ux_user_invited_tenant_email", "tenant_id", "email", unique=True,
+                 **_where("tenant_id IS NOT NULL AND object_id IS NULL")),
+        sa.Index("ix_user_tenant_email", "tenant_id", "email"),
+    )
 
     id: so.Mapped[IdPk]
     tenant_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(36))
     object_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(36))
-    email: so.Mapped[str] = so.mapped_column(sa.String(320), unique=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(320))
     display_name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC")
     created_at: so.Mapped[Timestamp]
 
 
 class Workspace(Base):
+    """`tenant_id`: the Entra tenant the workspace belongs to (its creator's `tid`; empty in dev mode):
+    an invitation is accepted only by a token of this tenant, unless the owner named another."""
+
     __tablename__ = "workspace"
 
     id: so.Mapped[IdPk]
     name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    tenant_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(36))
     currency: so.Mapped[str] = so.mapped_column(sa.String(3), default="USD")
     created_at: so.Mapped[Timestamp]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from storage.errors import Forbidden, NotFound
+from storage.errors import Forbidden, NotFound, RuleViolation
 from storage.models import Member, User, Workspace, new_id
 
 from .records import is_valid_id
@@ -15,7 +15,19 @@ def normalise_email(email: str) -> str:
 
 
 def user_by_email(session: so.Session, email: str) -> User | None:
-    return session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    """Dev mode's key: the user without a tenant who has this address (never an Entra user)."""
+    return session.scalar(sa.select(User).where(User.tenant_id.is_(None), User.email == normalise_email(email)))
+
+
+def member_by_email(session: so.Session, workspace_id: str, email: str) -> User | None:
+    """The member of the workspace shown with this address (an admin connecting a mailbox names it);
+    None when no member has it. Two members showing one address (users of two tenants) are refused:
+    the address is display only and cannot choose between them."""
+    found = list(session.scalars(sa.select(User).join(Member, Member.user_id == User.id).where(
+        Member.workspace_id == workspace_id, User.email == normalise_email(email)).limit(2)))
+    if len(found) > 1:
+        raise RuleViolation.on("address", "several members of the workspace have this address")
+    return found[0] if found else None
 
 
 def get_or_create_dev_user(session: so.Session, email: str) -> User:
@@ -29,24 +41,93 @@ def get_or_create_dev_user(session: so.Session, email: str) -> User:
 
 
 def get_or_create_entra_user(
-    session: so.Session, *, tenant_id: str, object_id: str, email: str | None, display_name: str | None
+    session: so.Session, *, tenant_id: str, object_id: str, username: str | None, display_name: str | None,
+    home_tenant: str | None = None,
 ) -> User:
-    """Entra mode: the user is tid+oid. A colleague invited by e-mail before their first
-    sign-in is that same row, claimed here by matching the e-mail."""
+    """Entra mode: the user is `tid` + `oid`, and only that ("use the immutable claim values tid and oid
+    as a combined key": https://learn.microsoft.com/entra/identity-platform/claims-validation ).
+
+    `username` is the token's verified username (addin.tokens.verified_username: `preferred_username`
+    of a v2.0 token, `upn` of a v1.0 token; never `email`, which Entra does not verify:
+    https://learn.microsoft.com/entra/identity-platform/migrate-off-email-claim-authorization ). It is
+    kept as the address shown, and it accepts invitations, but only those made for the token's own
+    tenant (`invited`): Microsoft says not to authorise by it because it is mutable and, across
+    tenants, not unique; inside the tenant that issued it, it is the user's current sign-in name, which
+    only that tenant's administrators assign. So an invitation to bob@contoso.com made for Contoso's
+    tenant goes to whoever Contoso's directory calls bob@contoso.com when they first sign in, and a
+    token of any other tenant, or with no verified username, gets a user of its own and no membership.
+
+    A renamed user (same `oid`, new username) is the same row: memberships stay; the address shown
+    follows, and an invitation already made to the new name for their tenant is merged in.
+
+    Rows without any tenant (made in dev mode, or invitations the migration to 0012 could not give a
+    tenant because their workspaces had none) are claimed the same way only when the app is
+    single-tenant (`home_tenant`: then no other tenant's token can exist, and a workspace without a
+    tenant can only be that tenant's) and none of the row's workspaces belongs to another tenant; their
+    workspaces without a tenant get this one. A multi-tenant app never hands such a row to anyone."""
+    address = normalise_email(username) if username else None
     user = session.scalar(sa.select(User).where(User.tenant_id == tenant_id, User.object_id == object_id))
     if user is not None:
+        if address and user.email != address:
+            pending = invited(session, tenant_id, address)
+            if pending is not None:
+                _merge_into(session, pending, user)
+            user.email = address  # changed last: the caller commits what is dirty
+        if display_name and user.display_name != display_name:
+            user.display_name = display_name
         return user
-    invited = user_by_email(session, email) if email else None
-    if invited is not None and invited.object_id is None:
-        invited.tenant_id, invited.object_id = tenant_id, object_id
+    pending = invited(session, tenant_id, address) if address else None
+    if pending is not None:  # the invitation, accepted: the same row, so its memberships stay
+        pending.object_id = object_id
         if display_name:
-            invited.display_name = display_name
-        return invited
-    address = normalise_email(email) if email and invited is None else f"{object_id}@{tenant_id}.invalid"
-    user = User(id=new_id(), tenant_id=tenant_id, object_id=object_id, email=address,
-                display_name=display_name or address)
+            pending.display_name = display_name
+        return pending
+    legacy = user_by_email(session, address) if address and home_tenant and tenant_id == home_tenant else None
+    if legacy is not None and legacy.object_id is None:
+        workspaces = list(session.scalars(sa.select(Workspace).join(Member).where(Member.user_id == legacy.id)))
+        if all(w.tenant_id in (None, tenant_id) for w in workspaces):
+            legacy.tenant_id, legacy.object_id = tenant_id, object_id
+            if display_name:
+                legacy.display_name = display_name
+            for workspace in workspaces:
+                workspace.tenant_id = tenant_id
+            return legacy
+    shown = address or f"{object_id}@{tenant_id}.invalid"
+    user = User(id=new_id(), tenant_id=tenant_id, object_id=object_id, email=shown, display_name=display_name or shown)
     session.add(user)  # not flushed: the caller sees it in session.new and commits it
     return user
+
+
+def invited(session: so.Session, tenant_id: str, address: str) -> User | None:
+    """The invitation (a user row not signed in yet) for this address, made for this tenant."""
+    return session.scalar(sa.select(User).where(User.tenant_id == tenant_id, User.object_id.is_(None),
+                                                User.email == normalise_email(address)))
+
+
+def signed_in_user(session: so.Session, tenant_id: str, address: str) -> User | None:
+    """The user of this tenant whose last sign-in showed this address (their verified username then);
+    the most recent one should an old row still show a name the tenant has given to someone else since."""
+    return session.scalar(sa.select(User).where(User.tenant_id == tenant_id, User.object_id.is_not(None),
+                                                User.email == normalise_email(address))
+                          .order_by(User.created_at.desc(), User.id.desc()).limit(1))
+
+
+def _merge_into(session: so.Session, source: User, target: User) -> None:
+    """Give `target` everything that points at the invitation row `source` (memberships first; a
+    workspace both belong to keeps `target`'s role), then delete `source`."""
+    both = sa.select(Member.workspace_id).where(Member.user_id == target.id).scalar_subquery()
+    session.execute(sa.delete(Member).where(Member.user_id == source.id, Member.workspace_id.in_(both))
+                    .execution_options(synchronize_session=False))
+    for table in User.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name == "user" and fk.column.name == "id":
+                session.execute(sa.update(table).where(fk.parent == source.id).values({fk.parent.name: target.id})
+                                .execution_options(synchronize_session=False))
+    session.execute(sa.delete(User).where(User.id == source.id).execution_options(synchronize_session=False))
+    session.expunge(source)
+    for loaded in list(session.identity_map.values()):
+        if loaded is not target:
+            session.expire(loaded)  # memberships and the like were moved underneath them
 
 
 def membership(session: so.Session, workspace_id: str, user: User) -> Member:

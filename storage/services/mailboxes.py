@@ -11,7 +11,7 @@ from storage.models import Mailbox, Member, SetAsideItem, SyncCursor, Workspace
 
 from storage.types import utcnow
 
-from .access import user_by_email
+from .access import member_by_email
 from .crm import is_email
 
 
@@ -25,8 +25,8 @@ def check_connection(session: so.Session, workspace_id: str, address: str, mode:
         raise RuleViolation.on("mode", "must be delegated, application or dev")
     if session.get(Workspace, workspace_id) is None:
         raise NotFound("No such workspace.")
-    user = user_by_email(session, address)
-    if mode == "delegated" and (user is None or session.get(Member, (workspace_id, user.id)) is None):
+    user = member_by_email(session, workspace_id, address)
+    if mode == "delegated" and user is None:
         raise RuleViolation.on("address", "a delegated mailbox must be a workspace member's own")
     return address
 
@@ -35,7 +35,9 @@ def connect_mailbox(session: so.Session, workspace_id: str, address: str, mode: 
     """Connect (or reconnect) a mailbox. Delegated mailboxes belong to a member (their own grant).
     Reconnecting makes it ok and due at once, whatever stopped it."""
     address = check_connection(session, workspace_id, address, mode)
-    user = user_by_email(session, address)
+    # The member the admin's address names (addresses are display only: a workspace's members only,
+    # never a user of another workspace who happens to show it).
+    user = member_by_email(session, workspace_id, address)
     mailbox = session.scalar(sa.select(Mailbox).where(Mailbox.workspace_id == workspace_id,
                                                       Mailbox.address == address))
     created = mailbox is None

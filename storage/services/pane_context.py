@@ -180,7 +180,7 @@ def _statement(by_object_id: bool, size: int) -> sa.CompoundSelect:
         return sa.select(stmt.subquery())  # a compound's member cannot have its own LIMIT in SQLite
 
     who = (User.tenant_id == sa.bindparam("tenant_id")) & (User.object_id == sa.bindparam("object_id")) \
-        if by_object_id else User.email == sa.bindparam("email")
+        if by_object_id else (User.email == sa.bindparam("email")) & User.tenant_id.is_(None)  # dev mode's key
     caller = (
         sa.select(*_row(CALLER, id=User.id, a=User.email, b=Member.role, c=Workspace.currency))
         .select_from(User)

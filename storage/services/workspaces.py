@@ -1,13 +1,15 @@
 """Workspaces (a team's shared database), their members, and what a new one starts with."""
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from storage.errors import Conflict, NotFound
 from storage.models import ListValue, Member, Opportunity, SalesActivity, SalesStage, User, Workspace
 
-from .access import normalise_email, require_owner, user_by_email
+from .access import invited, normalise_email, require_owner, signed_in_user, user_by_email
 from .validation import Problems, require_text
 
 # What BCM shipped with; every team edits these to its own terms.
@@ -23,6 +25,7 @@ DEFAULT_LISTS = {
     "payment_terms": ["Due on receipt", "Net 15", "Net 30", "Net 60"],
     "source": ["Advertisement", "E-mail campaign", "Trade show", "Web site", "Referral", "Cold call"],
 }
+TENANT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 CURRENCY_CODES_HINT = "a three-letter ISO 4217 code such as USD or EUR"
 
 
@@ -33,7 +36,9 @@ def create_workspace(session: so.Session, owner: User, name: str | None, currenc
     if len(code) != 3 or not code.isalpha() or not code.isascii():
         problems.add("currency", f"must be {CURRENCY_CODES_HINT}")
     problems.raise_if_any()
-    workspace = Workspace(name=name, currency=code)
+    # The creator's tenant (none in dev mode): invitations are for this tenant's users unless the owner
+    # names another (add_member).
+    workspace = Workspace(name=name, currency=code, tenant_id=owner.tenant_id)
     session.add(workspace)
     session.flush()
     session.add(Member(workspace_id=workspace.id, user_id=owner.id, role="owner"))
@@ -73,8 +78,15 @@ def members_of(session: so.Session, workspace: Workspace) -> list[Member]:
     )
 
 
-def add_member(session: so.Session, actor: Member, email: str | None, role: str) -> tuple[Member, bool]:
+def add_member(session: so.Session, actor: Member, email: str | None, role: str,
+               tenant: str | None = None) -> tuple[Member, bool]:
     """Share the workspace with someone, by e-mail, even before their first sign-in.
+
+    In Entra mode the invitation is for a user of one tenant: `tenant` when the owner names one (a
+    partner's tenant), else the workspace's (its creator's), else the inviting owner's. A user of that
+    tenant who already signed in showing this address is added at once; otherwise an invitation row is
+    kept that only a token of that tenant whose verified username is the address accepts
+    (access.get_or_create_entra_user). In dev mode (no tenant anywhere) the address is the key.
 
     Returns the membership and whether it is new; adding an existing member changes
     their role (never leaving the workspace without an owner).
@@ -86,11 +98,20 @@ def add_member(session: so.Session, actor: Member, email: str | None, role: str)
         problems.add("email", "is not an e-mail address")
     if role not in ("owner", "member"):
         problems.add("role", "must be owner or member")
+    if tenant is not None:
+        tenant = tenant.strip().lower()
+        if not TENANT_ID.match(tenant):
+            problems.add("tenant", "must be a tenant id (a GUID)")
     problems.raise_if_any()
-    user = user_by_email(session, email)
+    tenant = tenant or actor.workspace.tenant_id or actor.user.tenant_id
+    address = normalise_email(email)
+    if tenant is None:
+        user = user_by_email(session, address)
+    else:
+        user = signed_in_user(session, tenant, address) or invited(session, tenant, address)
     if user is None:
-        address = normalise_email(email)
-        user = User(email=address, display_name=address.split("@", 1)[0].replace(".", " ").title())
+        user = User(email=address, tenant_id=tenant,
+                    display_name=address.split("@", 1)[0].replace(".", " ").title())
         session.add(user)
         session.flush()
     existing = session.get(Member, (actor.workspace_id, user.id))

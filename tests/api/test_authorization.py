@@ -11,6 +11,10 @@ from typing import Any, Callable
 
 import pytest
 
+from addin.app import create_app
+from graph_sync.fake.entra import EntraApp, StandinEntra
+from tests.auth.test_entra_tokens import API_URI, CLIENT_ID, OTHER_TENANT, TENANT, KeyServer
+
 from .conftest import MEMBER, OWNER, Api
 
 PROBLEM_TYPE = "application/problem+json"
@@ -249,6 +253,83 @@ def test_every_workspace_route_is_in_the_outsider_table(app):
 
 def test_outsider_does_not_see_the_workspace_in_me(api, outsider_api):
     assert api.ws not in [w["id"] for w in me(outsider_api)["workspaces"]]
+
+
+# ---- a second tenant: a user of another tenant whose token names a member's address -----------
+# Who a user is, is the token's tid + oid (https://learn.microsoft.com/entra/identity-platform/claims-validation );
+# an invitation is accepted only by a token of the workspace's tenant (storage.services.access).
+
+IMPOSTOR = "impostor"  # the other tenant's user; their token's username is MEMBER
+
+
+class TokenApi(Api):
+    """The same helper, calling with Entra access tokens (the stand-in's, claim for claim): `user` names
+    an entry of `tokens`."""
+
+    def __init__(self, client, user: str = OWNER, counter=None, tokens: dict | None = None):
+        super().__init__(client, user, counter)
+        self.tokens = tokens or {}
+
+    def as_(self, user: str) -> "TokenApi":
+        other = TokenApi(self.client, user, self._n, self.tokens)
+        other.ws = self.ws
+        return other
+
+    def request(self, method: str, path: str, json: Any = None, headers: dict | None = None, **kwargs):
+        h = {"Authorization": f"Bearer {self.tokens[self.user]}", **(headers or {})}
+        return self.client.open(self.url(path), method=method, json=json, headers=h, **kwargs)
+
+
+@pytest.fixture
+def tenant_api(config, engine):
+    """A multi-tenant app (every work tenant's tokens pass authentication). The owner, of TENANT, made
+    the workspace and invited MEMBER; a user of OTHER_TENANT whose token says MEMBER signed in before
+    the real member did."""
+    entra = StandinEntra()
+    registration = entra.add_app(EntraApp(client_id=CLIENT_ID, secret="s", home_tenant=TENANT, app_id_uri=API_URI,
+                                          multi_tenant=True))
+    keys = KeyServer(entra)
+    app = create_app(config.with_(auth_mode="entra", client_id=CLIENT_ID, tenant_id="organizations", api_uri=API_URI,
+                                  jwks_url=keys.url), engine=engine)
+    app.config.update(TESTING=True, PROPAGATE_BUGS=True)
+    tokens = {
+        OWNER: entra.api_token(registration, entra.add_user(TENANT, OWNER, "Olivia Owner"), version=2),
+        MEMBER: entra.api_token(registration, entra.add_user(TENANT, MEMBER, "Mark Member"), version=1),
+        IMPOSTOR: entra.api_token(registration, entra.add_user(OTHER_TENANT, MEMBER, "Eve Adams"), version=2),
+    }
+    owner = TokenApi(app.test_client(), OWNER, tokens=tokens)
+    owner.ws = owner.ok(owner.post("/api/v1/workspaces", {"name": "Sales"}), 201)["id"]
+    owner.ok(owner.post("/members", {"email": MEMBER, "role": "member"}), 201)
+    me(owner.as_(IMPOSTOR))
+    yield owner
+    keys.close()
+
+
+@pytest.mark.parametrize("call", WORKSPACE_CALLS, ids=call_id)
+def test_another_tenants_user_named_like_a_member_gets_404_identical_to_a_nonexistent_workspace(tenant_api, call):
+    records = Records(tenant_api)
+    impostor = tenant_api.as_(IMPOSTOR)
+    call.url(tenant_api.ws, records), call.body and call.body(records)
+    witness = call.witness or (call.path if call.method != "GET" else None)
+    before = read(tenant_api, witness.format_map(records)) if witness else None
+
+    real = assert_problem(send(impostor, call, tenant_api.ws, records), 404)
+    missing = assert_problem(send(impostor, call, RANDOM_WS, records), 404)
+    assert real == missing
+
+    if witness:
+        assert read(tenant_api, witness.format_map(records)) == before, "a refused write changed something"
+
+
+def test_the_real_member_of_the_workspaces_tenant_accepts_the_invitation_after_the_impostor_tried(tenant_api):
+    impostor, member = tenant_api.as_(IMPOSTOR), tenant_api.as_(MEMBER)
+    assert tenant_api.ws not in [w["id"] for w in me(impostor)["workspaces"]]
+    invited = member_id(tenant_api, MEMBER)
+    assert me(member)["user"]["id"] == invited != user_id(impostor)
+    assert read(member, "")["role"] == "member"
+    assert members(tenant_api) == {OWNER: "owner", MEMBER: "member"}
+    assert_problem(member.post("/members", {"email": "friend@contoso.com", "role": "member"}), 403)
+    assert_problem(impostor.get("/members"), 404)
 
 
 # ---- records of another workspace through one's own workspace ---------------------------------

@@ -358,13 +358,25 @@ def test_keys_are_refreshed_after_a_day(keys, entra):
 
 # ---- who the token names --------------------------------------------------------------------------
 
-def test_an_invited_colleague_is_matched_by_their_username_on_first_sign_in(entra_client, entra, registration,
-                                                                            client):
+def _call(client, token, method, path, body=None):
+    return client.open(path, method=method, json=body, headers={"Authorization": f"Bearer {token}"})
+
+
+def _team_of(entra_client, entra, registration, *invited: str) -> tuple[str, str]:
+    """A workspace made by an Entra user of TENANT (so it belongs to TENANT), sharing it with `invited`.
+    Returns (workspace id, the owner's token)."""
+    owner = entra.add_user(TENANT, "owner@contoso.com", "Olivia Owner")
+    token = entra.api_token(registration, owner)
+    ws = _call(entra_client, token, "POST", "/api/v1/workspaces", {"name": "Team"}).get_json()["id"]
+    for address in invited:
+        assert _call(entra_client, token, "POST", f"/api/v1/workspaces/{ws}/members", {"email": address}) \
+            .status_code == 201
+    return ws, token
+
+
+def test_an_invited_colleague_is_matched_by_their_username_on_first_sign_in(entra_client, entra, registration):
     nestor = entra.add_user(TENANT, "Nestor@Contoso.com", "Nestor Wilke")
-    owner = {"X-Dev-User": "owner@contoso.com"}
-    ws = client.post("/api/v1/workspaces", json={"name": "Team"}, headers=owner).get_json()["id"]
-    assert client.post(f"/api/v1/workspaces/{ws}/members", json={"email": "nestor@contoso.com"},
-                       headers=owner).status_code == 201
+    ws, _ = _team_of(entra_client, entra, registration, "nestor@contoso.com")
     me = _me(entra_client, entra.api_token(registration, nestor)).get_json()
     assert [w["id"] for w in me["workspaces"]] == [ws]
 
@@ -376,14 +388,12 @@ def test_the_unverified_email_claim_never_names_the_user(entra_client, entra, re
 
 
 def test_the_pane_context_call_knows_the_tokens_user_from_the_first_call_on(entra_client, entra, registration,
-                                                                            nestor, client):
+                                                                            nestor):
     """The context call resolves the caller by tenant + object id inside its one statement; the very
     first call of an invited colleague claims their row, later calls take the one-statement path."""
-    owner = {"X-Dev-User": "owner@contoso.com"}
-    ws = client.post("/api/v1/workspaces", json={"name": "Team"}, headers=owner).get_json()["id"]
-    client.post(f"/api/v1/workspaces/{ws}/members", json={"email": "nestor@contoso.com"}, headers=owner)
-    client.post(f"/api/v1/workspaces/{ws}/contacts", headers=owner,
-                json={"display_name": "Anna", "email_addresses": ["anna@fabrikam.com"]})
+    ws, owner = _team_of(entra_client, entra, registration, "nestor@contoso.com")
+    _call(entra_client, owner, "POST", f"/api/v1/workspaces/{ws}/contacts",
+          {"display_name": "Anna", "email_addresses": ["anna@fabrikam.com"]})
     url = f"/api/v1/workspaces/{ws}/context?from=anna%40fabrikam.com&to=Nestor%40Contoso.com"
     for version in (1, 2):  # first call (user row claimed), then the fast path
         token = entra.api_token(registration, nestor, version=version)
