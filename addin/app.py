@@ -161,6 +161,9 @@ def _register_request_hooks(app: OpenAPI) -> None:
         # Every body, however it is sent. A chunked one (Transfer-Encoding, no Content-Length) is read
         # here through werkzeug's stream, which stops at MAX_CONTENT_LENGTH without a word: a byte left
         # beyond it means the body is too large (413), never a truncated body taken for the whole.
+        if "/import/" in request.path and request.method == "POST":
+            # a CSV import may be up to 20,000 rows: its own, larger limit (Flask 3.1 per-request limit)
+            request.max_content_length = services.config.max_import_bytes
         if request.method in ("POST", "PUT", "PATCH") and (
                 request.content_length or "Transfer-Encoding" in request.headers):
             if request.content_length is None:

@@ -40,6 +40,7 @@ class Config:
     public_base_url: str | None = None
     addin_id: str | None = None  # the manifest's add-in id, when not the one `dealpane manifest` derives
     max_body_bytes: int = 1_000_000
+    max_import_bytes: int = 16_000_000  # a CSV import: 20,000 rows of up to ~800 bytes
     graph_page_size: int = 200
     webhook_url: str | None = None
     sync_interval_seconds: int = 300
@@ -79,6 +80,7 @@ class Config:
             public_base_url=get("PUBLIC_BASE_URL"),
             addin_id=get("ADDIN_ID"),
             max_body_bytes=int(get("MAX_BODY_BYTES") or 1_000_000),
+            max_import_bytes=int(get("MAX_IMPORT_BYTES") or 16_000_000),
             graph_page_size=int(get("GRAPH_PAGE_SIZE") or 200),
             webhook_url=get("WEBHOOK_URL"),
             sync_interval_seconds=int(get("SYNC_INTERVAL_SECONDS") or 300),

@@ -299,3 +299,17 @@ def test_the_openapi_document_describes_export_and_import(client):
     assert "text/csv" in export["responses"]["200"]["content"]
     body = paths["/api/v1/workspaces/{ws}/import/{kind}"]["post"]["requestBody"]["content"]
     assert set(body) == {"text/csv", "application/json"}
+
+
+def test_a_20000_row_file_is_taken_whole_while_other_bodies_keep_their_1_mb_limit(api):
+    rows = [["Account Name", "Business Address"]] + [[f"Account number {n:05d} of the big import", "Paris, Île-de-France"]
+                                                      for n in range(20000)]
+    text = csv_text(rows)
+    assert len(text.encode()) > 1_000_000  # larger than DEALPANE_MAX_BODY_BYTES' default
+    response = api.client.post(
+        f"/api/v1/workspaces/{api.ws}/import/accounts?dry_run=true", data=text.encode(),
+        headers={"X-Dev-User": OWNER, "Content-Type": "text/csv; charset=utf-8"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["would_import"] == 20000
+    big_note = api.post("/accounts", {"name": "x" * 1_100_000})
+    assert big_note.status_code == 413
