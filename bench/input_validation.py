@@ -42,6 +42,21 @@ def adversarial(shape: str, size: int) -> str:
     raise ValueError(shape)
 
 
+OLD_TAGS = re.compile(r"<[^>]+>")  # graph_sync.records.body_text before issue 16
+
+
+def old_body_text(content: str) -> bool:
+    """The mail body's text as the sync made it before issue 16 (--keep-bodies). False: nothing to accept."""
+    OLD_TAGS.sub(" ", re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", content))
+    return False
+
+
+def adversarial_body(shape: str, size: int) -> str:
+    """HTML bodies anyone can mail: tags never closed, script blocks never closed."""
+    unit = {"lt": "<", "script": "<script", "blocks": "<style></style>"}[shape]
+    return (unit * (size // len(unit) + 1))[:size]
+
+
 def per_call(check: Callable[[str], object], text: str, repeat: int) -> float:
     """Seconds per call: the best of `repeat` rounds, each round long enough to measure. Every input
     here is refused: a check that accepted one would be measuring something else."""
@@ -93,6 +108,12 @@ def main() -> int:
         ("e-mail: pattern without its lookahead", ("dots", "labels"), old_check, unguarded.match),
         ("domain: DOMAIN_RE (account domains)", ("domain",), crm.DOMAIN_RE.match, new_domain_check),
     ]
+    from graph_sync.records import body_text
+
+    def new_body_text(content: str) -> bool:
+        body_text({"contentType": "html", "content": content})
+        return False
+
     baseline: dict = {}
     print(f"{'check':40} {'input':7} {'size':>7}  {'before':>11}  {'after':>11}  {'before/after':>12}")
     for name, shapes, before, after in cases:
@@ -104,6 +125,14 @@ def main() -> int:
                 old = baseline[key] = baseline.get(key) or per_call(before, text, args.repeat)
                 new = per_call(after, text, args.repeat)
                 print(f"{name:40} {shape:7} {size:>7}  {show(old)}  {show(new)}  {old / new:>11,.0f}x", flush=True)
+    for shape in ("lt", "script", "blocks"):
+        for size in sizes:
+            text = adversarial_body(shape, size)
+            old, new = per_call(old_body_text, text, args.repeat), per_call(new_body_text, text, args.repeat)
+            ratio = old / new
+            print(f"{'mail body to text (--keep-bodies)':40} {shape:7} {size:>7}  {show(old)}  {show(new)}  "
+                  f"{ratio:>11,.0f}x" if ratio >= 10 else f"{'mail body to text (--keep-bodies)':40} {shape:7} "
+                  f"{size:>7}  {show(old)}  {show(new)}  {ratio:>11.2f}x", flush=True)
     return 0
 
 
