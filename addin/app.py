@@ -40,6 +40,11 @@ class DealpaneOpenAPI(OpenAPI):
                                  for p in operation.get("parameters") or [])
                 for status, response in (operation.get("responses") or {}).items():
                     content = response.get("content") or {}
+                    schema = (content.get("application/json") or {}).get("schema") or {}
+                    if status == "422" and schema.get("type") == "array":
+                        # flask-openapi3's default for a request it validates; ours answers problem+json
+                        # (addin.errors.validation_problem), with the field paths in `errors`
+                        content["application/json"] = {"schema": {"$ref": "#/components/schemas/Problem"}}
                     if status[:1] in ("4", "5") and "application/json" in content:
                         content["application/problem+json"] = content.pop("application/json")
                     if status == "200" and offers_csv:  # ?format=csv answers a spreadsheet

@@ -26,3 +26,16 @@ def test_api_docs_page_is_served_without_a_cdn(client):
     page = client.get("/api/docs/swagger")
     assert page.status_code == 200
     assert b"swagger-ui-bundle.js" in page.data and b"https://" not in page.data
+
+
+def test_every_422_is_documented_as_the_problem_json_it_is(client):
+    """Validation errors answer problem+json with field paths (addin.errors.validation_problem), not
+    flask-openapi3's default array: the document says so for every operation."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    documented = [(path, method, response) for path, operations in document["paths"].items()
+                  for method, operation in operations.items()
+                  for status, response in operation.get("responses", {}).items() if status == "422"]
+    assert len(documented) > 50
+    for path, method, response in documented:
+        assert list(response["content"]) == ["application/problem+json"], (method, path)
+        assert response["content"]["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
