@@ -44,9 +44,9 @@ def is_email(address: str) -> bool:
 
 # ---- categories ----------------------------------------------------------------------
 
-def resolve_categories(session: so.Session, workspace_id: str, names: list[str], problems: Problems,
-                       field: str = "categories") -> list[Category]:
-    """The workspace's categories with these names, creating new ones as Outlook does."""
+def category_names(problems: Problems, names: list[str], field: str = "categories") -> dict[str, str]:
+    """Category names as given: at most 100 characters, not empty, each once (case-insensitive):
+    casefolded name -> the name as first written."""
     wanted: dict[str, str] = {}
     for i, raw in enumerate(names):
         name = optional_text(problems, f"{field}[{i}]", raw, 100)
@@ -54,6 +54,13 @@ def resolve_categories(session: so.Session, workspace_id: str, names: list[str],
             problems.add(f"{field}[{i}]", "must not be empty")
         else:
             wanted.setdefault(name.casefold(), name)
+    return wanted
+
+
+def resolve_categories(session: so.Session, workspace_id: str, names: list[str], problems: Problems,
+                       field: str = "categories") -> list[Category]:
+    """The workspace's categories with these names, creating new ones as Outlook does."""
+    wanted = category_names(problems, names, field)
     if not wanted:
         return []
     existing = {

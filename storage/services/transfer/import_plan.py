@@ -222,15 +222,8 @@ class Rules:
         self.claimed_domains: dict[str, str] = {}
 
     def categories(self, problems: Problems, names: list[str], field: str = "categories") -> list[tuple[str, str]]:
-        """crm.resolve_categories: names of at most 100 characters, the same name once (case-insensitive)."""
-        wanted: dict[str, str] = {}
-        for i, raw in enumerate(names):
-            name = optional_text(problems, f"{field}[{i}]", raw, 100)
-            if name is None:
-                problems.add(f"{field}[{i}]", "must not be empty")
-            else:
-                wanted.setdefault(name.casefold(), name)
-        return list(wanted.items())
+        """crm.resolve_categories' rule on names (crm.category_names)."""
+        return list(crm.category_names(problems, names, field).items())
 
     def account(self, data: dict[str, Any]) -> Checked:
         problems = Problems()
@@ -524,14 +517,19 @@ def _contact(cells: Cells, group: Group, directory: Directory) -> Plan:
     _present(cells, data, "categories", "Categories", cells.names("Categories"))
     account = cells.text("Account")
     if account:
-        account_id, wrong = directory.find("account", account)
-        if wrong:
-            cells.fail("Account", wrong)
-        else:
-            data["account_id"] = account_id
+        _resolved(cells, data, "account_id", "Account", directory.find("account", account))
     elif cells.has("Account"):
         data["account_id"] = None
     return Plan(data["display_name"] or "", data, CONTACT_FIELDS)
+
+
+def _resolved(cells: Cells, data: dict[str, Any], key: str, column: str, found: tuple[Any, str | None]) -> None:
+    """A name looked up in the directory: its id into `data`, or the reason on the cell."""
+    record_id, wrong = found
+    if wrong:
+        cells.fail(column, wrong)
+    else:
+        data[key] = record_id
 
 
 def _has_line(row: Row) -> bool:
@@ -562,18 +560,10 @@ def _opportunity(cells: Cells, group: Group, directory: Directory) -> Plan:
         if who is None:
             data["assigned_to"] = None
         else:
-            user_id, wrong = directory.member(who)
-            if wrong:
-                cells.fail("Assigned To", wrong)
-            else:
-                data["assigned_to"] = user_id
+            _resolved(cells, data, "assigned_to", "Assigned To", directory.member(who))
     stage = cells.text("Sales Stage")
     if stage:
-        stage_id, wrong = directory.find("stage", stage)
-        if wrong:
-            cells.fail("Sales Stage", wrong)
-        else:
-            data["stage_id"] = stage_id
+        _resolved(cells, data, "stage_id", "Sales Stage", directory.find("stage", stage))
     probability = cells.integer("Probability", 0, 100)
     if probability is not None:
         data["probability"] = probability
