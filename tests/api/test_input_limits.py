@@ -172,10 +172,12 @@ def test_a_chunked_body_over_the_limit_is_413_and_stores_nothing(api):
     assert read(api, "/accounts") == before
 
 
-def test_a_chunked_csv_import_over_the_limit_is_413_not_a_truncated_import(api):
+def test_a_chunked_csv_import_over_the_limit_is_413_not_a_truncated_import(app, api, monkeypatch):
+    services = app.extensions["dealpane"]
+    monkeypatch.setattr(services, "config", services.config.with_(max_import_bytes=1_000_000))
     rows = "".join(f"Account {i:07d},{'x' * 80}\r\n" for i in range(12_000))  # ~1.1 MB
     data = ("Account Name,Business Address\r\n" + rows).encode()
-    assert len(data) > 1_000_000
+    assert len(data) > services.config.max_import_bytes
     before = read(api, "/accounts?limit=500")
     assert_problem(chunked(api, "POST", "/import/accounts?dry_run=false", data, "text/csv"), 413)
     assert read(api, "/accounts?limit=500") == before
