@@ -1,4 +1,5 @@
-"""The Dealpane web service: REST API v1, task pane, workspace pages and the CLI."""
-from .app import create_app
+"""The Dealpane web service: REST API v1, task pane, workspace pages and the CLI.
 
-__all__ = ["create_app"]
+Nothing is imported here: `import addin.config` or `dealpane --help` must not load Flask, the app or the
+Graph SDK. The application factory is addin.app.create_app.
+"""
