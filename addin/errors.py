@@ -19,6 +19,16 @@ from storage.errors import BadInput, Conflict, DomainError, Forbidden, NotFound,
 log = logging.getLogger(__name__)
 
 STATUS_OF = {BadInput: 400, Forbidden: 403, NotFound: 404, Conflict: 409, VersionMismatch: 412, RuleViolation: 422}
+
+
+def status_of(error: DomainError) -> int:
+    """The HTTP status of a domain error: its class's in STATUS_OF, 422 for any other."""
+    return STATUS_OF.get(type(error), 422)
+
+
+def bulk_failure(record_id: str, error: DomainError) -> dict:
+    """One record a bulk change left as it was: {"id", "status", "detail"} (the BulkFailure schema)."""
+    return {"id": record_id, "status": status_of(error), "detail": error.detail}
 TITLES = {
     400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
     406: "Not acceptable", 409: "Conflict", 412: "Precondition failed", 413: "Request body too large",
@@ -114,8 +124,7 @@ def validation_problem(error: ValidationError, where: str | None = None) -> Resp
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
-        status = STATUS_OF.get(type(error), 422)
-        return problem(status, error.detail, [{"field": e.field, "message": e.message} for e in error.errors])
+        return problem(status_of(error), error.detail, [{"field": e.field, "message": e.message} for e in error.errors])
 
     @app.errorhandler(ValidationError)
     def _validation(error: ValidationError):

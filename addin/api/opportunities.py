@@ -4,6 +4,7 @@ import datetime as dt
 from flask import render_template_string
 from flask_openapi3 import APIBlueprint, Tag
 
+from addin.errors import bulk_failure
 from storage.services import opportunities as service
 from storage.services.changes import change_log, user_names
 from storage.services.queries import OpportunityFilter, history_of, list_opportunities
@@ -85,7 +86,7 @@ def bulk_assign(path: WsPath, body: s.BulkAssignIn):
     result = service.bulk_apply(session(), m.workspace_id, body.ids, lambda o: service.update_opportunity(
         session(), o, {"assigned_to": body.assigned_to}, actor_id=m.user_id))
     commit()
-    return json_response({"updated": result.updated, "failed": result.failed})
+    return json_response({"updated": result.updated, "failed": [bulk_failure(f.id, f.error) for f in result.failed]})
 
 
 @bp.post("/bulk-close", responses={200: s.BulkOut, **PROBLEMS})
@@ -95,7 +96,7 @@ def bulk_close(path: WsPath, body: s.BulkCloseIn):
     result = service.bulk_apply(session(), m.workspace_id, body.ids, lambda o: service.close_opportunity(
         session(), o, body.outcome, body.close_date, actor_id=m.user_id))
     commit()
-    return json_response({"updated": result.updated, "failed": result.failed})
+    return json_response({"updated": result.updated, "failed": [bulk_failure(f.id, f.error) for f in result.failed]})
 
 
 @bp.post("/<id>/reopen", responses={200: s.OpportunityOut, 403: s.Problem, **PROBLEMS})

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from storage.errors import Conflict, DomainError, Forbidden, NotFound, RuleViolation
+from storage.errors import Conflict, DomainError, Forbidden, RuleViolation
 from storage.models import (
     Account, ChecklistMark, Contact, MarketingActivity, Member, Opportunity, OpportunityLine, Product, SalesStage,
     User,
@@ -339,16 +339,24 @@ def reopen_opportunity(session: so.Session, member: Member, opp: Opportunity, st
     return opp
 
 
+@dataclass(frozen=True)
+class BulkFailure:
+    """A record a bulk change left as it was, and the domain error that says why (the API gives it the
+    status addin/errors.py maps the error's class to)."""
+
+    id: str
+    error: DomainError
+
+
 @dataclass
 class BulkResult:
     updated: list[str]
-    failed: list[dict[str, Any]]
+    failed: list[BulkFailure]
 
 
 def bulk_apply(session: so.Session, workspace_id: str, ids: list[str], change) -> BulkResult:
     """Apply `change(opportunity)` to each record in its own savepoint: a record is changed
     whole or not at all, and one failure does not stop the others."""
-    status_of = {NotFound: 404, Forbidden: 403, Conflict: 409, RuleViolation: 422}
     result = BulkResult([], [])
     for record_id in dict.fromkeys(ids):
         savepoint = session.begin_nested()
@@ -358,7 +366,7 @@ def bulk_apply(session: so.Session, workspace_id: str, ids: list[str], change) -
             result.updated.append(record_id)
         except DomainError as error:
             savepoint.rollback()
-            result.failed.append({"id": record_id, "status": status_of.get(type(error), 422), "detail": error.detail})
+            result.failed.append(BulkFailure(record_id, error))
     return result
 
 
