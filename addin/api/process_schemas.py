@@ -4,17 +4,19 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, Field
 
+from storage import limits
+
 from .schemas import RECORD_META, Id, Input, LinkIn, MoneyOut, Query
 
 
 class StageIn(Input):
-    name: Optional[str] = Field(max_length=100)
+    name: Optional[str] = Field(max_length=limits.LIST_VALUE)
     position: Optional[int] = Field(default=None, ge=-1_000_000, le=1_000_000)
 
 
 class StagePatch(Input):
     read_only_fields = frozenset({"id", "built_in", "outcome", "activities"})
-    name: Optional[str] = Field(default=None, max_length=100)
+    name: Optional[str] = Field(default=None, max_length=limits.LIST_VALUE)
     position: Optional[int] = Field(default=None, ge=-1_000_000, le=1_000_000)
     is_default: Optional[bool] = None
 
@@ -25,7 +27,7 @@ class StageDeleteQuery(Query):
 
 
 class ActivityIn(Input):
-    name: Optional[str] = Field(max_length=200)
+    name: Optional[str] = Field(max_length=limits.NAME)
     duration_days: Optional[int] = Field(default=None, ge=-1_000_000, le=1_000_000)
     reminder: Optional[bool] = None
     position: Optional[int] = Field(default=None, ge=-1_000_000, le=1_000_000)
@@ -33,7 +35,7 @@ class ActivityIn(Input):
 
 class ActivityPatch(Input):
     read_only_fields = frozenset({"id"})
-    name: Optional[str] = Field(default=None, max_length=200)
+    name: Optional[str] = Field(default=None, max_length=limits.NAME)
     duration_days: Optional[int] = Field(default=None, ge=-1_000_000, le=1_000_000)
     reminder: Optional[bool] = None
     position: Optional[int] = Field(default=None, ge=-1_000_000, le=1_000_000)
@@ -120,7 +122,7 @@ class RecordRefIn(Input):
 
 class ProjectTaskIn(Input):
     id: Optional[Id] = None
-    subject: Optional[str] = Field(default=None, max_length=300)
+    subject: Optional[str] = Field(default=None, max_length=limits.TASK_SUBJECT)
     assigned_to: Optional[Id] = None
     due_date: Optional[dt.date] = None
     done: bool = False
@@ -128,7 +130,7 @@ class ProjectTaskIn(Input):
 
 class ProjectIn(Input):
     read_only_fields = RECORD_META | {"template_id"}
-    name: Optional[str] = Field(default=None, max_length=200)
+    name: Optional[str] = Field(default=None, max_length=limits.NAME)
     link: Optional[LinkIn] = None
     opportunity_id: Optional[Id] = None
     assigned_to: Optional[Id] = None
@@ -139,7 +141,7 @@ class ProjectIn(Input):
 
 class ProjectFromOpportunityIn(Input):
     template_id: Optional[Id] = None
-    name: Optional[str] = Field(default=None, max_length=200)
+    name: Optional[str] = Field(default=None, max_length=limits.NAME)
     link: Optional[LinkIn] = None
     start_date: Optional[dt.date] = None
     assigned_to: Optional[Id] = None
@@ -179,14 +181,14 @@ class ProjectList(BaseModel):
 
 
 class TemplateTaskIn(Input):
-    subject: Optional[str] = Field(default=None, max_length=300)
+    subject: Optional[str] = Field(default=None, max_length=limits.TASK_SUBJECT)
     offset_days: Optional[int] = Field(default=0, ge=-1_000_000, le=1_000_000)
 
 
 class TemplateIn(Input):
     read_only_fields = RECORD_META
-    name: Optional[str] = Field(default=None, max_length=200)
-    description: Optional[str] = Field(default=None, max_length=4000)
+    name: Optional[str] = Field(default=None, max_length=limits.NAME)
+    description: Optional[str] = Field(default=None, max_length=limits.DESCRIPTION)
     tasks: Optional[list[TemplateTaskIn]] = Field(default=None, max_length=200)
 
 

@@ -7,14 +7,17 @@ from typing import Annotated, Any, ClassVar, Literal, Optional
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from storage import limits
+
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 MoneyIn = Annotated[Decimal, Field(allow_inf_nan=False, description="Decimal string with at most two places, e.g. \"1250.00\"")]
 MoneyOut = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", examples=["1250.00"])]
-Text = Annotated[str, Field(max_length=100_000)]
+Text = Annotated[str, Field(max_length=limits.LONG_TEXT)]
 Names = Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=100)]
 # An address is at most 320 characters (RFC 5321 4.5.3.1: 64 for the local part, "@", 255 for the
 # domain); checked by the schema before any service looks at it.
-Email = Annotated[str, Field(max_length=320, description="e-mail address, at most 320 characters")]
+Email = Annotated[str, Field(max_length=limits.EMAIL_ADDRESS,
+                                  description=f"e-mail address, at most {limits.EMAIL_ADDRESS} characters")]
 # Recipients of one message or meeting request (to and cc together, or the attendees). Exchange Online
 # allows at most 1,000 per message, and a tenant may set less (RecipientLimits 1-1000, formerly a fixed
 # 500): https://learn.microsoft.com/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits#sending-limits-1
@@ -69,7 +72,7 @@ class Problem(BaseModel):
 # ---- workspaces ----------------------------------------------------------------------------
 
 class WorkspaceIn(Input):
-    name: Optional[str] = Field(default=None, max_length=200)
+    name: Optional[str] = Field(default=None, max_length=limits.NAME)
     currency: Optional[str] = Field(default=None, max_length=3)
 
 
@@ -92,7 +95,7 @@ class MeOut(BaseModel):
 
 
 class MemberIn(Input):
-    email: Optional[str] = Field(default=None, max_length=320)
+    email: Optional[str] = Field(default=None, max_length=limits.EMAIL_ADDRESS)
     role: Literal["owner", "member"] = "member"
     tenant: Optional[str] = Field(default=None, max_length=36, description=(
         "Entra mode: the tenant id (GUID) whose user may accept the invitation; default the workspace's "
@@ -114,11 +117,11 @@ class MemberList(BaseModel):
 
 class AccountIn(Input):
     read_only_fields = RECORD_META
-    name: Optional[str] = Field(default=None, max_length=200)
-    email_domains: Optional[list[Annotated[str, Field(max_length=253)]]] = Field(default=None, max_length=50)
-    phone: Optional[str] = Field(default=None, max_length=50)
-    web_site: Optional[str] = Field(default=None, max_length=500)
-    address: Optional[str] = Field(default=None, max_length=2000)
+    name: Optional[str] = Field(default=None, max_length=limits.NAME)
+    email_domains: Optional[list[Annotated[str, Field(max_length=limits.DOMAIN_NAME)]]] = Field(default=None, max_length=50)
+    phone: Optional[str] = Field(default=None, max_length=limits.PHONE)
+    web_site: Optional[str] = Field(default=None, max_length=limits.WEB_SITE)
+    address: Optional[str] = Field(default=None, max_length=limits.POSTAL_ADDRESS)
     categories: Optional[Names] = None
 
 
@@ -137,11 +140,11 @@ class AccountOut(BaseModel):
 
 class ContactIn(Input):
     read_only_fields = RECORD_META | {"account_name"}
-    display_name: Optional[str] = Field(default=None, max_length=200)
+    display_name: Optional[str] = Field(default=None, max_length=limits.NAME)
     email_addresses: Optional[list[Email]] = Field(default=None, max_length=50)
     account_id: Optional[Id] = None
-    job_title: Optional[str] = Field(default=None, max_length=200)
-    phone: Optional[str] = Field(default=None, max_length=50)
+    job_title: Optional[str] = Field(default=None, max_length=limits.NAME)
+    phone: Optional[str] = Field(default=None, max_length=limits.PHONE)
     categories: Optional[Names] = None
 
 
@@ -161,8 +164,8 @@ class ContactOut(BaseModel):
 
 class MarketingActivityIn(Input):
     read_only_fields = RECORD_META | {"opportunity_count", "pipeline_total", "won_count", "won_total"}
-    name: Optional[str] = Field(default=None, max_length=200)
-    kind: Optional[str] = Field(default=None, max_length=100)
+    name: Optional[str] = Field(default=None, max_length=limits.NAME)
+    kind: Optional[str] = Field(default=None, max_length=limits.LIST_VALUE)
     start_date: Optional[dt.date] = None
     end_date: Optional[dt.date] = None
 
@@ -184,8 +187,8 @@ class MarketingActivityOut(BaseModel):
 
 class ProductIn(Input):
     read_only_fields = RECORD_META
-    name: Optional[str] = Field(default=None, max_length=200)
-    description: Optional[str] = Field(default=None, max_length=4000)
+    name: Optional[str] = Field(default=None, max_length=limits.NAME)
+    description: Optional[str] = Field(default=None, max_length=limits.DESCRIPTION)
     unit_price: Optional[MoneyIn] = None
 
 
@@ -217,8 +220,8 @@ class LineIn(Input):
     read_only_fields = frozenset({"amount"})
     id: Optional[Id] = None
     product_id: Optional[Id] = None
-    name: Optional[str] = Field(default=None, max_length=200)
-    description: Optional[str] = Field(default=None, max_length=4000)
+    name: Optional[str] = Field(default=None, max_length=limits.NAME)
+    description: Optional[str] = Field(default=None, max_length=limits.DESCRIPTION)
     quantity: Annotated[Decimal, Field(allow_inf_nan=False)] = Decimal(1)
     unit_price: Optional[MoneyIn] = None
     discount_percent: Annotated[Decimal, Field(allow_inf_nan=False)] = Decimal(0)
@@ -238,19 +241,19 @@ OPPORTUNITY_READ_ONLY = RECORD_META | {
 
 class OpportunityPatch(Input):
     read_only_fields = OPPORTUNITY_READ_ONLY
-    title: Optional[str] = Field(default=None, max_length=200)
+    title: Optional[str] = Field(default=None, max_length=limits.NAME)
     assigned_to: Optional[Id] = None
-    type: Optional[str] = Field(default=None, max_length=100)
+    type: Optional[str] = Field(default=None, max_length=limits.LIST_VALUE)
     link: Optional[LinkIn] = None
     probability: Optional[Annotated[int, Field(ge=0, le=100)]] = None
     close_date: Optional[dt.date] = None
-    payment_terms: Optional[str] = Field(default=None, max_length=100)
+    payment_terms: Optional[str] = Field(default=None, max_length=limits.LIST_VALUE)
     expiration_date: Optional[dt.date] = None
     delivery_date: Optional[dt.date] = None
     lines: Optional[list[LineIn]] = Field(default=None, max_length=500)
-    source: Optional[str] = Field(default=None, max_length=100)
+    source: Optional[str] = Field(default=None, max_length=limits.LIST_VALUE)
     initiated_by: Optional[InitiatorIn] = None
-    competitors: Optional[str] = Field(default=None, max_length=4000)
+    competitors: Optional[str] = Field(default=None, max_length=limits.DESCRIPTION)
     stage_id: Optional[Id] = None
     activities: Optional[list[ChecklistMarkIn]] = Field(default=None, max_length=200)
     reminder_at: Optional[AwareDatetime] = None
@@ -259,7 +262,7 @@ class OpportunityPatch(Input):
 
 
 class OpportunityIn(OpportunityPatch):
-    title: Optional[str] = Field(max_length=200)
+    title: Optional[str] = Field(max_length=limits.NAME)
     link: LinkIn
 
 
@@ -363,7 +366,7 @@ class ReopenIn(Input):
 
 
 class CommentIn(Input):
-    text: Optional[str] = Field(default=None, max_length=10_000)
+    text: Optional[str] = Field(default=None, max_length=limits.COMMENT)
     timestamp: bool = True
     time_zone: Optional[str] = Field(default=None, max_length=64, description="IANA zone; default: the user's")
 
@@ -375,8 +378,8 @@ class ListOut(BaseModel):
 
 
 class ListIn(Input):
-    values: list[Annotated[str, Field(max_length=100)]] = Field(max_length=200)
-    rename: Optional[dict[str, Annotated[str, Field(max_length=100)]]] = Field(
+    values: list[Annotated[str, Field(max_length=limits.LIST_VALUE)]] = Field(max_length=200)
+    rename: Optional[dict[str, Annotated[str, Field(max_length=limits.LIST_VALUE)]]] = Field(
         default=None, max_length=200, description='{"old": "new"}: renamed on every record that uses the value')
 
 
@@ -405,8 +408,8 @@ class StageList(BaseModel):
 # ---- history ---------------------------------------------------------------------------------
 
 class FileIn(Input):
-    name: str = Field(max_length=300)
-    url: str = Field(max_length=2000)
+    name: str = Field(max_length=limits.FILE_NAME)
+    url: str = Field(max_length=limits.URL)
 
 
 class LinkItemIn(Input):
@@ -417,7 +420,7 @@ class LinkItemIn(Input):
 
 class HistoryIn(Input):
     kind: Literal["note", "phone_log", "task", "file"]
-    subject: Optional[str] = Field(default=None, max_length=500)
+    subject: Optional[str] = Field(default=None, max_length=limits.SUBJECT)
     body: Optional[Text] = None
     occurred_at: Optional[AwareDatetime] = None
     duration_minutes: Optional[int] = None
@@ -534,7 +537,7 @@ class OpportunityQuery(PageQuery):
     q: Optional[str] = Field(default=None, max_length=200)
     close_before: Optional[dt.date] = None
     close_after: Optional[dt.date] = None
-    category: Optional[str] = Field(default=None, max_length=100)
+    category: Optional[str] = Field(default=None, max_length=limits.LIST_VALUE)
     sort: str = Field(default="-updated_at", max_length=40)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
+from storage import limits
 from storage.errors import Conflict
 from storage.models import (
     Account, AccountDomain, Category, Contact, ContactEmail, MarketingActivity, Opportunity, Product, SalesStage,
@@ -19,9 +20,7 @@ from .validation import Problems, optional_text, require_text
 
 # E-mail addresses, length first. RFC 5321 section 4.5.3.1 caps the local part at 64 octets and the
 # domain at 255 (https://www.rfc-editor.org/rfc/rfc5321#section-4.5.3.1): 64 + "@" + 255 = 320.
-MAX_EMAIL_LENGTH = 320
-MAX_LOCAL_PART = 64
-MAX_DOMAIN = 255
+MAX_EMAIL_LENGTH, MAX_LOCAL_PART, MAX_DOMAIN = limits.EMAIL_ADDRESS, limits.EMAIL_LOCAL_PART, limits.EMAIL_DOMAIN
 # Linear and bounded: the lookahead reads at most 64 + 1 + 256 characters, so a 100 KB input is
 # refused after a few hundred steps (the old r"^[^@\s]+@[^@\s]+\.[^@\s]+$" tried every dot of the
 # domain against the whole rest: seconds for 20 KB). Domain labels exclude the dot, so each character
@@ -49,7 +48,7 @@ def category_names(problems: Problems, names: list[str], field: str = "categorie
     casefolded name -> the name as first written."""
     wanted: dict[str, str] = {}
     for i, raw in enumerate(names):
-        name = optional_text(problems, f"{field}[{i}]", raw, 100)
+        name = optional_text(problems, f"{field}[{i}]", raw, limits.LIST_VALUE)
         if name is None:
             problems.add(f"{field}[{i}]", "must not be empty")
         else:
@@ -80,7 +79,7 @@ def resolve_categories(session: so.Session, workspace_id: str, names: list[str],
 
 # ---- accounts ------------------------------------------------------------------------
 
-ACCOUNT_TEXT = {"phone": 50, "web_site": 500, "address": 2000}
+ACCOUNT_TEXT = {"phone": limits.PHONE, "web_site": limits.WEB_SITE, "address": limits.POSTAL_ADDRESS}
 
 
 def save_account(session: so.Session, workspace_id: str, account: Account | None, data: dict[str, Any]) -> Account:
@@ -117,7 +116,7 @@ def _clean_domains(problems: Problems, raw: list[str]) -> list[str]:
     result: list[str] = []
     for i, value in enumerate(raw):
         domain = (value or "").strip().lower().lstrip("@")
-        if len(domain) > 253 or not DOMAIN_RE.match(domain):
+        if len(domain) > limits.DOMAIN_NAME or not DOMAIN_RE.match(domain):
             problems.add(f"email_domains[{i}]", "is not a domain name such as contoso.com")
         elif domain in FREE_MAIL_DOMAINS:
             problems.add(f"email_domains[{i}]", f"{domain} is a free-mail domain and cannot identify an account")
@@ -148,7 +147,7 @@ def delete_account(session: so.Session, account: Account) -> None:
 
 # ---- contacts ------------------------------------------------------------------------
 
-CONTACT_TEXT = {"job_title": 200, "phone": 50}
+CONTACT_TEXT = {"job_title": limits.NAME, "phone": limits.PHONE}
 
 
 def save_contact(session: so.Session, workspace_id: str, contact: Contact | None, data: dict[str, Any]) -> Contact:
@@ -205,7 +204,7 @@ def save_marketing_activity(session: so.Session, workspace_id: str, activity: Ma
     if creating or "name" in data:
         activity.name = require_text(problems, "name", data.get("name"))
     if "kind" in data:
-        activity.kind = optional_text(problems, "kind", data["kind"], 100)
+        activity.kind = optional_text(problems, "kind", data["kind"], limits.LIST_VALUE)
     for field in ("start_date", "end_date"):
         if field in data:
             setattr(activity, field, data[field])
@@ -262,7 +261,7 @@ def save_product(session: so.Session, workspace_id: str, product: Product | None
     if creating or "name" in data:
         product.name = require_text(problems, "name", data.get("name"))
     if "description" in data:
-        product.description = optional_text(problems, "description", data["description"], 4000)
+        product.description = optional_text(problems, "description", data["description"], limits.DESCRIPTION)
     if "unit_price" in data or creating:
         price = data.get("unit_price")
         if price is None:

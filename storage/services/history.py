@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import orm as so
 
+from storage import limits
 from storage.errors import NotFound
 from storage.models import HistoryItem, HistoryLink, Opportunity, User
 from storage.types import utcnow
@@ -23,8 +24,8 @@ def add_manual_item(session: so.Session, opportunity: Opportunity, user: User, d
     problems = Problems()
     kind = data.get("kind")
     item = HistoryItem(workspace_id=opportunity.workspace_id, kind=kind, created_by=user.id)
-    item.subject = optional_text(problems, "subject", data.get("subject"), 500) or ""
-    item.body = optional_text(problems, "body", data.get("body"), 100_000)
+    item.subject = optional_text(problems, "subject", data.get("subject"), limits.SUBJECT) or ""
+    item.body = optional_text(problems, "body", data.get("body"), limits.LONG_TEXT)
     occurred = data.get("occurred_at") or utcnow()
     if occurred.tzinfo is None:
         problems.add("occurred_at", "needs a time zone offset")
@@ -42,8 +43,8 @@ def add_manual_item(session: so.Session, opportunity: Opportunity, user: User, d
         item.done = bool(data.get("done"))
     if kind == "file":
         file = data.get("file") or {}
-        item.file_name = optional_text(problems, "file.name", file.get("name"), 300)
-        item.file_url = optional_text(problems, "file.url", file.get("url"), 2000)
+        item.file_name = optional_text(problems, "file.name", file.get("name"), limits.FILE_NAME)
+        item.file_url = optional_text(problems, "file.url", file.get("url"), limits.URL)
         if not item.file_name:
             problems.add("file.name", "is required for a file link")
         if not item.file_url or urlsplit(item.file_url).scheme.lower() not in FILE_SCHEMES:

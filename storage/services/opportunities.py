@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
+from storage import limits
 from storage.errors import Conflict, DomainError, Forbidden, RuleViolation
 from storage.models import (
     Account, ChecklistMark, Contact, MarketingActivity, Member, Opportunity, OpportunityLine, Product, SalesStage,
@@ -111,7 +112,7 @@ def _apply(session: so.Session, opp: Opportunity, data: dict[str, Any], *, creat
         opp.assigned_to = user_id
     for field in LIST_FIELDS:
         if field in data:
-            value = optional_text(problems, field, data[field], 100)
+            value = optional_text(problems, field, data[field], limits.LIST_VALUE)
             if value is not None and value != getattr(opp, field) and value not in list_values(session, ws, field):
                 problems.add(field, f"'{value}' is not a value of the {field.replace('_', ' ')} list")
             setattr(opp, field, value)
@@ -119,9 +120,9 @@ def _apply(session: so.Session, opp: Opportunity, data: dict[str, Any], *, creat
         if field in data:
             setattr(opp, field, data[field])
     if "competitors" in data:
-        opp.competitors = optional_text(problems, "competitors", data["competitors"], 4000)
+        opp.competitors = optional_text(problems, "competitors", data["competitors"], limits.DESCRIPTION)
     if "comments" in data:
-        opp.comments = optional_text(problems, "comments", data["comments"], 100_000) or ""
+        opp.comments = optional_text(problems, "comments", data["comments"], limits.LONG_TEXT) or ""
     if "reminder_at" in data:
         reminder = data["reminder_at"]
         if reminder is not None and reminder.tzinfo is None:
@@ -219,7 +220,7 @@ def _apply_lines(session: so.Session, opp: Opportunity, lines: list[LineInput], 
             if product is None:
                 problems.add(f"{field}.product_id", "is not a product of this workspace")
                 continue
-        name = optional_text(problems, f"{field}.name", given.name, 200) or (product.name if product else None)
+        name = optional_text(problems, f"{field}.name", given.name, limits.NAME) or (product.name if product else None)
         if name is None:
             problems.add(f"{field}.name", "is required for a line without a product")
             continue
@@ -239,7 +240,7 @@ def _apply_lines(session: so.Session, opp: Opportunity, lines: list[LineInput], 
             continue
         line = line or OpportunityLine()
         line.product_id = product.id if product else None
-        line.name, line.description = name, optional_text(problems, f"{field}.description", given.description, 4000)
+        line.name, line.description = name, optional_text(problems, f"{field}.description", given.description, limits.DESCRIPTION)
         line.quantity, line.unit_price, line.discount_percent = given.quantity, price, given.discount_percent
         line.amount = amount
         line.position = i
@@ -382,7 +383,7 @@ def append_comment(opp: Opportunity, user: User, text: str | None, timestamp: bo
     """BCM's "Add time stamp": a new paragraph, headed with the date, time and author."""
     refuse_if_read_only(opp)
     problems = Problems()
-    text = require_text(problems, "text", text, 10_000)
+    text = require_text(problems, "text", text, limits.COMMENT)
     zone_name = time_zone or user.time_zone or "UTC"
     try:
         zone = ZoneInfo(zone_name)

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
+from storage import limits
 from storage.errors import RuleViolation
 from storage.models import (
     Account, Contact, Member, Opportunity, Project, ProjectAssociation, ProjectTask, ProjectTemplate, TemplateTask,
@@ -103,7 +104,7 @@ def _tasks(session, workspace_id, project, tasks: list[dict], problems: Problems
             problems.add(f"tasks[{i}].id", "is not a task of this project")
             continue
         task = task or ProjectTask()
-        task.subject = require_text(problems, f"tasks[{i}].subject", given.get("subject"), 300)
+        task.subject = require_text(problems, f"tasks[{i}].subject", given.get("subject"), limits.TASK_SUBJECT)
         task.assigned_to = _member_or_problem(session, workspace_id, given.get("assigned_to"), problems,
                                               f"tasks[{i}].assigned_to")
         task.due_date = given.get("due_date")
@@ -162,11 +163,11 @@ def save_template(session: so.Session, workspace_id: str, template: ProjectTempl
         if clash:
             problems.add("name", "a template with this name exists already")
     if "description" in data:
-        template.description = optional_text(problems, "description", data["description"], 4000)
+        template.description = optional_text(problems, "description", data["description"], limits.DESCRIPTION)
     if "tasks" in data:
         tasks = []
         for i, given in enumerate(data["tasks"] or []):
-            subject = require_text(problems, f"tasks[{i}].subject", given.get("subject"), 300)
+            subject = require_text(problems, f"tasks[{i}].subject", given.get("subject"), limits.TASK_SUBJECT)
             offset = given.get("offset_days") or 0
             if not 0 <= offset <= 3650:
                 problems.add(f"tasks[{i}].offset_days", "must be between 0 and 3650")

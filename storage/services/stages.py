@@ -10,6 +10,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
+from storage import limits
 from storage.errors import Conflict, NotFound, RuleViolation
 from storage.models import ChecklistMark, Opportunity, SalesActivity, SalesStage, Workspace
 
@@ -47,7 +48,7 @@ def _renumber(stages: list[SalesStage]) -> None:
 
 
 def _check_name(problems: Problems, stages: list[SalesStage], name: str | None, exclude: SalesStage | None = None):
-    name = require_text(problems, "name", name, 100)
+    name = require_text(problems, "name", name, limits.LIST_VALUE)
     if name and any(s.name.casefold() == name.casefold() for s in stages if s is not exclude):
         problems.add("name", f"a stage named '{name}' exists already")
     return name

@@ -1,6 +1,7 @@
 """Collecting rule violations so one answer names every field that is wrong."""
 from __future__ import annotations
 
+from storage import limits
 from storage.errors import FieldError, RuleViolation
 
 
@@ -29,7 +30,7 @@ def clean_text(value: str | None) -> str | None:
     return value or None
 
 
-def require_text(problems: Problems, field: str, value: str | None, max_len: int = 200) -> str | None:
+def require_text(problems: Problems, field: str, value: str | None, max_len: int = limits.NAME) -> str | None:
     value = clean_text(value)
     if value is None:
         problems.add(field, "is required")

@@ -6,6 +6,7 @@ import re
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
+from storage import limits
 from storage.errors import Conflict, NotFound
 from storage.models import ListValue, Member, Opportunity, SalesActivity, SalesStage, User, Workspace
 
@@ -93,7 +94,7 @@ def add_member(session: so.Session, actor: Member, email: str | None, role: str,
     """
     require_owner(actor, "add members")
     problems = Problems()
-    email = require_text(problems, "email", email, 320)
+    email = require_text(problems, "email", email, limits.EMAIL_ADDRESS)
     if email and ("@" not in email or email.startswith("@") or email.endswith("@") or " " in email):
         problems.add("email", "is not an e-mail address")
     if role not in ("owner", "member"):
@@ -168,7 +169,7 @@ def replace_list(session: so.Session, workspace_id: str, list_name: str, values:
     cleaned: list[str] = []
     seen: set[str] = set()
     for i, raw in enumerate(values):
-        value = require_text(problems, f"values[{i}]", raw, 100)
+        value = require_text(problems, f"values[{i}]", raw, limits.LIST_VALUE)
         if value is None:
             continue
         if value.casefold() in seen:

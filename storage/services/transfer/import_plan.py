@@ -23,6 +23,7 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
+from storage import limits
 from storage.errors import FieldError
 from storage.models import (
     Account, AccountDomain, Category, Contact, ListValue, MarketingActivity, Member, Product, SalesStage, User,
@@ -287,14 +288,14 @@ class Rules:
             problems.add("assigned_to", "must be a member of the workspace")
         v["assigned_to"] = user_id
         for name in opp_rules.LIST_FIELDS:
-            value = optional_text(problems, name, data[name], 100) if name in data else None
+            value = optional_text(problems, name, data[name], limits.LIST_VALUE) if name in data else None
             if value is not None and value not in directory.list_values(name):
                 problems.add(name, f"'{value}' is not a value of the {name.replace('_', ' ')} list")
             v[name] = value
         for name in opp_rules.DATE_FIELDS:
             v[name] = data.get(name)
-        v["competitors"] = optional_text(problems, "competitors", data.get("competitors"), 4000)
-        v["comments"] = optional_text(problems, "comments", data.get("comments"), 100_000) or ""
+        v["competitors"] = optional_text(problems, "competitors", data.get("competitors"), limits.DESCRIPTION)
+        v["comments"] = optional_text(problems, "comments", data.get("comments"), limits.LONG_TEXT) or ""
         reminder = data.get("reminder_at")
         if reminder is not None and reminder.tzinfo is None:
             problems.add("reminder_at", "needs a time zone offset")
@@ -350,7 +351,7 @@ class Rules:
                 if product is None:
                     problems.add(f"{name_of}.product_id", "is not a product of this workspace")
                     continue
-            name = optional_text(problems, f"{name_of}.name", given.name, 200) or (product[0] if product else None)
+            name = optional_text(problems, f"{name_of}.name", given.name, limits.NAME) or (product[0] if product else None)
             if name is None:
                 problems.add(f"{name_of}.name", "is required for a line without a product")
                 continue
@@ -370,7 +371,7 @@ class Rules:
                 problems.add(f"{name_of}.quantity",
                              f"quantity × unit price comes to {amount}; a line may be at most {MAX_MONEY}")
                 continue
-            description = optional_text(problems, f"{name_of}.description", given.description, 4000)
+            description = optional_text(problems, f"{name_of}.description", given.description, limits.DESCRIPTION)
             result.append({"product_id": given.product_id if product else None, "name": name,
                            "description": description, "quantity": given.quantity, "unit_price": price,
                            "discount_percent": given.discount_percent, "amount": amount, "position": i})
