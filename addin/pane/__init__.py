@@ -4,7 +4,9 @@ Routes (all under /pane/):
 - `/pane/` the task pane; `/pane/commands.html` the ribbon's function file;
 - `/pane/preview` and `/pane/preview/items` (demo mode only) the pane beside the demo mailbox;
 - `/pane/config.json` how the pane signs in (dev header or Entra through MSAL.js NAA);
-- `/pane/static/...`, `/pane/icons/icon-NN.png`, `/pane/vendor/msal-browser.min.js`.
+- `/pane/static/...`, `/pane/icons/icon-NN.png`, `/pane/vendor/msal-browser.min.js`, and
+  `/pane/shared/...` the modules and stylesheet shared with the workspace (addin/shared/);
+  config.json, shared, icons, vendor and the security headers come from addin/pages.py.
 
 In Outlook the pages load office.js from Microsoft's CDN (which loads MicrosoftAjax.js from the Ajax
 CDN). In demo mode `?standin=1` swaps office.js for our Office stand-in (static/office-standin.js),
@@ -13,13 +15,11 @@ which the preview and the browser tests drive; it loads MicrosoftAjax.js as offi
 from __future__ import annotations
 
 import ipaddress
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_file, \
-    send_from_directory
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
-from manifest import ICON_DIR
+from addin.pages import MSAL_DIR, register_page_routes
 
 OFFICE_JS_URL = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
 OFFICE_JS_ORIGIN = "https://appsforoffice.microsoft.com"
@@ -30,8 +30,7 @@ AJAX_CDN_ORIGIN = "https://ajax.aspnetcdn.com"
 AJAX_CDN_ORIGIN_PLAIN_HTTP = "http://ajax.aspnetcdn.com"
 LOGIN_ORIGIN = "https://login.microsoftonline.com"
 STANDIN_URL_PATH = "office-standin.js"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-MSAL_FILE = REPO_ROOT / "node_modules" / "@azure" / "msal-browser" / "lib" / "msal-browser.min.js"
+MSAL_FILE = MSAL_DIR / "msal-browser.min.js"
 
 bp = Blueprint("pane", __name__, url_prefix="/pane", static_folder="static", static_url_path="/static",
                template_folder="templates")
@@ -80,42 +79,6 @@ def preview_items():
     from .mailbox_items import demo_mailbox_items  # noqa: PLC0415 - only the demo needs Graph here
 
     return jsonify(demo_mailbox_items(_services()))
-
-
-@bp.get("/config.json")
-def pane_config():
-    from addin.workspace import REDIRECT_PATH  # noqa: PLC0415 - the workspace's redirect bridge page
-
-    config = _services().config
-    return jsonify({
-        "auth_mode": config.auth_mode,
-        "client_id": config.client_id,
-        "api_audience": config.api_resource,
-        "api_scope": config.api_scope,
-        "scope": config.api_scope_uri,
-        "authority": config.spa_authority,
-        # Where MSAL.js's fallback to a standard client (no NAA in this Outlook) ends its popup sign-in:
-        # the workspace's redirect bridge page on this origin (MSAL.js v5 needs one; auth.js).
-        "redirect_path": REDIRECT_PATH,
-        "demo": bool(config.demo),
-    })
-
-
-@bp.get("/icons/<name>")
-def icon(name: str):
-    if not name.endswith(".png"):
-        abort(404)
-    return send_from_directory(ICON_DIR, name, mimetype="image/png", max_age=86400)
-
-
-@bp.get("/vendor/msal-browser.min.js")
-def msal_browser():
-    if not MSAL_FILE.is_file():
-        return Response(
-            "MSAL.js is not installed on this server: run `make node` (npm ci) in "
-            f"{REPO_ROOT} to install @azure/msal-browser.\n",
-            status=404, mimetype="text/plain")
-    return send_file(MSAL_FILE, mimetype="text/javascript", max_age=3600)
 
 
 def content_security_policy(endpoint: str | None, *, plain_http_demo: bool = False,
@@ -185,12 +148,11 @@ def _plain_http_demo() -> bool:
         return False
 
 
-@bp.after_request
-def security_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = content_security_policy(
-        request.endpoint, plain_http_demo=_plain_http_demo(), authority_host=_services().config.authority_host)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    if request.endpoint in ("pane.pane", "pane.commands", "pane.preview", "pane.preview_items", "pane.pane_config"):
-        response.headers["Cache-Control"] = "no-cache"
-    return response
+register_page_routes(
+    bp,
+    # Read per request (the tests point MSAL_FILE elsewhere).
+    vendor=lambda: {"msal-browser.min.js": (MSAL_FILE, "@azure/msal-browser")},
+    policy=lambda endpoint: content_security_policy(endpoint, plain_http_demo=_plain_http_demo(),
+                                                    authority_host=_services().config.authority_host),
+    no_cache=("pane.pane", "pane.commands", "pane.preview", "pane.preview_items"),
+)

@@ -5,7 +5,7 @@
  */
 import { createApi } from "./js/api.js";
 import { createAuth, loadConfig } from "./js/auth.js";
-import { h, replace } from "./js/dom.js";
+import { h, replace } from "../shared/dom.js";
 import * as mailbox from "./js/mailbox.js";
 import { renderItem, renderNoItem } from "./js/views-item.js";
 import { renderComposePicker, renderLink } from "./js/views-link.js";

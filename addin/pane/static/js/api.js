@@ -1,10 +1,13 @@
 /*
- * The REST API v1 as the pane uses it. Every failure becomes an ApiError whose `kind` the pane can
- * act on (sign in, try again, ...); problem+json `type`/`status`/`detail` come from the server.
+ * The REST API v1 as the pane uses it: the shared client (addin/shared/api.js, ApiError with a `kind`
+ * the pane can act on: sign in, try again, ...) with the mailbox problems the pane handles, and what
+ * the user reads for each.
  */
+import { ApiError, createApi as createClient } from "../../shared/api.js";
 
-const TIMEOUT_MS = 20000;
-const PROBLEM_TYPES = {
+export { ApiError };
+
+const PROBLEM_KINDS = {
   "graph-interaction-required": "graph-reconnect",
   "graph-permission-missing": "graph-permission",
   "mailbox-needs-sign-in": "mailbox-sign-in",
@@ -13,103 +16,9 @@ const PROBLEM_TYPES = {
   "send-failed": "send-failed",
 };
 
-export class ApiError extends Error {
-  constructor(kind, { status = 0, type = "", detail = "", errors = [], retryAfter = null, challenge = null } = {}) {
-    super(detail || kind);
-    this.kind = kind;
-    this.status = status;
-    this.type = type;
-    this.detail = detail;
-    this.errors = errors;
-    this.retryAfter = retryAfter;
-    // What Entra asked the user for, when the server's Graph exchange needs them (consent, MFA):
-    // {error, claims, scopes}, for an interactive sign-in (auth.js).
-    this.challenge = challenge;
-  }
-}
-
-/** The problem's extension members naming an Entra challenge (addin/errors.py GraphChallenge), or null. */
-function challengeOf(problem) {
-  if (typeof problem.error !== "string") return null;
-  return {
-    error: problem.error,
-    claims: typeof problem.claims === "string" ? problem.claims : null,
-    scopes: Array.isArray(problem.scopes) ? problem.scopes.filter((s) => typeof s === "string") : [],
-  };
-}
-
-function kindOf(status, type) {
-  const suffix = String(type || "").split("/").pop();
-  if (PROBLEM_TYPES[suffix]) return PROBLEM_TYPES[suffix];
-  if (status === 401) return "unauthorized";
-  if (status === 403) return "forbidden";
-  if (status === 404) return "not-found";
-  if (status === 409) return "conflict";
-  if (status === 412) return "stale";
-  if (status === 400 || status === 413 || status === 422) return "invalid";
-  if (status === 503 || status === 502 || status === 504 || status === 429) return "unavailable";
-  return "server";
-}
-
-function queryString(query) {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query || {})) {
-    if (value !== undefined && value !== null && value !== "") params.set(key, String(value));
-  }
-  const text = params.toString();
-  return text ? `?${text}` : "";
-}
-
 /** auth: {headers(): Promise<object>} */
 export function createApi(auth) {
-  async function request(method, path, { query, body, ifMatch } = {}) {
-    const headers = { Accept: "application/json, application/problem+json", ...(await auth.headers()) };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (ifMatch !== undefined && ifMatch !== null) headers["If-Match"] = `"${ifMatch}"`;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
-    let response;
-    try {
-      response = await fetch(path + queryString(query), {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: "same-origin",
-        signal: controller.signal,
-      });
-    } catch (error) {
-      throw new ApiError(error && error.name === "AbortError" ? "timeout" : "network");
-    } finally {
-      clearTimeout(timer);
-    }
-    if (response.status === 204) return null;
-    let data = null;
-    try {
-      data = await response.json();
-    } catch (ignored) {
-      data = null;
-    }
-    if (!response.ok) {
-      const problem = data && typeof data === "object" ? data : {};
-      throw new ApiError(kindOf(response.status, problem.type), {
-        status: response.status,
-        type: problem.type || "",
-        detail: typeof problem.detail === "string" ? problem.detail : "",
-        errors: Array.isArray(problem.errors) ? problem.errors : [],
-        retryAfter: response.headers.get("Retry-After"),
-        challenge: challengeOf(problem),
-      });
-    }
-    if (data === null) throw new ApiError("server", { status: response.status, detail: "The server's answer was not JSON." });
-    return data;
-  }
-
-  return {
-    request,
-    get: (path, query) => request("GET", path, { query }),
-    post: (path, body) => request("POST", path, { body: body || {} }),
-    patch: (path, body, version) => request("PATCH", path, { body, ifMatch: version }),
-  };
+  return createClient(auth, { timeoutMs: 20000, problemKinds: PROBLEM_KINDS });
 }
 
 /** What the user reads for an error, and what they can do about it. */

@@ -17,44 +17,15 @@
  * page to run its redirect bridge (and to be served without Cross-Origin-Opener-Policy); the pane
  * uses the workspace's, config.redirect_path (/workspace/auth-redirect.html), on this same origin:
  * https://learn.microsoft.com/entra/msal/javascript/browser/redirect-bridge
- * MSAL.js v5 does not notice a popup the user closes (it waits for the bridge until its timeout,
- * AzureAD/microsoft-authentication-library-for-js#8521), e.g. after Entra showed an error there
- * (AADSTS50011: that redirect URI is not registered). Where the pane can see its popup (see
- * popupIsVisible) it watches it and gives up at once, and the next sign-in takes over from the
- * abandoned one (overrideInteractionInProgress).
+ * Loading MSAL.js, the claims challenge and watching the popup (which MSAL.js v5 does not notice
+ * closing) are shared with the workspace: addin/shared/msal.js.
  */
-import { ApiError } from "./api.js";
+import { ApiError, loadConfig as loadPageConfig } from "../../shared/api.js";
+import { challengeRequest, currentAccount, msalApplication, popupWatcher } from "../../shared/msal.js";
 
 const MSAL_SCRIPT = "/pane/vendor/msal-browser.min.js";
-// The redirect page (addin/workspace/static/js/auth-redirect.js) says "answered" on this channel just
-// before its bridge hands MSAL the answer and closes the popup: so a popup closed *without* one shows.
-const ANSWER_CHANNEL = "dealpane.auth-redirect";
-const POLL_MS = 250;
-const CLOSED_GRACE_MS = 750;
 const CLOSED_DETAIL = "The sign-in window was closed before Microsoft Entra ID signed you in. Sign in again when you "
   + "are ready; if the window showed an error code (AADSTS…), give it to your administrator.";
-
-/**
- * Whether `popup.closed` tells the truth: every frame above the pane is on its origin and its top
- * window has no opener from another origin. MSAL then sends pocd=1 and Entra leaves out the
- * Cross-Origin-Opener-Policy that would cut the popup off ("The pocd parameter" in
- * https://github.com/AzureAD/microsoft-authentication-library-for-js/blob/dev/lib/msal-browser/docs/configuration.md).
- * Inside Outlook on the web the pane is a cross-origin frame: not watched there.
- */
-function popupIsVisible() {
-  try {
-    let current = window;
-    while (current !== current.parent) {
-      current = current.parent;
-      void current.location.href; // throws for an ancestor of another origin
-    }
-    const opener = window.top.opener;
-    if (opener && opener !== window.top) void opener.location.href; // throws for an opener of another origin
-    return true;
-  } catch (ignored) {
-    return false;
-  }
-}
 
 /** What a failed interactive sign-in tells the user (ApiError detail), from MSAL's error. */
 function signInDetail(error) {
@@ -69,25 +40,8 @@ function signInDetail(error) {
   return "Sign-in did not finish. Try again.";
 }
 
-export async function loadConfig() {
-  let response;
-  try {
-    response = await fetch("/pane/config.json", { credentials: "same-origin", headers: { Accept: "application/json" } });
-  } catch (ignored) {
-    throw new ApiError("network");
-  }
-  if (!response.ok) throw new ApiError(response.status >= 500 ? "unavailable" : "server", { status: response.status });
-  return response.json();
-}
-
-function loadScript(src) {
-  return new Promise((resolve, reject) => {
-    const script = document.createElement("script");
-    script.src = src;
-    script.onload = resolve;
-    script.onerror = () => reject(new ApiError("server", { detail: "MSAL.js could not be loaded from the Dealpane server." }));
-    document.head.append(script);
-  });
+export function loadConfig() {
+  return loadPageConfig("/pane/config.json");
 }
 
 export function createAuth(config, mailbox) {
@@ -106,13 +60,7 @@ export function createAuth(config, mailbox) {
 function entraAuth(config) {
   let appPromise = null;
   let cached = null; // {token, expiresOn}
-  let abandoned = false; // a sign-in window closed without an answer: the next one takes over from it
-  let pending = null; // the popup sign-in under way: {supersede()}
-  let lastAnswer = 0;
-  const watchable = popupIsVisible();
-  if (config.redirect_path && typeof BroadcastChannel === "function") {
-    new BroadcastChannel(ANSWER_CHANNEL).onmessage = () => { lastAnswer = Date.now(); };
-  }
+  const popups = popupWatcher();
 
   function application() {
     if (!config.client_id || !config.scope) {
@@ -126,8 +74,7 @@ function entraAuth(config) {
       // redirect bridge hands Entra's answer back (the pane page itself runs no bridge):
       // https://learn.microsoft.com/entra/msal/javascript/browser/redirect-bridge
       if (config.redirect_path) auth.redirectUri = new URL(config.redirect_path, window.location.origin).href;
-      appPromise = (window.msal ? Promise.resolve() : loadScript(MSAL_SCRIPT)).then(() =>
-        window.msal.createNestablePublicClientApplication({ auth }));
+      appPromise = msalApplication(MSAL_SCRIPT, "createNestablePublicClientApplication", { auth });
       appPromise.catch(() => { appPromise = null; });
     }
     return appPromise;
@@ -137,15 +84,17 @@ function entraAuth(config) {
     if (!interactive && cached && cached.expiresOn - Date.now() > 60000) return cached.token;
     const app = await application();
     const request = { scopes: [config.scope] };
-    const account = app.getActiveAccount() || app.getAllAccounts()[0];
+    const account = currentAccount(app);
     if (account) request.account = account;
-    if (interactive && challenge) {
-      if (challenge.claims) request.claims = challenge.claims;
-      if (challenge.scopes && challenge.scopes.length) request.extraScopesToConsent = challenge.scopes;
-    }
+    if (interactive) Object.assign(request, challengeRequest(challenge));
     let result;
     if (interactive) {
-      result = await popup(app, request);
+      result = await popups.watch(app, (extra) => app.acquireTokenPopup({ ...request, ...extra }), {
+        // Closed or replaced: said in words; MSAL's own error: signIn() puts it in words.
+        fail: (code, error) => error || new ApiError("unauthorized", {
+          status: 401, detail: code === "closed" ? CLOSED_DETAIL : "A new sign-in replaced this one." }),
+        onLate: (late) => keep(app, late), // the answer came after all: kept for the next call
+      });
     } else {
       try {
         result = await app.acquireTokenSilent(request);
@@ -160,62 +109,6 @@ function entraAuth(config) {
     if (result.account) app.setActiveAccount(result.account);
     cached = { token: result.accessToken, expiresOn: result.expiresOn ? new Date(result.expiresOn).getTime() : Date.now() + 300000 };
     return cached.token;
-  }
-
-  /**
-   * acquireTokenPopup, settling as soon as its window closes without an answer (where the pane can see
-   * it: MSAL's POPUP_OPENED event hands it over) or when a new sign-in replaces it. An answer that comes
-   * after all is still kept for the next call.
-   */
-  function popup(app, request) {
-    if (pending) pending.supersede();
-    if (abandoned) request.overrideInteractionInProgress = true;
-    abandoned = false;
-    let opened = null;
-    const openedAt = Date.now();
-    const events = window.msal && window.msal.EventType && typeof app.addEventCallback === "function";
-    const callbackId = events ? app.addEventCallback((event) => {
-      if (event.eventType === window.msal.EventType.POPUP_OPENED && event.payload) opened = event.payload.popupWindow;
-    }) : null;
-    const attempt = app.acquireTokenPopup(request);
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      let closedAt = 0;
-      const giveUp = (detail) => {
-        settled = true;
-        abandoned = true;
-        clearInterval(watch);
-        reject(new ApiError("unauthorized", { status: 401, detail }));
-      };
-      const watch = setInterval(() => {
-        if (!watchable || settled || !opened || !opened.closed) return;
-        closedAt = closedAt || Date.now();
-        if (lastAnswer >= openedAt || Date.now() - closedAt < CLOSED_GRACE_MS) return;
-        giveUp(CLOSED_DETAIL);
-      }, POLL_MS);
-      const self = { supersede: () => { if (!settled) giveUp("A new sign-in replaced this one."); } };
-      pending = self;
-      const done = () => {
-        clearInterval(watch);
-        if (callbackId) app.removeEventCallback(callbackId);
-        if (pending === self) pending = null;
-      };
-      attempt.then((result) => {
-        done();
-        abandoned = false;
-        if (settled) {
-          keep(app, result); // the answer came after all
-          return;
-        }
-        settled = true;
-        resolve(result);
-      }, (error) => {
-        done();
-        if (settled) return; // already reported; this is MSAL giving up on it later
-        settled = true;
-        reject(error);
-      });
-    });
   }
 
   return {

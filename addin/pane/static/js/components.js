@@ -1,7 +1,10 @@
 /* Pieces the views share: notices, opportunity cards, the back button, busy buttons. */
 import { describeError } from "./api.js";
-import { h, replace } from "./dom.js";
-import { day, money, percent } from "./format.js";
+import { h, replace } from "../../shared/dom.js";
+import { day, money, percent } from "../../shared/format.js";
+
+// The views take withBusy from here with the rest of their pieces.
+export { withBusy } from "../../shared/dom.js";
 
 /** kind: "info" | "success" | "warning" | "error". Errors are announced at once (role=alert). */
 export function notice(kind, title, text, ...actions) {
@@ -35,21 +38,6 @@ export function errorNotice(pane, error, retry) {
 export function showIn(slot, node) {
   replace(slot, node);
   return node;
-}
-
-/** Disable the button and mark it busy while fn runs. */
-export async function withBusy(button, busyText, fn) {
-  const content = Array.from(button.childNodes);
-  button.disabled = true;
-  button.setAttribute("aria-busy", "true");
-  button.textContent = busyText;
-  try {
-    return await fn();
-  } finally {
-    button.disabled = false;
-    button.removeAttribute("aria-busy");
-    button.replaceChildren(...content);
-  }
 }
 
 export function backButton(pane, label = "Back") {

@@ -1,7 +1,7 @@
 /* The item view: what this e-mail or meeting is linked to, who is on it, and their open deals. */
 import { errorNotice, notice, opportunityCard, section, withBusy } from "./components.js";
-import { h } from "./dom.js";
-import { dateTime, personLabel } from "./format.js";
+import { h } from "../../shared/dom.js";
+import { dateTime, personLabel } from "../../shared/format.js";
 import { userEmail } from "./mailbox.js";
 
 export function itemNoun(item) {

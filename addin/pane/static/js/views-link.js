@@ -3,7 +3,7 @@
  * compose picker that stamps the item being written so the sent item is filed by the sync.
  */
 import { backButton, errorNotice, notice, withBusy } from "./components.js";
-import { debounce, field, h, replace, uid } from "./dom.js";
+import { debounce, field, h, replace, uid } from "../../shared/dom.js";
 import { stampOpportunity } from "./mailbox.js";
 import { linkItem, itemNoun } from "./views-item.js";
 

@@ -4,8 +4,8 @@
  * attendee and Outlook sends the invitation.
  */
 import { errorNotice, notice, section, withBusy } from "./components.js";
-import { field, h, replace, uid } from "./dom.js";
-import { addMinutes, localInputValue } from "./format.js";
+import { field, h, replace, uid } from "../../shared/dom.js";
+import { addMinutes, localInputValue } from "../../shared/format.js";
 import { counterpart } from "./views-item.js";
 
 const DURATIONS = [15, 30, 45, 60, 90, 120];
@@ -101,7 +101,7 @@ export function meetingRequestForm(pane, opportunity, refreshHistory) {
   field("Start", start),
   h("div", { class: "row" }, field("Duration", duration), field("Time zone", timeZone)),
   field(needsAttendee ? "Attendee's e-mail address" : "Attendee (optional)", attendee,
-    needsAttendee ? "The opportunity is linked to an account: who is invited?" : "Empty: the linked contact."),
+    { hint: needsAttendee ? "The opportunity is linked to an account: who is invited?" : "Empty: the linked contact." }),
   field("Location (optional)", location),
   slot, send);
 

@@ -4,8 +4,8 @@
  */
 import { describeError } from "./api.js";
 import { backButton, errorNotice, notice, withBusy } from "./components.js";
-import { field, h } from "./dom.js";
-import { personLabel, subjectTitle } from "./format.js";
+import { field, h } from "../../shared/dom.js";
+import { personLabel, subjectTitle } from "../../shared/format.js";
 import { counterpart, itemNoun } from "./views-item.js";
 
 function domainOf(address) {

@@ -3,8 +3,8 @@
  * a business note or phone log, and a meeting request to its contact.
  */
 import { backButton, errorNotice, notice, section, withBusy } from "./components.js";
-import { append, field, h, replace, safeUrl, uid } from "./dom.js";
-import { dateTime, day, money, percent } from "./format.js";
+import { append, field, h, replace, safeUrl, uid } from "../../shared/dom.js";
+import { dateTime, day, money, percent } from "../../shared/format.js";
 import { meetingRequestForm } from "./views-meeting.js";
 
 const HISTORY_LIMIT = 5;

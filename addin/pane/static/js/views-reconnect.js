@@ -9,7 +9,7 @@
  */
 import { ApiError, describeError } from "./api.js";
 import { notice, withBusy } from "./components.js";
-import { h, replace } from "./dom.js";
+import { h, replace } from "../../shared/dom.js";
 
 const PATH = "/api/v1/me/graph-connection";
 const SLOT_ID = "graph-connection";

@@ -1,7 +1,7 @@
 /* Whole-pane states: a problem, no workspace, not inside Outlook. */
 import { describeError } from "./api.js";
 import { errorNotice, notice, withBusy } from "./components.js";
-import { field, h } from "./dom.js";
+import { field, h } from "../../shared/dom.js";
 import { userEmail } from "./mailbox.js";
 
 export function renderProblem(container, pane, error, retry) {
@@ -59,7 +59,7 @@ export function renderNoWorkspace(container, pane) {
         }
       });
     },
-  }, field("Workspace name", name, "For example your company's or your team's name."), slot, button);
+  }, field("Workspace name", name, { hint: "For example your company's or your team's name." }), slot, button);
   container.append(
     h("h1", null, "You have no workspace"),
     h("p", null, "A workspace is your team's shared sales database: accounts, contacts and opportunities."),

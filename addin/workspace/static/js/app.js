@@ -11,7 +11,7 @@
  */
 import { ApiError, createApi, describeError } from "./api.js";
 import { createAuth, loadConfig } from "./auth.js";
-import { h, options, replace } from "./dom.js";
+import { h, options, replace } from "../../shared/dom.js";
 import { describeSignIn, renderSignIn } from "./signin.js";
 import { announce, errorNotice, notice, withBusy } from "./ui.js";
 import * as opportunities from "./views/opportunities.js";

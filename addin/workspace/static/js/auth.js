@@ -28,66 +28,25 @@
  * https://learn.microsoft.com/entra/identity-platform/claims-challenge
  * https://learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow#error-response-example
  *
+ * Loading MSAL.js, the claims challenge and watching the popup are shared with the pane
+ * (addin/shared/msal.js).
+ *
  * Tokens live in MSAL's cache in sessionStorage (this tab; a reload keeps them). acquireTokenSilent
  * returns a cached token or renews it (refresh token, then a hidden frame through the same redirect
  * page) without showing anything. Tokens are never logged.
  */
-import { ApiError } from "./api.js";
+import { ApiError, loadConfig as loadPageConfig } from "../../shared/api.js";
+import { challengeRequest, currentAccount, msalApplication, popupWatcher } from "../../shared/msal.js";
 
 const MSAL_SCRIPT = "/workspace/vendor/msal-browser.min.js";
 const ACT_AS_KEY = "dealpane.workspace.actAs";
-// The redirect page says "Entra answered" on this channel just before the bridge closes the popup,
-// so a popup that closes *without* an answer can be told apart (see signIn).
-export const ANSWER_CHANNEL = "dealpane.auth-redirect";
-const POLL_MS = 250;
-const CLOSED_GRACE_MS = 750;
 // MSAL's default wait for the popup's answer is 60 s, too short for a password plus MFA. Where this
 // page can see the popup close (popupIsVisible), a closed one is noticed within a second anyway, so a
 // long wait costs nothing.
 const POPUP_ANSWER_TIMEOUT_MS = 15 * 60 * 1000;
 
-/**
- * Whether `popup.closed` will tell the truth: MSAL's own "popup origin check" (pocd), which passes
- * when every frame above this page is same-origin and its top window has no opener from another
- * origin. Then MSAL sends pocd=1 and Entra leaves out the Cross-Origin-Opener-Policy header that
- * would otherwise cut the popup off ("closed" reads true while it is open): "The pocd parameter" in
- * https://github.com/AzureAD/microsoft-authentication-library-for-js/blob/dev/lib/msal-browser/docs/configuration.md
- * (MSAL.js utils/PopupOriginCheck.ts computes the same).
- */
-function popupIsVisible() {
-  try {
-    let current = window;
-    while (current !== current.parent) {
-      current = current.parent;
-      void current.location.href; // throws for an ancestor of another origin
-    }
-    const opener = window.top.opener;
-    if (opener && opener !== window.top) void opener.location.href; // throws for an opener of another origin
-    return true;
-  } catch (ignored) {
-    return false;
-  }
-}
-
-export async function loadConfig() {
-  let response;
-  try {
-    response = await fetch("/workspace/config.json", { credentials: "same-origin", headers: { Accept: "application/json" } });
-  } catch (ignored) {
-    throw new ApiError("network");
-  }
-  if (!response.ok) throw new ApiError("server", { status: response.status });
-  return response.json();
-}
-
-function loadScript(src) {
-  return new Promise((resolve, reject) => {
-    const script = document.createElement("script");
-    script.src = src;
-    script.addEventListener("load", resolve);
-    script.addEventListener("error", () => reject(new ApiError("server", { detail: "MSAL.js could not be loaded." })));
-    document.head.append(script);
-  });
+export function loadConfig() {
+  return loadPageConfig("/workspace/config.json");
 }
 
 export function createAuth(config) {
@@ -135,20 +94,12 @@ function entraAuth(config) {
   const redirectUri = new URL(config.redirect_path, window.location.origin).href;
   let app = null;
   let starting = null;
-  let abandoned = false; // a sign-in window was closed without an answer: the next one takes over from it
-  let lastAnswer = 0;
-  let pending = null; // the popup interaction under way: {supersede()}
-  const watchable = popupIsVisible();
+  const popups = popupWatcher();
+  const watchable = popups.watchable;
   const lateSignIns = new Set();
 
-  if (typeof BroadcastChannel === "function") {
-    new BroadcastChannel(ANSWER_CHANNEL).onmessage = () => {
-      lastAnswer = Date.now();
-    };
-  }
-
   const request = () => ({ scopes: [config.scope] });
-  const account = () => (app ? app.getActiveAccount() || app.getAllAccounts()[0] || null : null);
+  const account = () => currentAccount(app);
 
   /** Load MSAL and finish a sign-in that came back by redirect. True when someone is signed in. */
   function start() {
@@ -157,8 +108,7 @@ function entraAuth(config) {
         if (!config.client_id || !config.scope) {
           throw new ApiError("server", { detail: "This Dealpane server has no Entra app registration configured; ask your administrator." });
         }
-        if (!window.msal) await loadScript(MSAL_SCRIPT);
-        app = await window.msal.createStandardPublicClientApplication({
+        app = await msalApplication(MSAL_SCRIPT, "createStandardPublicClientApplication", {
           auth: { clientId: config.client_id, authority: config.authority, redirectUri, postLogoutRedirectUri: redirectUri },
           cache: { cacheLocation: "sessionStorage" },
           system: watchable ? { popupBridgeTimeout: POPUP_ANSWER_TIMEOUT_MS } : {},
@@ -197,83 +147,16 @@ function entraAuth(config) {
     return { Authorization: `Bearer ${result.accessToken}` };
   }
 
-  /**
-   * `open()` starts an MSAL popup interaction; the promise settles with it, or rejects with
-   * SignInError("closed") once the popup closed without the redirect page having answered, or with
-   * SignInError("superseded") when a new interaction replaced it.
-   *
-   * MSAL.js v5 does not notice a popup the user closes: it waits for the bridge until its timeout
-   * (AzureAD/microsoft-authentication-library-for-js#8521). So where the popup stays visible to us
-   * (popupIsVisible) this watches it (MSAL's POPUP_OPENED event hands it over); elsewhere the user
-   * can start again. Either way the next interaction overrides the abandoned one
-   * (overrideInteractionInProgress, "a last resort in case user closed popup window":
-   * AzureAD/microsoft-authentication-library-for-js#8118).
-   */
+  /** A popup interaction watched (shared/msal.js popupWatcher): failures as SignInError. */
   function watchPopup(open, onLate) {
-    if (pending) pending.supersede();
-    let popup = null;
-    const openedAt = Date.now();
-    const callbackId = app.addEventCallback((event) => {
-      if (event.eventType === window.msal.EventType.POPUP_OPENED && event.payload) popup = event.payload.popupWindow;
-    });
-    const override = abandoned;
-    abandoned = false;
-    const attempt = open(override ? { overrideInteractionInProgress: true } : {});
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      let closedAt = 0;
-      const giveUp = (code) => {
-        settled = true;
-        abandoned = true;
-        clearInterval(watch);
-        reject(new SignInError(code));
-      };
-      const watch = setInterval(() => {
-        if (!watchable || settled || !popup || !popup.closed) return;
-        closedAt = closedAt || Date.now();
-        if (lastAnswer >= openedAt || Date.now() - closedAt < CLOSED_GRACE_MS) return;
-        giveUp("closed");
-      }, POLL_MS);
-      const self = { supersede: () => { if (!settled) giveUp("superseded"); } };
-      pending = self;
-      const done = () => {
-        clearInterval(watch);
-        app.removeEventCallback(callbackId);
-        if (pending === self) pending = null;
-      };
-      attempt.then((result) => {
-        done();
-        abandoned = false;
-        if (settled) {
-          onLate(result); // the answer came after all (a window we could not watch, or a slow one)
-          return;
-        }
-        settled = true;
-        resolve(result);
-      }, (error) => {
-        done();
-        if (settled) return; // already reported; this is MSAL giving up on it later
-        settled = true;
-        reject(new SignInError((error && error.errorCode) || "unknown", error));
-      });
-    });
+    return popups.watch(app, open, { fail: (code, error) => new SignInError(code, error), onLate });
   }
 
-  /**
-   * What an interactive sign-in adds for the server's Graph challenge ({error, claims, scopes} from a
-   * 401 graph-interaction-required): Entra's claims challenge (JSON, passed on as given) and the Graph
-   * scopes to consent to; and the signed-in account, so Entra asks the same user again.
-   * https://azuread.github.io/microsoft-authentication-library-for-js/ref/types/_azure_msal_browser.PopupRequest.html
-   */
+  /** The server's Graph challenge (shared/msal.js challengeRequest), for the signed-in account. */
   function challenged(challenge) {
     if (!challenge) return {};
-    const extra = {};
-    if (typeof challenge.claims === "string" && challenge.claims) extra.claims = challenge.claims;
-    const scopes = Array.isArray(challenge.scopes) ? challenge.scopes.filter((s) => typeof s === "string" && s) : [];
-    if (scopes.length) extra.extraScopesToConsent = scopes;
     const current = account();
-    if (current) extra.account = current;
-    return extra;
+    return { ...challengeRequest(challenge), ...(current ? { account: current } : {}) };
   }
 
   /**
@@ -296,7 +179,7 @@ function entraAuth(config) {
   /** Sign in in this window: Entra, the redirect page, then back to this page (start() finishes it). */
   async function signInHere() {
     if (!app) await start();
-    await app.acquireTokenRedirect({ ...request(), ...(abandoned ? { overrideInteractionInProgress: true } : {}) });
+    await app.acquireTokenRedirect({ ...request(), ...popups.override() });
   }
 
   /**

@@ -2,7 +2,7 @@
  * The signed-out workspace (Entra mode): one "Sign in" button, and what went wrong last time in words
  * a salesperson can act on, with Entra's AADSTS code kept for the administrator.
  */
-import { h, replace } from "./dom.js";
+import { h, replace } from "../../shared/dom.js";
 import { notice } from "./ui.js";
 
 // What an administrator does about the Entra errors a sign-in here can meet:

@@ -1,6 +1,9 @@
 /* Pieces every view uses: notices, problem+json errors next to their fields, dialogs, busy buttons. */
 import { describeError } from "./api.js";
-import { h, replace, uid } from "./dom.js";
+import { h, replace, uid } from "../../shared/dom.js";
+
+// The views take withBusy from here with the rest of their pieces.
+export { withBusy } from "../../shared/dom.js";
 
 /** kind: "info" | "success" | "warning" | "error". Errors are announced at once (role=alert). */
 export function notice(kind, title, text, ...extra) {
@@ -79,21 +82,6 @@ export function reportError(slot, root, error) {
   const { unplaced, first } = showFieldErrors(root, error.errors || []);
   show(slot, errorNotice(error, unplaced));
   if (first) first.focus();
-}
-
-/** Disable the button and mark it busy while fn runs. */
-export async function withBusy(button, busyText, fn) {
-  const content = Array.from(button.childNodes);
-  button.disabled = true;
-  button.setAttribute("aria-busy", "true");
-  if (busyText) button.textContent = busyText;
-  try {
-    return await fn();
-  } finally {
-    button.disabled = false;
-    button.removeAttribute("aria-busy");
-    button.replaceChildren(...content);
-  }
 }
 
 let announcer = null;

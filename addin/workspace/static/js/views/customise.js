@@ -4,7 +4,7 @@
  * templates, and the Type / Payment terms / Source lists. Members see the same dialogs; the API
  * refuses their stage changes with 403 and the dialog says so.
  */
-import { h, field, options, replace } from "../dom.js";
+import { h, field, options, replace } from "../../../shared/dom.js";
 import { announce, confirmAction, dialog, errorNotice, notice, reportError, show } from "../ui.js";
 import { editListDialog } from "./dialogs.js";
 

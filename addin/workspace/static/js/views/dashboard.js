@@ -2,8 +2,8 @@
  * Dashboard: pipeline by stage and forecast by close month (Chart.js, served by the app from npm),
  * won and lost this quarter. Each chart has its numbers as a table too, for screen readers.
  */
-import { h, field, options, replace } from "../dom.js";
-import { centsToMoney, isoDate, money } from "../format.js";
+import { h, field, options, replace } from "../../../shared/dom.js";
+import { centsToMoney, isoDate, money } from "../../../shared/format.js";
 import { errorNotice, show } from "../ui.js";
 
 const charts = [];

@@ -1,6 +1,6 @@
 /* Dialogs the forms share: "Link to" search with "New", "Edit this list", a new history item. */
-import { h, field, options, replace, debounce } from "../dom.js";
-import { fromLocalInput, localInput } from "../format.js";
+import { h, field, options, replace, debounce } from "../../../shared/dom.js";
+import { fromLocalInput, localInput } from "../../../shared/format.js";
 import { dialog, errorNotice, reportError, show, withBusy } from "../ui.js";
 
 const TYPE_LABELS = { account: "Accounts", contact: "Business contacts", marketing_activity: "Marketing activities" };

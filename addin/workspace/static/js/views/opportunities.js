@@ -3,8 +3,8 @@
  * BCM (click, Shift+click, Ctrl+click, Ctrl+A, arrows and Space) with bulk "Assign to" and "Mark as
  * closed", and a reading pane with the selected record.
  */
-import { h, field, options, replace, debounce } from "../dom.js";
-import { day, money, percent, today, dateTime } from "../format.js";
+import { h, field, options, replace, debounce } from "../../../shared/dom.js";
+import { day, money, percent, today, dateTime } from "../../../shared/format.js";
 import { dialog, errorNotice, notice, show, withBusy, announce } from "../ui.js";
 
 const PAGE = 50;

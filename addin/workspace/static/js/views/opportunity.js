@@ -3,10 +3,10 @@
  * "Edit this list", the sales activity checklist, comments with "Add time stamp", history with
  * "New", Save / Save and new / Save and close, delete, print, reopen.
  */
-import { h, field, options, replace } from "../dom.js";
+import { h, field, options, replace } from "../../../shared/dom.js";
 import {
   centsToMoney, dateTime, day, expectedCents, fromLocalInput, lineAmount, localInput, money, sumCents,
-} from "../format.js";
+} from "../../../shared/format.js";
 import {
   announce, clearFieldErrors, confirmAction, dialog, errorNotice, notice, printHtml, reportError, show, withBusy,
 } from "../ui.js";

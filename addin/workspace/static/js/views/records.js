@@ -1,6 +1,6 @@
 /* Accounts, business contacts, marketing activities and products: lists (search, paging) and forms. */
-import { h, field, replace, debounce } from "../dom.js";
-import { dateTime, day, money, percent } from "../format.js";
+import { h, field, replace, debounce } from "../../../shared/dom.js";
+import { dateTime, day, money, percent } from "../../../shared/format.js";
 import { announce, clearFieldErrors, confirmAction, errorNotice, notice, reportError, show } from "../ui.js";
 import { linkDialog } from "./dialogs.js";
 import { KIND_NAMES } from "./opportunities.js";

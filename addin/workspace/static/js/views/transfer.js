@@ -1,5 +1,5 @@
 /* Import and export: CSV files with BCM's column names; a dry run first, then all or nothing. */
-import { h, field, options, replace } from "../dom.js";
+import { h, field, options, replace } from "../../../shared/dom.js";
 import { announce, errorNotice, notice, saveFile, show, withBusy } from "../ui.js";
 
 const KIND_LABELS = { opportunities: "Opportunities", accounts: "Accounts", contacts: "Business contacts" };

@@ -1,4 +1,7 @@
-/* Numbers, money and dates for people: the browser's locale, never a float for money. */
+/*
+ * Numbers, money and dates for people, for the pane and the workspace alike: the browser's locale, never a
+ * float for money. A value that is not there shows as "—" (money, day, dateTime, percent).
+ */
 
 const moneyFormats = new Map();
 
@@ -52,8 +55,7 @@ export function localInput(value) {
   if (!value) return "";
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) return "";
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${isoDate(d)}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return localInputValue(d);
 }
 
 /** An ISO date-time with offset from a datetime-local value (the browser's zone). */
@@ -65,6 +67,35 @@ export function fromLocalInput(value) {
   const sign = offset >= 0 ? "+" : "-";
   const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, "0");
   return `${value.length === 16 ? `${value}:00` : value}${sign}${pad(offset / 60)}:${pad(offset % 60)}`;
+}
+
+/** The person as "Name <address>" or just the address. */
+export function personLabel(person) {
+  if (!person) return "";
+  if (person.name && person.name !== person.address) return `${person.name} <${person.address}>`;
+  return person.address || person.name || "";
+}
+
+/** "RE: FW: Budget" -> "Budget": the title an opportunity gets from a subject. */
+export function subjectTitle(subject) {
+  return String(subject || "").replace(/^\s*((re|fw|fwd|aw|wg|sv|tr)\s*:\s*)+/i, "").trim();
+}
+
+/** Local wall-clock "YYYY-MM-DDTHH:MM" of a Date (for datetime-local inputs and meeting requests). */
+export function localInputValue(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${isoDate(date)}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** "2026-12-01T10:00" + 30 minutes -> "2026-12-01T10:30" (wall-clock arithmetic, no zone involved). */
+export function addMinutes(localValue, minutes) {
+  const [datePart, timePart] = localValue.split("T");
+  const [y, m, d] = datePart.split("-").map(Number);
+  const [hh, mm] = timePart.split(":").map(Number);
+  const shifted = new Date(Date.UTC(y, m - 1, d, hh, mm) + minutes * 60000);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${shifted.getUTCFullYear()}-${pad(shifted.getUTCMonth() + 1)}-${pad(shifted.getUTCDate())}T` +
+    `${pad(shifted.getUTCHours())}:${pad(shifted.getUTCMinutes())}`;
 }
 
 /* Exact decimal arithmetic for the live totals: amounts in cents as BigInt, half-up like the server. */

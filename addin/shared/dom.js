@@ -1,6 +1,7 @@
 /*
- * Building the DOM. Every string is set as text (textContent, text nodes, attribute values), never
- * parsed as HTML: titles, names and comments are data, not markup.
+ * Building the DOM, for the pane and the workspace alike. Every string is set as text (textContent,
+ * text nodes, attribute values), never parsed as HTML: mail subjects, names, titles and comments are
+ * data, not markup.
  */
 
 // Set as DOM properties, not attributes (their live state matters).
@@ -37,6 +38,7 @@ export function replace(el, ...children) {
 }
 
 let uniqueId = 0;
+/** A fresh id for label/aria wiring. */
 export function uid(prefix) {
   uniqueId += 1;
   return `${prefix}-${uniqueId}`;
@@ -44,10 +46,11 @@ export function uid(prefix) {
 
 /**
  * A labelled field: <div class="field" data-field=name><label for=id>text</label> control hint?</div>.
- * `name` is the API's field name: problem+json errors[].field are shown next to it.
+ * `hint` is a line under the control (its aria-describedby); `name` is the API's field name, where
+ * problem+json errors[].field are shown; `required` marks the label with an asterisk.
  */
 export function field(labelText, control, { hint, name, required } = {}) {
-  if (!control.id) control.id = uid("f");
+  if (!control.id) control.id = uid("field");
   let hintEl = null;
   if (hint) {
     hintEl = h("p", { class: "hint", id: uid("hint") }, hint);
@@ -59,13 +62,29 @@ export function field(labelText, control, { hint, name, required } = {}) {
     control, hintEl);
 }
 
+/** Fill a <select> with [value, label] pairs, `selected` chosen. */
 export function options(select, items, selected) {
   replace(select, items.map(([value, label]) =>
     h("option", { value, selected: String(value) === String(selected ?? "") }, label)));
   return select;
 }
 
-/** Only http(s) links from data become hrefs; anything else is dropped. */
+/** Disable the button and mark it busy while fn runs (its text says so when busyText is given). */
+export async function withBusy(button, busyText, fn) {
+  const content = Array.from(button.childNodes);
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  if (busyText) button.textContent = busyText;
+  try {
+    return await fn();
+  } finally {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+    button.replaceChildren(...content);
+  }
+}
+
+/** Only http(s) links from data (a Graph webLink, a file link) become hrefs; anything else is dropped. */
 export function safeUrl(value) {
   try {
     const url = new URL(String(value), window.location.href);
