@@ -1,7 +1,8 @@
-"""API helpers: act as a user, create a workspace, build records with overrides."""
+"""API helpers: act as a user, create a workspace, build records with overrides, check problem answers."""
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 import pytest
@@ -9,6 +10,45 @@ import pytest
 OWNER = "owner@contoso.com"
 MEMBER = "member@contoso.com"
 OUTSIDER = "outsider@fabrikam.com"
+
+PROBLEM_TYPE = "application/problem+json"
+PROBLEM_KEYS = {"type", "title", "status", "detail", "errors"}
+
+
+# ---- problem+json answers (RFC 9457) ----
+
+def problem(response, status: int) -> dict:
+    """Assert an RFC 9457 problem answer with this status and return its body."""
+    body = response.get_json()
+    assert response.status_code == status, (response.status_code, body)
+    assert response.mimetype == "application/problem+json", response.mimetype
+    assert body["status"] == status
+    return body
+
+
+def error_fields(body: dict) -> set[str]:
+    return {e["field"] for e in body["errors"]}
+
+
+def assert_problem(response, status: int, field: str | None = None) -> dict:
+    """The response is an RFC 9457 problem with `status` (and an error on `field`, if given)."""
+    text = response.get_data(as_text=True)
+    assert response.status_code == status, f"expected {status}, got {response.status_code}: {text[:500]}"
+    assert response.headers.get("Content-Type", "").split(";")[0].strip() == PROBLEM_TYPE, response.headers
+    body = json.loads(text)
+    assert set(body) == PROBLEM_KEYS, body
+    assert body["status"] == status
+    assert isinstance(body["type"], str) and body["type"]
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["detail"], str)
+    assert isinstance(body["errors"], list)
+    for error in body["errors"]:
+        assert set(error) == {"field", "message"}, error
+        assert isinstance(error["field"], str) and error["field"]
+        assert isinstance(error["message"], str) and error["message"]
+    if field is not None:
+        assert field in [e["field"] for e in body["errors"]], f"no error on {field!r}: {body}"
+    return body
 
 
 class Api:

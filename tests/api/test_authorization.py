@@ -3,7 +3,6 @@ for a workspace that does not exist; members get 403 on owner-only writes; a wor
 keeps an owner; listings and searches never cross workspaces."""
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import urlencode
 from dataclasses import dataclass, field
@@ -15,23 +14,13 @@ from addin.app import create_app
 from graph_sync.fake.entra import EntraApp, StandinEntra
 from tests.auth.test_entra_tokens import API_URI, CLIENT_ID, OTHER_TENANT, TENANT, KeyServer
 
-from .conftest import MEMBER, OWNER, Api
+from .conftest import MEMBER, OWNER, Api, assert_problem
 
-PROBLEM_TYPE = "application/problem+json"
 RANDOM_WS = "f" * 32
 THIRD = "third@contoso.com"
 
 
 # ---- helpers ---------------------------------------------------------------------------------
-
-def assert_problem(response, status: int) -> dict:
-    text = response.get_data(as_text=True)
-    assert response.status_code == status, f"expected {status}, got {response.status_code}: {text[:500]}"
-    assert response.headers.get("Content-Type", "").split(";")[0].strip() == PROBLEM_TYPE
-    body = json.loads(text)
-    assert set(body) == {"type", "title", "status", "detail", "errors"} and body["status"] == status, body
-    return body
-
 
 def read(api: Api, path: str) -> Any:
     return api.ok(api.get(path))

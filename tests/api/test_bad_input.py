@@ -16,35 +16,12 @@ import sqlalchemy as sa
 
 from storage.models import Category
 
-from .conftest import Api
+from .conftest import Api, assert_problem
 
-PROBLEM_TYPE = "application/problem+json"
-PROBLEM_KEYS = {"type", "title", "status", "detail", "errors"}
 RANDOM_ID = "0" * 32
 
 
 # ---- helpers ---------------------------------------------------------------------------------
-
-def assert_problem(response, status: int, field: str | None = None) -> dict:
-    """The response is an RFC 9457 problem with `status` (and an error on `field`, if given)."""
-    text = response.get_data(as_text=True)
-    assert response.status_code == status, f"expected {status}, got {response.status_code}: {text[:500]}"
-    assert response.headers.get("Content-Type", "").split(";")[0].strip() == PROBLEM_TYPE, response.headers
-    body = json.loads(text)
-    assert set(body) == PROBLEM_KEYS, body
-    assert body["status"] == status
-    assert isinstance(body["type"], str) and body["type"]
-    assert isinstance(body["title"], str) and body["title"]
-    assert isinstance(body["detail"], str)
-    assert isinstance(body["errors"], list)
-    for error in body["errors"]:
-        assert set(error) == {"field", "message"}, error
-        assert isinstance(error["field"], str) and error["field"]
-        assert isinstance(error["message"], str) and error["message"]
-    if field is not None:
-        assert field in [e["field"] for e in body["errors"]], f"no error on {field!r}: {body}"
-    return body
-
 
 def send_raw(api: Api, method: str, path: str, text: str | bytes, headers: dict | None = None):
     """Send `text` as the body exactly, labelled application/json."""

@@ -19,8 +19,8 @@ from werkzeug.wrappers import Request
 
 from tests.live_server import served
 
-from .conftest import OWNER, Api
-from .test_bad_input import assert_problem, opportunity_ids, read
+from .conftest import OWNER, Api, assert_problem
+from .test_bad_input import opportunity_ids, read
 
 # 100 KB shaped to be the old pattern's worst case: every dot of the "domain" was tried against the rest.
 HUGE_ADDRESS = "a@" + "." * 100_000 + "@"

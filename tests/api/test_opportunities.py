@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from storage.models import SalesActivity, SalesStage
-from tests.api.conftest import MEMBER, OUTSIDER, Api
+from tests.api.conftest import MEMBER, OUTSIDER, Api, error_fields, problem
 
 MONEY = re.compile(r"^-?\d+\.\d{2}$")
 
@@ -41,19 +41,6 @@ def fetch(api: Api, opportunity_id: str) -> dict:
 
 def change(api: Api, opportunity_id: str, **changes):
     return api.patch(f"/opportunities/{opportunity_id}", changes)
-
-
-def problem(response, status: int) -> dict:
-    """Assert an RFC 9457 problem answer with this status and return its body."""
-    body = response.get_json()
-    assert response.status_code == status, (response.status_code, body)
-    assert response.mimetype == "application/problem+json", response.mimetype
-    assert body["status"] == status
-    return body
-
-
-def error_fields(body: dict) -> set[str]:
-    return {e["field"] for e in body["errors"]}
 
 
 def line(name: str = "Item", quantity: str = "1", unit_price: str = "10.00", **extra) -> dict:

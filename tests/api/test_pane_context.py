@@ -16,7 +16,7 @@ import pytest
 
 from addin.api import schemas
 from storage.models import HistoryItem, HistoryLink
-from tests.api.test_history_search_context import problem
+from tests.api.conftest import problem
 
 SUMMARY_FIELDS = ("id", "title", "link", "stage_id", "stage_name", "status", "probability", "total",
                   "expected_revenue", "close_date", "assigned_to")

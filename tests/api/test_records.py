@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import OUTSIDER, Api
+from tests.api.conftest import OUTSIDER, Api, error_fields, problem
 
 
 # ---- helpers ------------------------------------------------------------------------------
@@ -16,19 +16,6 @@ def outsider_workspace(api: Api) -> Api:
     other = api.as_(OUTSIDER)  # shares the builders' numbering, so generated names never collide
     other.ws = other.ok(other.get("/api/v1/me"))["workspaces"][0]["id"]
     return other
-
-
-def problem(response, status: int) -> dict:
-    """Assert an RFC 9457 problem answer with this status and return its body."""
-    body = response.get_json()
-    assert response.status_code == status, (response.status_code, body)
-    assert response.mimetype == "application/problem+json", response.mimetype
-    assert body["status"] == status
-    return body
-
-
-def error_fields(body: dict) -> set[str]:
-    return {e["field"] for e in body["errors"]}
 
 
 def subset(record: dict, expected: dict) -> dict:
