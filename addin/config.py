@@ -53,6 +53,13 @@ class Config:
     # with "Authorization: Bearer <token>"); DEALPANE_METRICS_BIND (host:port, read by
     # addin/gunicorn_conf.py) serves them on a listener of their own.
     metrics_token: str | None = None
+    # The web tier's gunicorn settings (addin/gunicorn_conf.py reads them here, never os.environ).
+    bind_host: str = "0.0.0.0"  # DEALPANE_BIND
+    port: str = "5000"  # PORT
+    web_concurrency: int | None = None  # WEB_CONCURRENCY: worker processes; default 2 x CPU cores + 1
+    threads: int = 2  # DEALPANE_THREADS: threads per worker
+    forwarded_allow_ips: str = "127.0.0.1"  # FORWARDED_ALLOW_IPS: proxies whose X-Forwarded-* gunicorn trusts
+    metrics_bind: str | None = None  # DEALPANE_METRICS_BIND: host:port of the master's metrics listener
     retired_settings: tuple[str, ...] = ()  # variables set that this version no longer reads
 
     @classmethod
@@ -61,6 +68,11 @@ class Config:
 
         def get(name: str) -> str | None:
             value = env.get(f"DEALPANE_{name}")
+            return value.strip() if value and value.strip() else None
+
+        def plain(name: str) -> str | None:
+            """A variable without the DEALPANE_ prefix (PORT, WEB_CONCURRENCY: the names hosts set)."""
+            value = env.get(name)
             return value.strip() if value and value.strip() else None
 
         values = dict(
@@ -87,6 +99,12 @@ class Config:
             sync_lease_seconds=int(get("SYNC_LEASE_SECONDS") or 600),
             insecure_dev_auth=(get("INSECURE_DEV_AUTH") or "").lower() in TRUE_WORDS,
             metrics_token=get("METRICS_TOKEN"),
+            bind_host=get("BIND") or "0.0.0.0",
+            port=plain("PORT") or "5000",
+            web_concurrency=int(plain("WEB_CONCURRENCY")) if plain("WEB_CONCURRENCY") else None,
+            threads=int(get("THREADS") or 2),
+            forwarded_allow_ips=plain("FORWARDED_ALLOW_IPS") or "127.0.0.1",
+            metrics_bind=get("METRICS_BIND"),
         )
         values["retired_settings"] = tuple(name for name in RETIRED_SETTINGS if get(name.removeprefix("DEALPANE_")))
         values.update(overrides)

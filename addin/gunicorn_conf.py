@@ -13,14 +13,19 @@ import shutil
 import sys
 import tempfile
 
-bind = f"{os.environ.get('DEALPANE_BIND', '0.0.0.0')}:{os.environ.get('PORT', '5000')}"
+from addin.config import Config
+
+# Every setting comes from the one configuration reader (addin/config.py); only PROMETHEUS_MULTIPROC_DIR,
+# prometheus_client's own variable, is read and set in the environment below.
+_config = Config.from_env()
+bind = f"{_config.bind_host}:{_config.port}"
 # gunicorn's rule of thumb, 2 x cores + 1 processes, each with 2 threads: the pane's calls are short and
 # CPU-bound (threads of one process contend for the GIL: bench/context_latency.py measured the context
 # call's p95 at 2.4x the trivial route's with 2 x 4 threads, 1.9-2.5x with 4-5 x 1-2 on 2 cores); the second
 # thread keeps a process answering while a request waits on Graph.
-workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1)))
+workers = _config.web_concurrency or 2 * (os.cpu_count() or 1) + 1
 worker_class = "gthread"
-threads = int(os.environ.get("DEALPANE_THREADS", "2"))
+threads = _config.threads
 timeout = 30  # a request that needs longer is a bug or a stuck Graph call
 graceful_timeout = 20
 keepalive = 5
@@ -29,11 +34,11 @@ max_requests_jitter = 10_000
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarded_allow_ips = _config.forwarded_allow_ips
 
 
 
-METRICS_BIND = os.environ.get("DEALPANE_METRICS_BIND", "").strip() or None
+METRICS_BIND = _config.metrics_bind
 _created_multiproc_dir: list[str] = []  # the temporary directory on_starting made, removed on_exit
 
 
@@ -49,8 +54,8 @@ def parse_bind(value: str) -> tuple[str, int]:
 
 
 def _switch_to_multiprocess_metrics() -> None:
-    """Multiprocess mode must be chosen before a metric is made, but importing the addin package (this
-    file's package) already made graph_sync's: switch prometheus_client over and give the metrics made
+    """Multiprocess mode must be chosen before a metric is made, but the app's modules may already have
+    made some (graph_sync's) when they were imported before this hook ran: switch prometheus_client over and give the metrics made
     so far (none of them have children yet: no request has been served in the master) values of the new
     kind, so the workers forked next write theirs to the shared directory."""
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
