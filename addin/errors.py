@@ -22,8 +22,9 @@ STATUS_OF = {BadInput: 400, Forbidden: 403, NotFound: 404, Conflict: 409, Versio
 
 
 def status_of(error: DomainError) -> int:
-    """The HTTP status of a domain error: its class's in STATUS_OF, 422 for any other."""
-    return STATUS_OF.get(type(error), 422)
+    """The HTTP status of a domain error: its class's in STATUS_OF (or its nearest base class's, e.g.
+    storage.services.mail.NotTheSameMessage is a Conflict: 409), 422 for any other."""
+    return next((STATUS_OF[cls] for cls in type(error).__mro__ if cls in STATUS_OF), 422)
 
 
 def bulk_failure(record_id: str, error: DomainError) -> dict:
