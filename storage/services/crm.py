@@ -163,8 +163,10 @@ def save_contact(session: so.Session, workspace_id: str, contact: Contact | None
     if "account_id" in data:
         account_id = data["account_id"]
         if account_id and find_record(session, Account, workspace_id, account_id) is None:
+            # not assigned: a later query would flush the unknown key and fail as a conflict (409)
             problems.add("account_id", "is not an account of this workspace")
-        contact.account_id = account_id or None
+        else:
+            contact.account_id = account_id or None
     if "email_addresses" in data:
         addresses: list[str] = []
         for i, value in enumerate(data["email_addresses"] or []):

@@ -28,6 +28,7 @@ def get_template(session: so.Session, workspace_id: str, template_id: str) -> Pr
 def _member_or_problem(session, workspace_id, user_id, problems, field) -> str | None:
     if user_id is not None and session.get(Member, (workspace_id, user_id)) is None:
         problems.add(field, "must be a member of the workspace")
+        return None  # never an unknown key in the session: a later query would flush it and fail as a 409
     return user_id
 
 
@@ -62,7 +63,8 @@ def save_project(session: so.Session, workspace_id: str, project: Project | None
         opp_id = data["opportunity_id"]
         if opp_id and find_record(session, Opportunity, workspace_id, opp_id) is None:
             problems.add("opportunity_id", "is not an opportunity of this workspace")
-        project.opportunity_id = opp_id or None
+        else:
+            project.opportunity_id = opp_id or None
     if "associated" in data:
         project.associations = _associations(session, workspace_id, project, data["associated"] or [], problems)
     if "tasks" in data:

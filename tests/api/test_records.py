@@ -419,3 +419,19 @@ def test_deleting_a_marketing_activity_clears_initiated_by_of_its_opportunities(
     after = api.ok(api.get(f"/opportunities/{opportunity['id']}"))
     assert after["initiated_by"] is None
     assert after["version"] > opportunity["version"]
+
+
+def test_patching_a_reference_to_a_record_that_does_not_exist_is_422_not_a_conflict(api):
+    """An unknown id in a PATCH names the field (422); it must never reach the database and come back as a
+    concurrent-change 409 (found by the fuzz run)."""
+    contact = api.make_contact(display_name="Reference Test")
+    answer = api.patch(f"/contacts/{contact['id']}", {"account_id": "0" * 32, "categories": ["Key account"]},
+                       headers={"If-Match": f'"{contact["version"]}"'})
+    assert answer.status_code == 422, answer.get_json()
+    assert [e["field"] for e in answer.get_json()["errors"]] == ["account_id"]
+    project = api.ok(api.post("/projects", {"name": "Reference project"}), 201)
+    for body, field in (({"opportunity_id": "0" * 32, "associated": []}, "opportunity_id"),
+                        ({"assigned_to": "0" * 32, "associated": []}, "assigned_to")):
+        answer = api.patch(f"/projects/{project['id']}", body, headers={"If-Match": f'"{project["version"]}"'})
+        assert answer.status_code == 422, answer.get_json()
+        assert field in [e["field"] for e in answer.get_json()["errors"]]

@@ -70,8 +70,7 @@ KNOWN_FINDINGS = [
     ("ST202", 400, r"^POST /api/v1/graph/notifications$", "Not a Graph notification payload",
      "the request body is optional in the schema but required by the handler"),
     ("ST103", 409, r".", '"status": 409',
-     "409 is answered but not documented (read-only closed opportunity; an unknown account_id or "
-     "other reference answered as a concurrent-change conflict)"),
+     "409 is answered but not documented (e-mail or change on a read-only closed opportunity)"),
     ("ST202", 400, r".", "must not contain a NUL character",
      "text holding U+0000 is refused with 400 on every database (PostgreSQL cannot store it; README), "
      "which the schema's plain strings do not state"),
