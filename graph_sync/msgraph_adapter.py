@@ -68,7 +68,7 @@ log = logging.getLogger(__name__)
 
 IMMUTABLE_IDS = 'IdType="ImmutableId"'
 UTC_TIMES = 'outlook.timezone="UTC"'
-# https://learn.microsoft.com/graph/api/resources/message#properties (body: "outlook.body-content-type")
+# bodies as text: https://learn.microsoft.com/graph/api/message-get#request-headers ("outlook.body-content-type")
 TEXT_BODIES = 'outlook.body-content-type="text"'
 TRANSIENT_STATUSES = {429, 500, 502, 503, 504}
 EXPIRED_CURSOR_CODES = {"syncstatenotfound", "syncstateinvalid", "resyncrequired"}

@@ -72,6 +72,9 @@ class SyncReport:
     resources: dict[str, int] = field(default_factory=dict)
 
 
+_UNKNOWN = object()  # not asked of Graph yet
+
+
 class LeaseLost(Exception):
     """Another worker holds this mailbox now (ours expired): stop without touching it."""
 
@@ -86,6 +89,7 @@ class MailboxSync:
         self._now = now
         self._on_page = on_page
         self._lease_owner, self._lease = lease_owner, lease
+        self._deleted_folder: str | None | object = _UNKNOWN
 
     def run(self) -> SyncReport:
         with self._session_factory() as session:
@@ -199,13 +203,14 @@ class MailboxSync:
             except (IntegrityError, StaleDataError) as error:
                 # Another mailbox of the workspace stored the same message at the same moment: apply
                 # the page again; this time the item is found and updated. Still failing: an item's own.
-                if attempt == 3 or not page.items:
-                    if not page.items:
-                        raise
-                    log.warning("%s: page failed %d times (%s); applying it item by item", resource, attempt,
-                                type(error).__name__)
-                    break
-                log.info("%s: page raced another mailbox's sync; applying it again", resource)
+                if not page.items:
+                    raise
+                if attempt < 3:
+                    log.info("%s: page raced another mailbox's sync; applying it again", resource)
+                    continue
+                log.warning("%s: page failed %d times (%s); applying it item by item", resource, attempt,
+                            type(error).__name__)
+                break
             except (LeaseLost, *OWN_DATABASE_ERRORS):
                 raise
             except Exception as error:  # noqa: BLE001 - whatever an item holds: find which one, below
@@ -338,8 +343,10 @@ class MailboxSync:
         the window), still exist. Only items Graph no longer has (or, for mail, that sit in Deleted
         Items) are flagged; ids we never stored are not looked up."""
         with self._session_factory() as session:
-            stored = list(session.scalars(sa.select(HistoryItem.graph_id).where(
-                HistoryItem.graph_id.in_(ids), HistoryItem.kind == ("email" if kind == "message" else "appointment"))))
+            workspace_id = session.get(Mailbox, self.mailbox_id).workspace_id
+            stored = list(session.scalars(sa.select(HistoryItem.graph_id).where(  # ix_history_item_ws_graph_id
+                HistoryItem.workspace_id == workspace_id, HistoryItem.graph_id.in_(ids),
+                HistoryItem.kind == ("email" if kind == "message" else "appointment"))))
         if not stored:
             return []
         try:
@@ -352,10 +359,13 @@ class MailboxSync:
                 if folder is None or (deleted_folder is not None and folder == deleted_folder)]
 
     def _deleted_items_id(self) -> str | None:
-        try:
-            return self.client.folder_id("deleteditems")
-        except GraphNotFound:  # a mailbox without the folder: nothing sits in it
-            return None
+        """Deleted Items' id, asked of Graph once per run (not once per page with removals)."""
+        if self._deleted_folder is _UNKNOWN:
+            try:
+                self._deleted_folder = self.client.folder_id("deleteditems")
+            except GraphNotFound:  # a mailbox without the folder: nothing sits in it
+                self._deleted_folder = None
+        return self._deleted_folder
 
     # ---- cursors ----------------------------------------------------------------------------
 

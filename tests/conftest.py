@@ -97,16 +97,21 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture
-def fake():
-    """The fake Microsoft Graph with the demo mailbox, on a free loopback port."""
+def demo_fake():
+    """A fake Microsoft Graph with the demo mailbox, started on a free loopback port; stops on `with` exit."""
     from graph_sync.fake import FakeGraph
     from graph_sync.fake.cli import DEMO_MAILBOX
 
     graph = FakeGraph.from_file(DEMO_MAILBOX)
     graph.start(port=0)
-    yield graph
-    graph.stop()
+    return graph
+
+
+@pytest.fixture
+def fake():
+    """The fake Microsoft Graph with the demo mailbox, on a free loopback port."""
+    with demo_fake() as graph:
+        yield graph
 
 
 # ---- the browser suites (tests/browser, tests/workspace_ui): one Playwright, one Chromium ----

@@ -3,13 +3,13 @@ import datetime as dt
 
 import pytest
 
-from graph_sync.fake import FakeGraph
-from graph_sync.fake.cli import DEMO_MAILBOX
 from graph_sync.msgraph_adapter import MsGraphClient
 from graph_sync.port import (
     BatchRequest, CursorExpired, EventSpec, GraphAuthError, GraphBug, GraphNotFound, GraphPermissionError,
     GraphTransientError, MailSpec,
 )
+
+from tests.conftest import demo_fake
 
 from .csdl import unknown_properties
 
@@ -26,10 +26,8 @@ class Sleeps:
 
 @pytest.fixture(scope="module")
 def fake():
-    graph = FakeGraph.from_file(DEMO_MAILBOX)
-    graph.start(port=0)
-    yield graph
-    graph.stop()
+    with demo_fake() as graph:
+        yield graph
 
 
 @pytest.fixture

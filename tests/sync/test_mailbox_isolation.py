@@ -7,8 +7,6 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from graph_sync.clients import GraphAccess, GraphSettings
-from graph_sync.fake import FakeGraph
-from graph_sync.fake.cli import DEMO_MAILBOX
 from graph_sync.msgraph_adapter import MsGraphClient
 from graph_sync.state import ERROR_FIRST_WAIT, ERROR_MAX_WAIT
 from graph_sync.worker import SyncWorker
@@ -17,6 +15,7 @@ from storage.demo import DEMO_OWNER
 from storage.models import HistoryItem, Mailbox, ReminderTask, SyncCursor
 from storage.services.mailboxes import connect_mailbox
 from storage.types import utcnow
+from tests.conftest import demo_fake
 
 BROKEN = "broken@contoso.com"
 
@@ -33,10 +32,8 @@ class Exploding(MsGraphClient):
 @pytest.fixture
 def broken_fake():
     """A second fake Graph, for the broken mailbox only: faults there touch no one else."""
-    graph = FakeGraph.from_file(DEMO_MAILBOX)
-    graph.start(port=0)
-    yield graph
-    graph.stop()
+    with demo_fake() as graph:
+        yield graph
 
 
 @pytest.fixture
