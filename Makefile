@@ -19,6 +19,7 @@ help:
 	@echo "  make lock    re-resolve requirements.lock from pyproject.toml (pins that still fit are kept;"
 	@echo "               make lock UPGRADE=1 takes the newest releases), then run make venv and the tests"
 	@echo "  make fuzz-long  the Schemathesis run with many examples (DEALPANE_FUZZ_EXAMPLES, default 200, random seed)"
+	@echo "  make messages  add the server's new sentences to storage/locales/*/LC_MESSAGES/messages.po"
 	@echo "  make demo    run the demo server: .venv/bin/dealpane demo --port \$${PORT:-$(PORT_DEFAULT)}"
 	@echo "  make test    run pytest against a throwaway PostgreSQL (tools/with-postgres.sh)"
 	@echo "               extra pytest arguments: make test PYTEST_ARGS='-k foo -x'"
@@ -142,3 +143,13 @@ clean:
 	rm -rf $(VENV) node_modules .pytest_cache build dist *.egg-info
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 	find . -path ./.git -prune -o -type f -name '*.py[co]' -exec rm -f {} +
+
+# The server's catalogues (storage/locales): extract every _(), ngettext() and N_() into messages.pot,
+# then add the new msgids to each language's messages.po (translations already there are kept).
+# Translate the empty msgstr of storage/locales/<lang>/LC_MESSAGES/messages.po; tests/i18n checks them.
+.PHONY: messages
+messages: venv
+	$(VENV)/bin/pybabel extract --quiet -F storage/locales/babel.cfg -k N_ -k ngettext:1,2 \
+		--no-location --sort-output --project Dealpane -o storage/locales/messages.pot .
+	$(VENV)/bin/pybabel update --quiet -i storage/locales/messages.pot -d storage/locales -D messages \
+		--no-fuzzy-matching --ignore-obsolete --no-location

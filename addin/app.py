@@ -12,6 +12,7 @@ from sqlalchemy import orm as so
 from addin.auth import AuthError, DevAuthenticator
 from addin.config import Config
 from addin.errors import problem, register_error_handlers, validation_problem
+from addin.i18n import register_language
 from addin.observability import register_observability
 from addin.page_security import register_page_security
 from graph_sync.clients import GraphAccess
@@ -91,6 +92,7 @@ def create_app(config: Config | None = None, *, engine=None, graph=None) -> Open
         graph=graph or GraphAccess(config.graph_settings(), session_factory),
     )
     register_error_handlers(app)
+    register_language(app)
     register_observability(app)
     register_page_security(app)
     _register_request_hooks(app)

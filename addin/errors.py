@@ -11,9 +11,11 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from addin.i18n import say, tr
 from graph_sync.outbound import SendFailed
 from graph_sync.port import GraphAuthError, GraphError, GraphNotFound, GraphPermissionError, GraphTransientError
 from graph_sync.tokens import GRAPH_SCOPES, NeedsSignIn, TokenConfigError
+from storage.i18n import N_
 from storage.errors import BadInput, Conflict, DomainError, Forbidden, NotFound, RuleViolation, VersionMismatch
 
 log = logging.getLogger(__name__)
@@ -31,10 +33,11 @@ def bulk_failure(record_id: str, error: DomainError) -> dict:
     """One record a bulk change left as it was: {"id", "status", "detail"} (the BulkFailure schema)."""
     return {"id": record_id, "status": status_of(error), "detail": error.detail}
 TITLES = {
-    400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-    406: "Not acceptable", 409: "Conflict", 412: "Precondition failed", 413: "Request body too large",
-    415: "Unsupported media type", 422: "Unprocessable content", 428: "Precondition required",
-    429: "Too many requests", 500: "Internal server error", 503: "Service unavailable",
+    400: N_("Bad request"), 401: N_("Unauthorized"), 403: N_("Forbidden"), 404: N_("Not found"),
+    405: N_("Method not allowed"), 406: N_("Not acceptable"), 409: N_("Conflict"), 412: N_("Precondition failed"),
+    413: N_("Request body too large"), 415: N_("Unsupported media type"), 422: N_("Unprocessable content"),
+    428: N_("Precondition required"), 429: N_("Too many requests"), 500: N_("Internal server error"),
+    502: N_("Bad gateway"), 503: N_("Service unavailable"),
 }
 # pydantic error types that mean "not the right JSON type or format" (400); all others
 # (missing, out of range, unknown field, bad choice) are rule breaks (422).
@@ -77,13 +80,14 @@ class GraphChallenge:
 
 def problem(status: int, detail: str = "", errors: list[dict] | None = None, headers: dict | None = None,
             type_: str = "about:blank", extra: dict | None = None) -> Response:
-    """`extra`: RFC 9457 extension members, added after the standard ones."""
+    """`extra`: RFC 9457 extension members, added after the standard ones. The title, the detail and each
+    error's message are said in the request's language (addin/i18n.py) when they are marked Texts."""
     body = {
         "type": type_,
-        "title": TITLES.get(status, "Error"),
+        "title": say(TITLES.get(status, N_("Error"))),
         "status": status,
-        "detail": detail,
-        "errors": errors or [],
+        "detail": tr(detail),
+        "errors": [{**error, "message": tr(error.get("message"))} for error in errors or []],
         **(extra or {}),
     }
     response = Response(json.dumps(body), status=status, mimetype="application/problem+json")

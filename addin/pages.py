@@ -5,6 +5,8 @@
 - `shared/<file>`: the ES modules and the Fluent stylesheet both pages import (addin/shared/);
 - `vendor/<name>`: the JavaScript libraries the page may load, from node_modules (npm), never a CDN;
 - `icons/icon-NN.png`: the add-in's icons;
+- `i18n/<lang>.json`: the page's messages in one language (storage/locales/<lang>/common.json and the
+  page's own file, ICU MessageFormat by key), for addin/shared/i18n.js;
 and an after_request hook that sends the page's Content-Security-Policy (computed per endpoint), no
 sniffing, no Referer, and no-cache (or no-store) for the endpoints named.
 
@@ -22,6 +24,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(__file__).with_name("shared")
 NODE_MODULES = REPO_ROOT / "node_modules"
 MSAL_DIR = NODE_MODULES / "@azure" / "msal-browser" / "lib"
+# intl-messageformat's browser build: one ES module with its parser bundled (exports IntlMessageFormat).
+MESSAGEFORMAT_FILE = NODE_MODULES / "intl-messageformat" / "intl-messageformat.iife.js"
+MESSAGEFORMAT_VENDOR = {"intl-messageformat.js": (MESSAGEFORMAT_FILE, "intl-messageformat")}
 # The one redirect URI the workspace (and the pane, where Outlook offers no nested app authentication)
 # signs in and out with; the README's app registration step lists it as
 # https://HOST/workspace/auth-redirect.html (Single-page application platform).
@@ -51,10 +56,10 @@ def sign_in_config(config) -> dict:
 
 
 def register_page_routes(bp: Blueprint, *, vendor: VendorFiles, policy: Callable[[str | None], str],
-                         config_extra: Callable[[object], dict] | None = None,
+                         ui_parts: tuple[str, ...], config_extra: Callable[[object], dict] | None = None,
                          no_cache: Iterable[str] = (), no_store: Iterable[str] = ()) -> None:
     """The shared routes and headers for `bp`: `vendor()` the files under vendor/ (read per request);
-    `policy(endpoint)` the CSP; `config_extra(config)` what config.json adds; `no_cache` and `no_store`
+    `policy(endpoint)` the CSP; `ui_parts` the message files (storage/locales/<lang>/<part>.json) of the page; `config_extra(config)` what config.json adds; `no_cache` and `no_store`
     the endpoints (with the blueprint's name) that get those Cache-Control headers."""
     no_cache = frozenset(no_cache) | {f"{bp.name}.page_config"}
     no_store = frozenset(no_store)
@@ -62,11 +67,26 @@ def register_page_routes(bp: Blueprint, *, vendor: VendorFiles, policy: Callable
     @bp.get("/config.json", endpoint="page_config")
     def page_config():
         config = _config()
-        return jsonify({**sign_in_config(config), **(config_extra(config) if config_extra else {})})
+        from storage.i18n import languages  # noqa: PLC0415
+
+        return jsonify({**sign_in_config(config), "languages": list(languages()),
+                        **(config_extra(config) if config_extra else {})})
 
     @bp.get("/shared/<path:filename>", endpoint="shared")
     def shared(filename: str):
         return send_from_directory(SHARED_DIR, filename)
+
+    @bp.get("/i18n/<lang>.json", endpoint="messages")
+    def messages(lang: str):
+        from storage import i18n  # noqa: PLC0415
+
+        if lang not in i18n.languages():
+            abort(404)
+        response = jsonify({"language": lang, "locale": i18n.region_tag(lang),
+                            "messages": i18n.ui_messages(lang, ("common", *ui_parts))})
+        response.headers["Content-Language"] = lang
+        response.cache_control.max_age = 300
+        return response
 
     @bp.get("/icons/<name>", endpoint="icon")
     def icon(name: str):

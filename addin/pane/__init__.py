@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
-from addin.pages import MSAL_DIR, register_page_routes
+from addin.pages import MESSAGEFORMAT_VENDOR, MSAL_DIR, register_page_routes
 
 OFFICE_JS_URL = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
 OFFICE_JS_ORIGIN = "https://appsforoffice.microsoft.com"
@@ -151,7 +151,8 @@ def _plain_http_demo() -> bool:
 register_page_routes(
     bp,
     # Read per request (the tests point MSAL_FILE elsewhere).
-    vendor=lambda: {"msal-browser.min.js": (MSAL_FILE, "@azure/msal-browser")},
+    vendor=lambda: {"msal-browser.min.js": (MSAL_FILE, "@azure/msal-browser"), **MESSAGEFORMAT_VENDOR},
+    ui_parts=("pane",),
     policy=lambda endpoint: content_security_policy(endpoint, plain_http_demo=_plain_http_demo(),
                                                     authority_host=_services().config.authority_host),
     no_cache=("pane.pane", "pane.commands", "pane.preview", "pane.preview_items"),

@@ -5,6 +5,7 @@
  * read as If-Match (the ETag), so a stale one comes back as 412 ("stale").
  * Each app says in its own api.js what the user reads for each kind (describeError).
  */
+import { language } from "./i18n.js";
 
 export class ApiError extends Error {
   constructor(kind, { status = 0, type = "", detail = "", errors = [], retryAfter = null, challenge = null,
@@ -66,7 +67,9 @@ function queryString(query) {
  */
 export function createApi(auth, { base = () => "", timeoutMs = 20000, problemKinds = {} } = {}) {
   async function send(method, path, { query, body, ifMatch, accept } = {}) {
-    const headers = { Accept: accept || "application/json, application/problem+json", ...(await auth.headers()) };
+    // The API answers in the page's language (problem+json titles and details, CSV headers).
+    const headers = { Accept: accept || "application/json, application/problem+json", "Accept-Language": language(),
+      ...(await auth.headers()) };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (ifMatch !== undefined && ifMatch !== null) headers["If-Match"] = `"${ifMatch}"`;
     const url = (path.startsWith("/api/") ? path : `${base()}${path}`) + queryString(query);

@@ -1,7 +1,9 @@
 /*
- * Numbers, money and dates for people, for the pane and the workspace alike: the browser's locale, never a
- * float for money. A value that is not there shows as "—" (money, day, dateTime, percent).
+ * Numbers, money and dates for people, for the pane and the workspace alike: in the page's locale
+ * (i18n.js: "fr-FR" gives 1 234,56 €, 18 déc. 2026, 14:30, 50 %), never a float for money. A value that is
+ * not there shows as "—" (money, day, dateTime, percent).
  */
+import { locale } from "./i18n.js";
 
 const moneyFormats = new Map();
 
@@ -9,14 +11,15 @@ const moneyFormats = new Map();
 export function money(amount, currency) {
   if (amount === null || amount === undefined || amount === "") return "—";
   const code = currency || "USD";
-  let format = moneyFormats.get(code);
+  const key = `${locale()} ${code}`;
+  let format = moneyFormats.get(key);
   if (!format) {
     try {
-      format = new Intl.NumberFormat(undefined, { style: "currency", currency: code });
+      format = new Intl.NumberFormat(locale(), { style: "currency", currency: code });
     } catch (ignored) {
       format = { format: (value) => `${value} ${code}` };
     }
-    moneyFormats.set(code, format);
+    moneyFormats.set(key, format);
   }
   return format.format(String(amount));
 }
@@ -26,18 +29,29 @@ export function day(isoDate) {
   if (!isoDate) return "—";
   const parsed = new Date(`${isoDate}T00:00:00Z`);
   if (Number.isNaN(parsed.getTime())) return String(isoDate);
-  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: "UTC" }).format(parsed);
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeZone: "UTC" }).format(parsed);
 }
 
 export function dateTime(value) {
   if (!value) return "—";
   const parsed = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(parsed.getTime())) return String(value);
-  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(parsed);
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }).format(parsed);
 }
 
+/** 50 -> "50%" in English, "50 %" (narrow no-break space) in French. */
 export function percent(value) {
-  return value === null || value === undefined ? "—" : `${value} %`;
+  if (value === null || value === undefined || value === "") return "—";
+  const number = Number(value);
+  if (Number.isNaN(number)) return String(value);
+  return new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 2 }).format(number / 100);
+}
+
+/** 1234.5 -> "1,234.5" / "1 234,5" (a count or a quantity, in the page's locale). */
+export function number(value) {
+  if (value === null || value === undefined || value === "") return "—";
+  const parsed = Number(value);
+  return Number.isNaN(parsed) ? String(value) : new Intl.NumberFormat(locale()).format(parsed);
 }
 
 /** Today as YYYY-MM-DD in the user's time zone. */

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, send_from_directory
 
-from addin.pages import MSAL_DIR, NODE_MODULES, REDIRECT_PATH, register_page_routes
+from addin.pages import MESSAGEFORMAT_VENDOR, MSAL_DIR, NODE_MODULES, REDIRECT_PATH, register_page_routes
 
 __all__ = ["REDIRECT_PATH", "bp", "content_security_policy", "redirect_page_policy"]
 
@@ -31,6 +31,7 @@ VENDOR_FILES = {
     # The package's own UMD build of `@azure/msal-browser/redirect-bridge` (global `msalRedirectBridge`).
     "msal-redirect-bridge.min.js": (MSAL_DIR / "redirect-bridge" / "msal-redirect-bridge.min.js",
                                     "@azure/msal-browser"),
+    **MESSAGEFORMAT_VENDOR,
 }
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace", static_folder="static", static_url_path="/static")
@@ -109,6 +110,7 @@ register_page_routes(
     bp,
     vendor=lambda: VENDOR_FILES,
     policy=_policy,
+    ui_parts=("workspace",),
     config_extra=_dev_users,
     no_cache=("workspace.page",),
     # The redirect page's URL carries the authorization code: never stored by a cache (MSAL's v5

@@ -1,0 +1,171 @@
+"""Dealpane's languages: the server's message catalogues and the language a request or workspace uses.
+
+One folder per language holds everything said in it (adding a language is adding a folder):
+- `storage/locales/<lang>/LC_MESSAGES/messages.po` — the server's words (problem+json titles and details,
+  field messages, default lists and sales stages of a new workspace, CSV column headers, the print page,
+  the manifests' name and labels): gettext, read with Babel (plural forms from the catalogue's header);
+- `storage/locales/<lang>/{common,pane,workspace}.json` — the pane's and the workspace's words, by key
+  (ICU MessageFormat, formatted by intl-messageformat in the browser: addin/shared/i18n.js); the pages
+  fetch them merged from `/pane/i18n/<lang>.json` and `/workspace/i18n/<lang>.json` (addin/pages.py).
+English is the source language: `messages.pot` (made by `make messages`) lists every msgid; the English
+catalogue leaves them untranslated, the French one translates every one (tests/i18n checks both).
+
+Code marks a sentence with `_()` (or `ngettext()` when it counts something) and gets a `Text`: a `str`
+that reads in English (logs, tests, the CLI) and keeps its msgid and parameters, so the API can say it
+again in the request's language (`translate(text, "fr")`). Parameters use Python's `%(name)s` form,
+which Babel's catalogue checks hold the translations to.
+
+Nothing is read at import time: catalogues are loaded on first use and kept (they change only with a
+deployment).
+"""
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+LOCALES_DIR = Path(__file__).with_name("locales")
+DOMAIN = "messages"
+SOURCE_LANGUAGE = "en"
+# The language tag each language is announced with where a region is wanted (Office manifests,
+# Intl in the browser): https://learn.microsoft.com/javascript/api/manifest/override#override-element-for-localetokentype
+REGION_TAGS = {"en": "en-US", "fr": "fr-FR"}
+
+
+class Text(str):
+    """A sentence to show a person: reads in English as a `str`, and says again in another language
+    what it was made from (`translate`)."""
+
+    msgid: str
+    plural: str | None
+    n: int | None
+    params: Mapping[str, object]
+
+    def __new__(cls, msgid: str, params: Mapping[str, object] | None = None, plural: str | None = None,
+                n: int | None = None) -> "Text":
+        params = dict(params or {})
+        template = plural if (plural is not None and n != 1) else msgid
+        self = super().__new__(cls, _format(template, params))
+        self.msgid, self.plural, self.n, self.params = msgid, plural, n, params
+        return self
+
+    def __reduce__(self):  # pickling keeps the msgid (multiprocessing, caches)
+        return (Text, (self.msgid, self.params, self.plural, self.n))
+
+    def in_language(self, language: str) -> str:
+        translations = catalogue(language)
+        if translations is None:
+            return str(self)
+        if self.plural is not None:
+            template = translations.ngettext(self.msgid, self.plural, self.n if self.n is not None else 1)
+        else:
+            template = translations.gettext(self.msgid)
+        params = {key: translate(value, language) for key, value in self.params.items()}
+        return _format(template, params)
+
+
+def _(msgid: str, /, **params: object) -> Text:
+    """A sentence for people: `_("Stage %(name)s is built in.", name=stage.name)`."""
+    return Text(msgid, params)
+
+
+def ngettext(singular: str, plural: str, n: int, /, **params: object) -> Text:
+    """A sentence that counts: `ngettext("%(n)s row", "%(n)s rows", count, n=count)`."""
+    return Text(singular, params, plural=plural, n=n)
+
+
+def N_(msgid: str, /) -> str:
+    """Marks a word for the catalogue without making a Text (default lists, column headers): it is
+    translated where it is used, with `word(msgid, language)`."""
+    return msgid
+
+
+def word(msgid: str, language: str | None, context: str | None = None) -> str:
+    """One marked word or sentence (N_) in `language`; English when the language has no catalogue."""
+    translations = catalogue(language) if language else None
+    if translations is None:
+        return msgid
+    return translations.pgettext(context, msgid) if context else translations.gettext(msgid)
+
+
+def translate(value: object, language: str | None) -> object:
+    """`value` in `language` if it is a Text; anything else as it is."""
+    if isinstance(value, Text) and language:
+        return value.in_language(language)
+    return value
+
+
+def _format(template: str, params: Mapping[str, object]) -> str:
+    if not params:
+        return template
+    try:
+        return template % params
+    except (KeyError, ValueError, TypeError):
+        # A translation whose placeholders do not match (tests/i18n forbids it): English rather than a 500.
+        return template
+
+
+@functools.cache
+def languages() -> tuple[str, ...]:
+    """The languages Dealpane speaks: one per folder of storage/locales with a catalogue, English first."""
+    found = sorted(p.name for p in LOCALES_DIR.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file())
+    return tuple(sorted(found, key=lambda lang: lang != SOURCE_LANGUAGE))
+
+
+def region_tag(language: str) -> str:
+    """'fr' -> 'fr-FR' (the tag Office manifests and Intl use)."""
+    return REGION_TAGS.get(language, language)
+
+
+def supported(language: str | None) -> str | None:
+    """'fr', 'fr-FR', 'FR_ca' -> 'fr' when Dealpane speaks it; None otherwise."""
+    if not language:
+        return None
+    base = language.replace("_", "-").split("-")[0].strip().lower()
+    return base if base in languages() else None
+
+
+def best_language(preferred: Iterable[str], default: str = SOURCE_LANGUAGE) -> str:
+    """The first of `preferred` (tags, most wanted first) Dealpane speaks; `default` if none."""
+    for tag in preferred:
+        found = supported(tag)
+        if found:
+            return found
+    return default
+
+
+UI_PARTS = ("common", "pane", "workspace")
+
+
+@functools.cache
+def ui_messages(language: str, parts: tuple[str, ...]) -> dict[str, str]:
+    """The pane's or the workspace's messages in `language` (key -> ICU message), English underneath
+    so that a key a translation lacks still reads (tests/i18n fails on any such key)."""
+    import json  # noqa: PLC0415
+
+    merged: dict[str, str] = {}
+    for lang in dict.fromkeys((SOURCE_LANGUAGE, language)):
+        for part in parts:
+            path = LOCALES_DIR / lang / f"{part}.json"
+            if path.is_file():
+                merged.update(json.loads(path.read_text(encoding="utf-8")))
+    return merged
+
+
+@functools.cache
+def catalogue(language: str):
+    """The language's compiled catalogue (babel.support.Translations), or None if it has none."""
+    from babel.messages.mofile import write_mo  # noqa: PLC0415 - Babel only once a sentence is translated
+    from babel.messages.pofile import read_po  # noqa: PLC0415
+    from babel.support import Translations  # noqa: PLC0415
+
+    if language not in languages():
+        return None
+    path = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as po:
+        parsed = read_po(po, locale=language, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, parsed, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
