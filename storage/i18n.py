@@ -1,14 +1,16 @@
 """Dealpane's languages: the server's message catalogues and the language a request or workspace uses.
 
 One folder per language holds everything said in it (adding a language is adding a folder):
-- `storage/locales/<lang>/LC_MESSAGES/messages.po` — the server's words (problem+json titles and details,
-  field messages, default lists and sales stages of a new workspace, CSV column headers, the print page,
-  the manifests' name and labels): gettext, read with Babel (plural forms from the catalogue's header);
+- `storage/locales/<lang>/LC_MESSAGES/*.po` — the server's words, one file per area (messages.po: the
+  API's problem+json titles and details and field messages; workspace.po: what a new workspace starts
+  with; transfer.po: CSV headers; pages.po: the print page; manifest.po: the add-in's name and labels),
+  read with Babel and merged into one catalogue per language (plural forms from messages.po's header);
 - `storage/locales/<lang>/{common,pane,workspace}.json` — the pane's and the workspace's words, by key
   (ICU MessageFormat, formatted by intl-messageformat in the browser: addin/shared/i18n.js); the pages
   fetch them merged from `/pane/i18n/<lang>.json` and `/workspace/i18n/<lang>.json` (addin/pages.py).
-English is the source language: `messages.pot` (made by `make messages`) lists every msgid; the English
-catalogue leaves them untranslated, the French one translates every one (tests/i18n checks both).
+English is the source language: `make messages` extracts every msgid from the code and adds the new ones
+to each language's messages.po; the English catalogue leaves them untranslated, the French one
+translates every one, and a msgid lives in one file only (tests/i18n checks all of it).
 
 Code marks a sentence with `_()` (or `ngettext()` when it counts something) and gets a `Text`: a `str`
 that reads in English (logs, tests, the CLI) and keeps its msgid and parameters, so the API can say it
@@ -153,6 +155,12 @@ def ui_messages(language: str, parts: tuple[str, ...]) -> dict[str, str]:
     return merged
 
 
+def po_files(language: str) -> list[Path]:
+    """The language's .po files, messages.po (whose header gives the plural forms) first."""
+    folder = LOCALES_DIR / language / "LC_MESSAGES"
+    return sorted(folder.glob("*.po"), key=lambda p: (p.name != f"{DOMAIN}.po", p.name))
+
+
 @functools.cache
 def catalogue(language: str):
     """The language's compiled catalogue (babel.support.Translations), or None if it has none."""
@@ -162,10 +170,17 @@ def catalogue(language: str):
 
     if language not in languages():
         return None
-    path = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    with path.open("rb") as po:
-        parsed = read_po(po, locale=language, domain=DOMAIN)
+    merged = None
+    for path in po_files(language):
+        with path.open("rb") as po:
+            parsed = read_po(po, locale=language, domain=DOMAIN)
+        if merged is None:
+            merged = parsed
+        else:
+            for message in parsed:
+                if message.id:
+                    merged.add(message.id, message.string, context=message.context, flags=message.flags)
     compiled = io.BytesIO()
-    write_mo(compiled, parsed, use_fuzzy=False)
+    write_mo(compiled, merged, use_fuzzy=False)
     compiled.seek(0)
     return Translations(compiled, domain=DOMAIN)
