@@ -1,10 +1,13 @@
 """Checks of rendered manifests. Each returns a list of problems (empty = fine).
 
-- `xml_resid_problems`, `xml_url_problems`, `json_url_problems`: what the schemas cannot say
-  (every `resid` resolves to a resource of the right kind; every URL is HTTPS under the base URL).
+- `xml_resid_problems`, `xml_url_problems`, `json_url_problems`, `localization_problems`: what the
+  schemas cannot say (every `resid` resolves to a resource of the right kind; every URL is HTTPS under
+  the base URL; each language named in localizationInfo has its file, whose keys name strings of the
+  manifest and leave none out).
   Standard library only: `render` runs them before writing anything.
 - `xsd_problems`: the XML against OfficeAppManifestV1_1.xsd (needs lxml, a test dependency).
-- `json_schema_problems`: the JSON against the schema from npm `@microsoft/app-manifest`
+- `json_schema_problems`: the JSON against the schema from npm `@microsoft/app-manifest`, and a
+  localization file against that package's MicrosoftTeams.Localization.schema.json
   (needs jsonschema + referencing, test dependencies).
 """
 from __future__ import annotations
@@ -16,13 +19,15 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
+from manifest.json_manifest import localizable_strings
 from manifest.settings import normalize_base_url
 
 NS_BT = "http://schemas.microsoft.com/office/officeappbasictypes/1.0"
 NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XSD_ENTRY = "OfficeAppManifestV1_1.xsd"
 APP_MANIFEST_PACKAGE = Path("node_modules") / "@microsoft" / "app-manifest"
-_SCHEMA_URL_RE = re.compile(r"/json-schemas/teams/(v[0-9A-Za-z.]+)/MicrosoftTeams\.schema\.json$")
+_SCHEMA_URL_RE = re.compile(
+    r"/json-schemas/teams/(v[0-9A-Za-z.]+)/(MicrosoftTeams(?:\.Localization)?\.schema\.json)$")
 
 # element (local name) holding a resid -> the Resources collection it must come from
 _RESID_KIND = {
@@ -176,6 +181,31 @@ def json_url_problems(doc: dict[str, Any], base_url: str) -> list[str]:
     return problems
 
 
+# ---------------------------------------------------------------- localization files
+def localization_problems(doc: dict[str, Any], files: dict[str, dict[str, Any]]) -> list[str]:
+    """The unified manifest's localizationInfo and its files agree: every additional language has its
+    file, every file is named, every key of a file names a string of the manifest (Microsoft applies a
+    key to the manifest's value at that path) and no string a person sees is left out."""
+    problems: list[str] = []
+    info = doc.get("localizationInfo") or {}
+    named = {lang.get("file"): lang.get("languageTag") for lang in info.get("additionalLanguages", [])}
+    for name in sorted(set(named) - set(files)):
+        problems.append(f"localizationInfo names {name!r} ({named[name]}), which is not rendered")
+    for name in sorted(set(files) - set(named)):
+        problems.append(f"localization file {name!r} is not named in localizationInfo.additionalLanguages")
+    expected = localizable_strings(doc)
+    for name, strings in sorted(files.items()):
+        keys = {key for key in strings if key != "$schema"}
+        for key in sorted(keys - set(expected)):
+            problems.append(f"{name}: {key!r} names no string of the manifest")
+        for key in sorted(set(expected) - keys):
+            problems.append(f"{name}: {key!r} is missing (the manifest's {expected[key]!r} would stay English)")
+        for key in sorted(keys):
+            if not isinstance(strings[key], str) or not strings[key].strip():
+                problems.append(f"{name}: {key!r} is empty")
+    return problems
+
+
 # ---------------------------------------------------------------- schema validation
 def xsd_problems(xml: bytes | str, schema_dir: Path) -> list[str]:
     """Validate against OfficeAppManifestV1_1.xsd (which imports the other XSDs of its folder)."""
@@ -202,19 +232,21 @@ def _load_xsd(path: str):
     return _XSD_CACHE[path]
 
 
-def json_schema_path(doc: dict[str, Any], package_dir: Path) -> Path:
-    """The local copy of the schema a manifest's `$schema` names, inside @microsoft/app-manifest."""
+def json_schema_path(doc: dict[str, Any], package_dir: Path, *, localization: bool = False) -> Path:
+    """The local copy of the schema a manifest's (or, with `localization`, a localization file's)
+    `$schema` names, inside @microsoft/app-manifest."""
     url = str(doc.get("$schema", "")).rstrip("#")
     match = _SCHEMA_URL_RE.search(url)
-    if not match:
-        raise LookupError(f"$schema {url!r} is not a Microsoft 365 app manifest schema URL")
-    path = Path(package_dir) / "build" / "json-schemas" / "teams" / match.group(1) / "MicrosoftTeams.schema.json"
+    if not match or ("Localization" in match.group(2)) != localization:
+        what = "localization file" if localization else "app manifest"
+        raise LookupError(f"$schema {url!r} is not a Microsoft 365 {what} schema URL")
+    path = Path(package_dir) / "build" / "json-schemas" / "teams" / match.group(1) / match.group(2)
     if not path.is_file():
         raise LookupError(f"no local schema for {url} (looked for {path})")
     return path
 
 
-def json_validator(doc: dict[str, Any], package_dir: Path):
+def json_validator(doc: dict[str, Any], package_dir: Path, *, localization: bool = False):
     """A Draft 4 validator for the manifest's `$schema`, resolved to the npm package's file.
 
     The schema declares draft-04 but uses two later keywords (`const` for manifestVersion and
@@ -224,7 +256,7 @@ def json_validator(doc: dict[str, Any], package_dir: Path):
     from referencing import Registry, Resource  # noqa: PLC0415
     from referencing.jsonschema import DRAFT4  # noqa: PLC0415
 
-    path = json_schema_path(doc, package_dir)
+    path = json_schema_path(doc, package_dir, localization=localization)
     schema = json.loads(path.read_text(encoding="utf-8"))
     if schema.get("$schema", "").rstrip("#") != "http://json-schema.org/draft-04/schema":
         raise LookupError(f"{path} is not a draft-04 schema")
@@ -242,9 +274,11 @@ def json_validator(doc: dict[str, Any], package_dir: Path):
     return validator_cls({"$ref": url}, registry=registry)
 
 
-def json_schema_problems(doc: dict[str, Any], package_dir: Path) -> list[str]:
+def json_schema_problems(doc: dict[str, Any], package_dir: Path, *, localization: bool = False) -> list[str]:
+    """Problems of the unified manifest against its schema, or (`localization`) of a localization file
+    against MicrosoftTeams.Localization.schema.json of the same version."""
     try:
-        validator = json_validator(doc, package_dir)
+        validator = json_validator(doc, package_dir, localization=localization)
     except LookupError as exc:
         return [str(exc)]
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))

@@ -4,6 +4,17 @@ Same commands as the XML manifest: one ribbon for the contexts mailRead, mailCom
 meetingDetailsOrganizer and meetingDetailsAttendee with a group holding "Dealpane" and
 "Link to opportunity". Each opens a task pane from its own runtime (the page is the runtime's
 `code.page`); the main pane's action is pinnable.
+
+Languages: the manifest's own strings are English (`localizationInfo.defaultLanguageTag` en-us); each
+other language with a catalogue (storage/locales/<lang>/LC_MESSAGES/manifest.po) gets a localization file,
+`fr-fr.json`, named in `localizationInfo.additionalLanguages` and shipped in the app package beside
+manifest.json. Its keys are those of Microsoft's localization schema (MicrosoftTeams.Localization.schema.json
+in npm @microsoft/app-manifest, the same version as the manifest's): name.short/full,
+description.short/full, and a JSONPath-like key per ribbon label, supertip and action display name
+(`extensions[0].ribbons[0].tabs[0].groups[0].controls[1].label`).
+https://learn.microsoft.com/microsoftteams/platform/concepts/build-and-test/apps-localization
+https://learn.microsoft.com/microsoftteams/platform/resources/schema/localization-schema
+https://learn.microsoft.com/office/dev/add-ins/develop/localization#control-localization-from-the-manifest
 """
 from __future__ import annotations
 
@@ -12,11 +23,15 @@ from typing import Any
 
 from manifest import model
 from manifest.settings import ManifestSettings
+from storage import i18n
 
 #: Manifest schema version; the schema ships in npm `@microsoft/app-manifest` under
 #: build/json-schemas/teams/v<version>/MicrosoftTeams.schema.json.
 MANIFEST_VERSION = "1.30"
 SCHEMA_URL = f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
+LOCALIZATION_SCHEMA_URL = (
+    f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.Localization.schema.json")
+DEFAULT_LANGUAGE_TAG = "en-us"
 
 PANE_RUNTIME = "DealpanePaneRuntime"
 LINK_RUNTIME = "DealpaneLinkRuntime"
@@ -80,14 +95,14 @@ def build_json(settings: ManifestSettings) -> dict[str, Any]:
         "manifestVersion": MANIFEST_VERSION,
         "version": settings.version,
         "id": settings.app_id,
-        "localizationInfo": {"defaultLanguageTag": "en-us"},
+        "localizationInfo": _localization_info(),
         "developer": {
             "name": model.PROVIDER_NAME,
             "websiteUrl": settings.url("/"),
             "privacyUrl": settings.url("/privacy"),
             "termsOfUseUrl": settings.url("/terms"),
         },
-        "name": {"short": model.DISPLAY_NAME, "full": "Dealpane for Outlook"},
+        "name": {"short": model.DISPLAY_NAME, "full": model.FULL_NAME},
         "description": {"short": model.SHORT_DESCRIPTION, "full": model.LONG_DESCRIPTION},
         "icons": {"outline": model.PACKAGE_OUTLINE_ICON, "color": model.PACKAGE_COLOR_ICON},
         "accentColor": model.ACCENT_COLOR,
@@ -108,6 +123,64 @@ def build_json(settings: ManifestSettings) -> dict[str, Any]:
             "ribbons": [ribbon],
         }],
     }
+
+
+def language_tag(language: str) -> str:
+    """'fr' -> 'fr-fr', the tag (lower case, as Microsoft's examples write it) of a localization file."""
+    return i18n.region_tag(language).lower()
+
+
+def localization_file_name(language: str) -> str:
+    return f"{language_tag(language)}.json"
+
+
+def _localization_info() -> dict[str, Any]:
+    info: dict[str, Any] = {"defaultLanguageTag": DEFAULT_LANGUAGE_TAG}
+    others = model.other_languages()
+    if others:
+        info["additionalLanguages"] = [
+            {"languageTag": language_tag(lang), "file": localization_file_name(lang)} for lang in others]
+    return info
+
+
+def localizable_strings(doc: dict[str, Any]) -> dict[str, str]:
+    """key (as the localization schema names it) -> the manifest's English string, for every string of
+    the manifest a person sees."""
+    found = {
+        "name.short": doc["name"]["short"],
+        "name.full": doc["name"]["full"],
+        "description.short": doc["description"]["short"],
+        "description.full": doc["description"]["full"],
+    }
+    for e, extension in enumerate(doc.get("extensions", [])):
+        for r, runtime in enumerate(extension.get("runtimes", [])):
+            for a, action in enumerate(runtime.get("actions", [])):
+                if "displayName" in action:
+                    found[f"extensions[{e}].runtimes[{r}].actions[{a}].displayName"] = action["displayName"]
+        for r, ribbon in enumerate(extension.get("ribbons", [])):
+            for t, tab in enumerate(ribbon.get("tabs", [])):
+                for g, group in enumerate(tab.get("groups", [])):
+                    where = f"extensions[{e}].ribbons[{r}].tabs[{t}].groups[{g}]"
+                    found[f"{where}.label"] = group["label"]
+                    for c, control in enumerate(group.get("controls", [])):
+                        found[f"{where}.controls[{c}].label"] = control["label"]
+                        tip = control.get("supertip") or {}
+                        for part in ("title", "description"):
+                            if part in tip:
+                                found[f"{where}.controls[{c}].supertip.{part}"] = tip[part]
+    return found
+
+
+def build_localizations(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """file name -> localization file, for each language besides English."""
+    strings = localizable_strings(doc)
+    files = {}
+    for lang in model.other_languages():
+        files[localization_file_name(lang)] = {
+            "$schema": LOCALIZATION_SCHEMA_URL,
+            **{key: model.say(text, lang) for key, text in strings.items()},
+        }
+    return files
 
 
 def dump_json(doc: dict[str, Any]) -> str:

@@ -1,15 +1,26 @@
-"""The add-in's commands, described once; the XML and JSON builders both read this."""
+"""The add-in's commands, described once; the XML and JSON builders both read this.
+
+Every string a person sees is in English here and marked with `N_`: its other languages come from
+storage/locales/<lang>/LC_MESSAGES/manifest.po (`storage.i18n.word`), as `<Override Locale=...>` in
+the XML manifest and as a localization file per language in the unified manifest's app package.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from manifest.settings import ManifestSettings
+from storage import i18n
+from storage.i18n import N_
 
-DISPLAY_NAME = "Dealpane"
+#: The product's name, the same in every language (its catalogue entry says so).
+DISPLAY_NAME = N_("Dealpane")
+#: The unified manifest's `name.full` (at most 100 characters).
+FULL_NAME = N_("Dealpane for Outlook")
 PROVIDER_NAME = "Dealpane"
-SHORT_DESCRIPTION = "See and update the sales opportunity behind every e-mail and meeting."
+#: At most 80 characters (the unified manifest's description.short).
+SHORT_DESCRIPTION = N_("See and update the sales opportunity behind every e-mail and meeting.")
 #: At most 250 characters (the XML manifest's LongString).
-LONG_DESCRIPTION = (
+LONG_DESCRIPTION = N_(
     "Beside the open e-mail or meeting, Dealpane shows the opportunities it belongs to and those "
     "of its contacts and accounts. Link items to deals, create an opportunity from an e-mail, "
     "change stages, add notes and send meeting requests."
@@ -58,11 +69,11 @@ class Surface:
 
 
 BUTTONS = (
-    Button("Open", "Dealpane", "Open Dealpane",
-           "Show the opportunities, contacts and history linked to this item.",
+    Button("Open", N_("Dealpane"), N_("Open Dealpane"),
+           N_("Show the opportunities, contacts and history linked to this item."),
            PANE_PATH, pinnable=True),
-    Button("Link", "Link to opportunity", "Link to opportunity",
-           "Link this item to a sales opportunity so it appears in the deal's history.",
+    Button("Link", N_("Link to opportunity"), N_("Link to opportunity"),
+           N_("Link this item to a sales opportunity so it appears in the deal's history."),
            LINK_PANE_PATH, pinnable=False),
 )
 
@@ -75,7 +86,18 @@ SURFACES = (
             supports_pinning=False),
 )
 
-GROUP_LABEL = "Dealpane"
+GROUP_LABEL = N_("Dealpane")
+
+
+def other_languages() -> tuple[str, ...]:
+    """The languages the manifests carry besides English (their default): every language with a
+    catalogue under storage/locales."""
+    return tuple(lang for lang in i18n.languages() if lang != i18n.SOURCE_LANGUAGE)
+
+
+def say(text: str, language: str) -> str:
+    """A marked manifest string in `language` (English where the catalogue lacks it)."""
+    return i18n.word(text, language)
 
 
 def icon_url(settings: ManifestSettings, size: int) -> str:

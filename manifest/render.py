@@ -1,9 +1,12 @@
 """Render both manifests for a deployment and write them out.
 
 `render_manifests(settings)` returns the XML (bytes) and the unified manifest (dict), after
-checking what no schema checks (every resid resolves, every URL is HTTPS under the base URL).
-`write_manifests(settings, out_dir)` writes manifest.xml and manifest.json, plus the unified
-manifest's two package icons and the app package zip that Microsoft 365 sideloads.
+checking what no schema checks (every resid resolves, every URL is HTTPS under the base URL, every
+localization file's key names a string of the unified manifest), and the unified manifest's
+localization files (`fr-fr.json`: manifest.json's strings in another language).
+`write_manifests(settings, out_dir)` writes manifest.xml and manifest.json, the localization files,
+the unified manifest's two package icons and the app package zip that Microsoft 365 sideloads (which
+holds the localization files beside manifest.json, where localizationInfo's relative paths point).
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from manifest import checks, model
-from manifest.json_manifest import build_json, dump_json
+from manifest.json_manifest import build_json, build_localizations, dump_json
 from manifest.settings import ManifestError, ManifestSettings
 from manifest.xml_manifest import build_xml
 
@@ -32,6 +35,8 @@ _ZIP_DATE = (2024, 1, 1, 0, 0, 0)  # fixed, so the package is byte-for-byte repr
 class Rendered:
     xml: bytes
     json: dict[str, Any]
+    #: file name (as localizationInfo names it) -> localization file, one per language besides English
+    localizations: dict[str, dict[str, Any]]
 
     @property
     def json_text(self) -> str:
@@ -41,11 +46,13 @@ class Rendered:
 def render_manifests(settings: ManifestSettings) -> Rendered:
     xml = build_xml(settings)
     doc = build_json(settings)
+    localizations = build_localizations(doc)
     problems = (checks.xml_resid_problems(xml) + checks.xml_url_problems(xml, settings.base_url)
-                + checks.json_url_problems(doc, settings.base_url))
+                + checks.json_url_problems(doc, settings.base_url)
+                + checks.localization_problems(doc, localizations))
     if problems:  # a bug in the builders, not in the user's input
         raise ManifestError("rendered manifest failed its own checks:\n  " + "\n  ".join(problems))
-    return Rendered(xml=xml, json=doc)
+    return Rendered(xml=xml, json=doc, localizations=localizations)
 
 
 def _write_if_changed(path: Path, data: bytes) -> None:
@@ -65,6 +72,11 @@ def write_manifests(settings: ManifestSettings, out_dir: Path) -> list[Path]:
     _write_if_changed(json_path, json_bytes)
     written = [xml_path, json_path]
     package_files = {"manifest.json": json_bytes}
+    for name, localization in rendered.localizations.items():
+        data = dump_json(localization).encode("utf-8")
+        _write_if_changed(out_dir / name, data)
+        written.append(out_dir / name)
+        package_files[name] = data
     for name, source in PACKAGE_ICON_SOURCES.items():
         data = (ICON_DIR / source).read_bytes()
         _write_if_changed(out_dir / name, data)

@@ -6,12 +6,22 @@ Layout (valid against OfficeAppManifestV1_1.xsd and the VersionOverrides schemas
 - inside it VersionOverrides 1.1, the same plus SupportsPinning on message read and the
   WebApplicationInfo of our API (for Nested App Authentication). Clients that know 1.1 use it
   and ignore the 1.0 content; each level carries its own Resources.
+
+Languages: the default values are English (DefaultLocale en-US); every other language with a catalogue
+(storage/locales/<lang>/LC_MESSAGES/manifest.po) adds an `<Override Locale="fr-FR" Value="..."/>` to
+DisplayName, Description and each bt:String, which Office shows when its display language matches
+(https://learn.microsoft.com/office/dev/add-ins/develop/localization#control-localization-from-the-manifest,
+https://learn.microsoft.com/javascript/api/manifest/override#override-element-for-localetoken — Override is
+allowed in DisplayName, Description and String). Inside bt:String the element is bt:Override (the
+basic types' ShortLocaleOverride / LongLocaleOverride), on the top-level elements it is the OfficeApp
+namespace's Override.
 """
 from __future__ import annotations
 
 from manifest import model
 from manifest.settings import ManifestSettings
 from manifest.xmlwriter import Comment, El, to_xml
+from storage import i18n
 
 NS_OFFICEAPP = "http://schemas.microsoft.com/office/appforoffice/1.1"
 NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -76,6 +86,16 @@ def _hosts(*, v1_1: bool) -> El:
     return El("Hosts", None, El("Host", {"xsi:type": "MailHost"}, form_factor))
 
 
+def _overrides(text: str, tag: str = "Override") -> list[El]:
+    """`<Override Locale="fr-FR" Value="..."/>` for each language besides English."""
+    return [El(tag, {"Locale": i18n.region_tag(lang), "Value": model.say(text, lang)})
+            for lang in model.other_languages()]
+
+
+def _string(res_id: str, text: str) -> El:
+    return El("bt:String", {"id": res_id, "DefaultValue": text}, *_overrides(text, "bt:Override"))
+
+
 def _resources(settings: ManifestSettings) -> El:
     short = [(RES_GROUP_LABEL, model.GROUP_LABEL)]
     long_ = [(RES_DESCRIPTION, model.LONG_DESCRIPTION)]
@@ -90,8 +110,8 @@ def _resources(settings: ManifestSettings) -> El:
            El("bt:Url", {"id": RES_COMMANDS_URL, "DefaultValue": settings.url(model.COMMANDS_PATH)}),
            El("bt:Url", {"id": RES_PANE_URL, "DefaultValue": settings.url(model.PANE_PATH)}),
            El("bt:Url", {"id": RES_LINK_URL, "DefaultValue": settings.url(model.LINK_PANE_PATH)})),
-        El("bt:ShortStrings", None, *(El("bt:String", {"id": i, "DefaultValue": v}) for i, v in short)),
-        El("bt:LongStrings", None, *(El("bt:String", {"id": i, "DefaultValue": v}) for i, v in long_)),
+        El("bt:ShortStrings", None, *(_string(i, v) for i, v in short)),
+        El("bt:LongStrings", None, *(_string(i, v) for i, v in long_)),
     )
 
 
@@ -134,8 +154,8 @@ def build_xml(settings: ManifestSettings) -> bytes:
         El("Version", text=settings.xml_version),
         El("ProviderName", text=model.PROVIDER_NAME),
         El("DefaultLocale", text="en-US"),
-        El("DisplayName", {"DefaultValue": model.DISPLAY_NAME}),
-        El("Description", {"DefaultValue": model.SHORT_DESCRIPTION}),
+        El("DisplayName", {"DefaultValue": model.DISPLAY_NAME}, *_overrides(model.DISPLAY_NAME)),
+        El("Description", {"DefaultValue": model.SHORT_DESCRIPTION}, *_overrides(model.SHORT_DESCRIPTION)),
         El("IconUrl", {"DefaultValue": model.icon_url(settings, model.ICON_SIZE)}),
         El("HighResolutionIconUrl", {"DefaultValue": model.icon_url(settings, model.HIGH_RES_ICON_SIZE)}),
         El("SupportUrl", {"DefaultValue": settings.url("/")}),

@@ -432,15 +432,20 @@ def test_cli_writes_both_manifests_and_prints_their_paths(tmp_path, xsd_dir):
         env=_env())
     assert result.exit_code == 0, result.output
     printed = result.output.split()
-    assert printed[:2] == [str(out / "manifest.xml"), str(out / "manifest.json")]
+    assert printed[:3] == [str(out / "manifest.xml"), str(out / "manifest.json"), str(out / "fr-fr.json")]
     assert all(Path(p).is_file() for p in printed)
     xml = (out / "manifest.xml").read_bytes()
     doc = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert xml_problems(xml, xsd_dir) == []
     assert doc["id"] == default_app_id(BASE)
     with zipfile.ZipFile(out / "dealpane-app-package.zip") as zf:
-        assert sorted(zf.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert sorted(zf.namelist()) == ["color.png", "fr-fr.json", "manifest.json", "outline.png"]
         assert json.loads(zf.read("manifest.json")) == doc
+        # the French localization file, where localizationInfo's relative path points
+        assert doc["localizationInfo"]["additionalLanguages"] == [{"languageTag": "fr-fr", "file": "fr-fr.json"}]
+        french = json.loads(zf.read("fr-fr.json"))
+        assert french == json.loads((out / "fr-fr.json").read_text(encoding="utf-8"))
+        assert french["extensions[0].ribbons[0].tabs[0].groups[0].controls[1].label"] == "Lier à une opportunité"
         assert make_icons.png_size(zf.read("color.png")) == (192, 192)
         assert make_icons.png_size(zf.read("outline.png")) == (32, 32)
     # rendering again gives the same bytes
@@ -512,3 +517,158 @@ def test_cli_still_reads_the_api_uri_under_its_old_name(tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["webApplicationInfo"]["resource"] \
         == API_URI
+
+
+# ================================================================ languages (French beside English)
+FR = "fr-FR"
+#: Microsoft's limits: bt:ShortString / ShortLocaleAwareSetting 125, bt:LongString 250 (the XSDs);
+#: the unified manifest's name.short 30, name.full 100, description.short 80, description.full 4000,
+#: ribbon labels, supertip titles and action names 64, supertip descriptions 250 (its localization
+#: schema). The schemas put most of these beside a "$ref", which draft-04 validators (ours and ajv)
+#: ignore — so they are checked here.
+XML_SHORT, XML_LONG = 125, 250
+JSON_LIMITS = [(r"^name\.short$", 30), (r"^name\.full$", 100), (r"^description\.short$", 80),
+               (r"^description\.full$", 4000), (r"\.supertip\.description$", 250),
+               (r"\.(label|displayName|supertip\.title)$", 64)]
+FRENCH = {
+    "Dealpane": "Dealpane",
+    "Dealpane for Outlook": "Dealpane pour Outlook",
+    "Open Dealpane": "Ouvrir Dealpane",
+    "Link to opportunity": "Lier à une opportunité",
+    "See and update the sales opportunity behind every e-mail and meeting.":
+        "Consultez et modifiez l’opportunité liée à chaque message et à chaque réunion.",
+    "Show the opportunities, contacts and history linked to this item.":
+        "Afficher les opportunités, les contacts et l’historique liés à cet élément.",
+}
+
+
+def _overrides(node, etree) -> dict[str, str]:
+    """Locale -> Value of a node's Override children (either namespace)."""
+    return {o.get("Locale"): o.get("Value") for o in node if etree.QName(o).localname == "Override"}
+
+
+def test_xml_says_name_and_description_in_french(rendered, etree):
+    root = etree.fromstring(rendered.xml)
+    name = root.find("o:DisplayName", NS)
+    description = root.find("o:Description", NS)
+    assert name.get("DefaultValue") == "Dealpane" and _overrides(name, etree) == {FR: "Dealpane"}
+    assert description.get("DefaultValue") == model.SHORT_DESCRIPTION  # English stays the default
+    assert _overrides(description, etree) == {FR: FRENCH[model.SHORT_DESCRIPTION]}
+    # the top-level Override is the OfficeApp namespace's (LocaleOverride types of the XSD)
+    assert all(etree.QName(o).namespace == NS["o"] for o in name)
+
+
+def test_xml_every_resource_string_has_its_french_override(rendered, etree):
+    root = etree.fromstring(rendered.xml)
+    seen = {}
+    for level in ("v10:VersionOverrides", "v10:VersionOverrides/v11:VersionOverrides"):
+        resources = root.find(level, NS).find("v10:Resources" if level.count("/") == 0 else "v11:Resources", NS)
+        for kind, limit in (("ShortStrings", XML_SHORT), ("LongStrings", XML_LONG)):
+            strings = resources.find(f"bt:{kind}", NS)
+            assert len(strings) > 0
+            for string in strings:
+                overrides = {o.get("Locale"): o.get("Value") for o in string.findall("bt:Override", NS)}
+                assert set(overrides) == {FR}, string.get("id")
+                assert overrides[FR] != "" and len(overrides[FR]) <= limit, (string.get("id"), overrides[FR])
+                assert len(string.get("DefaultValue")) <= limit
+                seen[string.get("id")] = (string.get("DefaultValue"), overrides[FR])
+    assert seen["Open.Title"] == ("Open Dealpane", "Ouvrir Dealpane")
+    assert seen["Link.Label"] == ("Link to opportunity", "Lier à une opportunité")
+    assert seen["Open.Tip"] == (model.BUTTONS[0].tip, FRENCH[model.BUTTONS[0].tip])
+    assert seen["Addin.Description"][1].startswith("À côté du message ou de la réunion ouverts")
+    # nothing left in English but the product's name
+    assert [i for i, (en, fr) in seen.items() if en == fr and en != "Dealpane"] == []
+
+
+def test_xml_with_french_is_valid_and_a_bad_override_is_caught(rendered, etree, xsd_dir):
+    assert xml_problems(rendered.xml, xsd_dir) == []
+    root = etree.fromstring(rendered.xml)
+    # a French tip over LongString's 250 characters is refused by the XSD
+    tip = root.find(".//bt:LongStrings/bt:String/bt:Override", NS)
+    tip.set("Value", "é" * 251)
+    assert any("Value" in p for p in checks.xsd_problems(etree.tostring(root), xsd_dir))
+    # and an Override without its Locale too
+    root = etree.fromstring(rendered.xml)
+    del root.find("o:DisplayName/o:Override", NS).attrib["Locale"]
+    assert checks.xsd_problems(etree.tostring(root), xsd_dir) != []
+
+
+def test_json_localization_info_names_the_french_file(rendered):
+    assert rendered.json["localizationInfo"] == {
+        "defaultLanguageTag": "en-us", "additionalLanguages": [{"languageTag": "fr-fr", "file": "fr-fr.json"}]}
+    assert list(rendered.localizations) == ["fr-fr.json"]
+    # the manifest itself stays English
+    assert rendered.json["name"] == {"short": "Dealpane", "full": "Dealpane for Outlook"}
+    assert rendered.json["description"]["short"] == model.SHORT_DESCRIPTION
+
+
+def test_json_french_file_is_valid_against_the_localization_schema(rendered, app_manifest_pkg):
+    french = rendered.localizations["fr-fr.json"]
+    path = checks.json_schema_path(french, app_manifest_pkg, localization=True)
+    assert path.name == "MicrosoftTeams.Localization.schema.json" and f"v{MANIFEST_VERSION}" in str(path)
+    assert checks.json_schema_problems(french, app_manifest_pkg, localization=True) == []
+    # the schema refuses a key it does not know, and a manifest schema URL in its place
+    bad = dict(french, **{"extensions[0].ribbons[0].tabs[0].groups[0].controls[0].tooltip": "x"})
+    assert checks.json_schema_problems(bad, app_manifest_pkg, localization=True) != []
+    assert checks.json_schema_problems(dict(french, **{"$schema": SCHEMA_URL}), app_manifest_pkg,
+                                       localization=True) != []
+    assert checks.json_schema_problems(dict(french, **{"name.short": 7}), app_manifest_pkg, localization=True) != []
+
+
+def test_json_french_strings_are_at_their_places_and_within_limits(rendered):
+    french = rendered.localizations["fr-fr.json"]
+    assert french["name.short"] == "Dealpane" and french["name.full"] == "Dealpane pour Outlook"
+    assert french["description.short"] == FRENCH[model.SHORT_DESCRIPTION]
+    assert french["description.full"].startswith("À côté du message")
+    group = "extensions[0].ribbons[0].tabs[0].groups[0]"
+    assert french[f"{group}.label"] == "Dealpane"
+    assert french[f"{group}.controls[0].supertip.title"] == "Ouvrir Dealpane"
+    assert french[f"{group}.controls[0].supertip.description"] == FRENCH[model.BUTTONS[0].tip]
+    assert french[f"{group}.controls[1].label"] == "Lier à une opportunité"
+    assert french["extensions[0].runtimes[1].actions[0].displayName"] == "Lier à une opportunité"
+    # each key is where the English string it replaces is in manifest.json
+    ext = rendered.json["extensions"][0]
+    assert ext["ribbons"][0]["tabs"][0]["groups"][0]["controls"][1]["label"] == "Link to opportunity"
+    assert ext["runtimes"][1]["actions"][0]["displayName"] == "Link to opportunity"
+    for key, value in french.items():
+        if key == "$schema":
+            continue
+        limits = [limit for pattern, limit in JSON_LIMITS if re.search(pattern, key)]
+        assert limits, key
+        assert 0 < len(value) <= min(limits), (key, value)
+    # the English ones too
+    for key, value in checks.localizable_strings(rendered.json).items():
+        assert len(value) <= min(limit for pattern, limit in JSON_LIMITS if re.search(pattern, key)), key
+
+
+def test_localization_check_catches_a_missing_or_stray_key(rendered):
+    french = rendered.localizations["fr-fr.json"]
+    assert checks.localization_problems(rendered.json, rendered.localizations) == []
+    key = "extensions[0].ribbons[0].tabs[0].groups[0].controls[1].supertip.title"
+    missing = {k: v for k, v in french.items() if k != key}
+    assert any(key in p for p in checks.localization_problems(rendered.json, {"fr-fr.json": missing}))
+    stray = dict(french, **{"extensions[0].ribbons[0].tabs[0].groups[1].label": "x"})
+    assert any("names no string" in p for p in checks.localization_problems(rendered.json, {"fr-fr.json": stray}))
+    assert any("not rendered" in p for p in checks.localization_problems(rendered.json, {}))
+    assert any("is empty" in p for p in checks.localization_problems(
+        rendered.json, {"fr-fr.json": dict(french, **{"name.short": " "})}))
+
+
+def test_every_manifest_string_is_in_the_catalogues():
+    """Each marked manifest string has its msgid in manifest.po of every language, and the French one
+    differs from English except for the product's name."""
+    from babel.messages.pofile import read_po
+    from storage import i18n
+
+    texts = {model.DISPLAY_NAME, model.FULL_NAME, model.SHORT_DESCRIPTION, model.LONG_DESCRIPTION,
+             model.GROUP_LABEL} | {t for b in model.BUTTONS for t in (b.label, b.tip_title, b.tip)}
+    for lang in i18n.languages():
+        with (i18n.LOCALES_DIR / lang / "LC_MESSAGES" / "manifest.po").open("rb") as po:
+            catalogue = read_po(po, locale=lang)
+        ids = {m.id for m in catalogue if m.id}
+        assert texts <= ids, (lang, texts - ids)
+        for text in texts:
+            said = i18n.word(text, lang)
+            if lang == "fr" and not text.startswith("Dealpane"):
+                assert said != text, text
+        assert i18n.word(model.FULL_NAME, "fr") == "Dealpane pour Outlook"
