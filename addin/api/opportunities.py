@@ -1,7 +1,6 @@
 """Opportunities: CRUD, filters and keyset paging, bulk assign/close, reopen, comments, print."""
 import datetime as dt
 
-from flask import render_template_string
 from flask_openapi3 import APIBlueprint, Tag
 
 from addin.errors import bulk_failure
@@ -14,7 +13,7 @@ from . import schemas as s
 from . import serializers
 from .context import check_if_match, commit, current_user, json_response, member, record_response, session
 from .paths import WsPath, WsRecordPath
-from .print_page import PRINT_TEMPLATE
+from .print_page import render_print_page
 
 bp = APIBlueprint("opportunities", __name__, url_prefix="/api/v1/workspaces/<ws>/opportunities",
                   abp_tags=[Tag(name="opportunities")], abp_security=[{"entra": []}, {"dev": []}])
@@ -130,8 +129,8 @@ def print_opportunity(path: WsRecordPath):
     m = member(path.ws)
     opportunity = service.get_opportunity(session(), m.workspace_id, path.id)
     history = history_of(session(), m.workspace_id, "opportunity", opportunity.id, None, 500).items
-    html = render_template_string(
-        PRINT_TEMPLATE, o=serializers.opportunity(opportunity, m.workspace), workspace=m.workspace,
+    html = render_print_page(
+        o=serializers.opportunity(opportunity, m.workspace), workspace=m.workspace,
         history=[serializers.history_item(h) for h in history], printed_at=dt.datetime.now(dt.timezone.utc),
     )
     response = json_response(None)

@@ -1,47 +1,171 @@
-"""The printable opportunity page (Jinja autoescapes every value)."""
+"""The printable opportunity page, in the reader's language (templates/print_page.html).
 
-PRINT_TEMPLATE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ o.title }} – Dealpane</title>
-<style>
- body{font-family:"Segoe UI",system-ui,sans-serif;font-size:11pt;margin:2em;color:#201f1e}
- h1{font-size:18pt;margin:0 0 .2em} h2{font-size:13pt;border-bottom:1px solid #c8c6c4;margin-top:1.5em}
- table{border-collapse:collapse;width:100%} th,td{text-align:left;padding:3px 6px;vertical-align:top}
- td.n,th.n{text-align:right} dl{display:grid;grid-template-columns:12em 1fr;gap:2px 1em} dt{color:#605e5c}
- .comments{white-space:pre-wrap} @media print{body{margin:0}}
-</style></head><body>
-<h1>{{ o.title }}</h1>
-<p>{{ workspace.name }} · {{ o.status|capitalize }}{% if o.read_only %} (read-only){% endif %}</p>
-<h2>General</h2>
-<dl>
- <dt>Link to</dt><dd>{{ o.link.name }} ({{ o.link.type }})</dd>
- <dt>Assigned to</dt><dd>{{ o.assigned_to_name or "" }}</dd>
- <dt>Sales stage</dt><dd>{{ o.stage_name or "" }}</dd>
- <dt>Type</dt><dd>{{ o.type or "" }}</dd>
- <dt>Probability</dt><dd>{{ o.probability }} %</dd>
- <dt>Total</dt><dd>{{ o.total }} {{ o.currency }}</dd>
- <dt>Expected revenue</dt><dd>{{ o.expected_revenue }} {{ o.currency }}</dd>
- <dt>Close date</dt><dd>{{ o.close_date or "" }}</dd>
- <dt>Payment terms</dt><dd>{{ o.payment_terms or "" }}</dd>
- <dt>Expiration date</dt><dd>{{ o.expiration_date or "" }}</dd>
- <dt>Delivery date</dt><dd>{{ o.delivery_date or "" }}</dd>
- <dt>Source</dt><dd>{{ o.source or "" }}</dd>
- <dt>Competitors</dt><dd>{{ o.competitors or "" }}</dd>
- <dt>Categories</dt><dd>{{ o.categories|join(", ") }}</dd>
- <dt>Reminder</dt><dd>{{ o.reminder_at or "" }}</dd>
-</dl>
-<h2>Products and services</h2>
-<table><tr><th>Item</th><th class="n">Quantity</th><th class="n">Unit price</th><th class="n">Discount %</th><th class="n">Amount</th></tr>
-{% for l in o.lines %}<tr><td>{{ l.name }}{% if l.description %}<br><small>{{ l.description }}</small>{% endif %}</td>
-<td class="n">{{ l.quantity }}</td><td class="n">{{ l.unit_price }}</td><td class="n">{{ l.discount_percent }}</td><td class="n">{{ l.amount }}</td></tr>
-{% endfor %}<tr><th colspan="4">Total</th><th class="n">{{ o.total }}</th></tr></table>
-{% if o.activities %}<h2>Sales activities</h2><ul>
-{% for a in o.activities %}<li>{{ "☑" if a.done else "☐" }} {{ a.name }}{% if a.due_date %} – due {{ a.due_date }}{% endif %}</li>{% endfor %}
-</ul>{% endif %}
-<h2>Comments</h2><div class="comments">{{ o.comments }}</div>
-<h2>History</h2>
-<table><tr><th>Date</th><th>Kind</th><th>Subject</th><th>Summary</th></tr>
-{% for h in history %}<tr><td>{{ h.occurred_at[:16].replace("T", " ") }}</td><td>{{ h.kind.replace("_", " ") }}</td><td>{{ h.subject }}</td><td>{{ h.summary }}</td></tr>
-{% else %}<tr><td colspan="4">No history yet.</td></tr>{% endfor %}</table>
-<p><small>Printed {{ printed_at.strftime("%Y-%m-%d %H:%M UTC") }}</small></p>
-</body></html>
+The language is `?lang=` when the link names one (the workspace opens the page in a new tab, whose
+Accept-Language is the browser's, not the language chosen in the workspace), else the request's
+(`addin.i18n.request_language()`: Accept-Language). The page says it in `<html lang>` and in
+`Content-Language`.
+
+Words come from storage/locales/<lang>/LC_MESSAGES/pages.po, each under the context "print"
+(`pgettext("print", ...)` in the template, extracted by `make messages` from the Jinja template);
+amounts, percentages, numbers, dates and times are formatted by Babel for the language's locale
+(fr-FR: "1 234,56 €", "50 %", "18 déc. 2026", "14:05"; en-US: "€1,234.56", "50%", "Dec 18, 2026", "2:05 PM").
+
+The page has its own Jinja environment (autoescape on, jinja2.ext.i18n), one per language, made on first
+use: the app's environment stays as it is, and no request changes what another one sees.
 """
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from flask import g, request
+
+from addin.i18n import LANGUAGE_QUERY, request_language
+from storage import i18n
+
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+TEMPLATE = "print_page.html"
+
+
+def page_language() -> str:
+    """The print page's language: `?lang=` if Dealpane speaks it, else the request's."""
+    named = i18n.supported(request.args.get(LANGUAGE_QUERY))
+    if named:
+        g.dealpane_language = named  # so that Content-Language (addin/i18n.py) says the same
+        return named
+    return request_language()
+
+
+def render_print_page(**context: Any) -> str:
+    """The page for `o` (serializers.opportunity), `workspace`, `history` (serializers.history_item)
+    and `printed_at` (an aware datetime), in the page's language."""
+    language = page_language()
+    return _environment(language).get_template(TEMPLATE).render(
+        html_lang=i18n.region_tag(language), **context)
+
+
+# ---------------------------------------------------------------- the language's Jinja environment
+@functools.cache
+def _environment(language: str):
+    from jinja2 import Environment, FileSystemLoader, select_autoescape  # noqa: PLC0415
+
+    env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html"]),
+                      extensions=["jinja2.ext.i18n"])
+    translations = i18n.catalogue(language)
+
+    def gettext(message: str) -> str:
+        return translations.gettext(message) if translations else message
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return translations.ngettext(singular, plural, n) if translations else (singular if n == 1 else plural)
+
+    def pgettext(context: str, message: str) -> str:
+        return translations.pgettext(context, message) if translations else message
+
+    def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+        if translations:
+            return translations.npgettext(context, singular, plural, n)
+        return singular if n == 1 else plural
+
+    # newstyle: `pgettext("print", "due %(date)s", date=...)` formats, and escapes the values
+    env.install_gettext_callables(gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext)
+    locale = i18n.region_tag(language).replace("-", "_")
+    env.filters.update(
+        money=functools.partial(_money, locale=locale),
+        number=functools.partial(_number, locale=locale),
+        percent=functools.partial(_percent, locale=locale),
+        day=functools.partial(_day, locale=locale),
+        clock=functools.partial(_clock, locale=locale),
+        moment=functools.partial(_moment, locale=locale),
+    )
+    return env
+
+
+# ---------------------------------------------------------------- Babel formats (empty for no value)
+def _decimal(value: object) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _money(value: object, currency: str | None, *, locale: str) -> str:
+    from babel.numbers import format_currency, format_decimal  # noqa: PLC0415
+
+    amount = _decimal(value)
+    if amount is None:
+        return ""
+    if not currency:
+        return format_decimal(amount, format="#,##0.00", locale=locale)
+    return format_currency(amount, currency, locale=locale)
+
+
+def _number(value: object, *, locale: str) -> str:
+    from babel.numbers import format_decimal  # noqa: PLC0415
+
+    number = _decimal(value)
+    return "" if number is None else format_decimal(number, locale=locale)
+
+
+def _percent(value: object, *, locale: str) -> str:
+    """A probability (0-100) as a percentage: "50 %" in French, "50%" in English."""
+    from babel.numbers import format_percent  # noqa: PLC0415
+
+    number = _decimal(value)
+    return "" if number is None else format_percent(number / 100, locale=locale)
+
+
+def _as_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return _utc(value).date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _as_datetime(value: object) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return _utc(value)
+    if isinstance(value, str) and value:
+        try:
+            return _utc(dt.datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return None
+    return None
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """Stored times are UTC; an aware one is said in UTC too (the page says so at its foot)."""
+    return value.astimezone(dt.timezone.utc) if value.tzinfo else value
+
+
+def _day(value: object, *, locale: str) -> str:
+    from babel.dates import format_date  # noqa: PLC0415
+
+    day = _as_date(value)
+    return "" if day is None else format_date(day, format="medium", locale=locale)
+
+
+def _clock(value: object, *, locale: str) -> str:
+    """The time of day: 24-hour in French ("14:05"), "2:05 PM" in American English."""
+    from babel.dates import format_time  # noqa: PLC0415
+
+    moment = _as_datetime(value)
+    return "" if moment is None else format_time(moment.time(), format="short", locale=locale)
+
+
+def _moment(value: object, *, locale: str) -> str:
+    moment = _as_datetime(value)
+    if moment is None:
+        return str(value) if isinstance(value, str) else ""
+    return f"{_day(moment, locale=locale)} {_clock(moment, locale=locale)}"
