@@ -71,15 +71,23 @@ class Problem(BaseModel):
 
 # ---- workspaces ----------------------------------------------------------------------------
 
+LANGUAGE_HELP = "a language Dealpane speaks, as a two-letter code: \"en\" or \"fr\""
+Language = Annotated[str, Field(max_length=8, description=LANGUAGE_HELP, examples=["fr"])]
+
+
 class WorkspaceIn(Input):
     name: Optional[str] = Field(default=None, max_length=limits.NAME)
     currency: Optional[str] = Field(default=None, max_length=3)
+    language: Optional[Language] = Field(default=None, description=(
+        f"The language its default stages and lists are created in and that it shows by default: "
+        f"{LANGUAGE_HELP}; default the request's language (Accept-Language)."))
 
 
 class WorkspaceOut(BaseModel):
     id: str
     name: str
     currency: str
+    language: Language
     role: Literal["owner", "member"]
 
 
@@ -87,11 +95,19 @@ class UserOut(BaseModel):
     id: str
     email: str
     display_name: str
+    language: Optional[Language] = Field(description=(
+        f"The language the user chose: {LANGUAGE_HELP}; null: follow the browser (Accept-Language)."))
 
 
 class MeOut(BaseModel):
     user: UserOut
     workspaces: list[WorkspaceOut]
+
+
+class MePatch(Input):
+    read_only_fields = frozenset({"id", "email", "display_name"})
+    language: Optional[Language] = Field(default=None, description=(
+        f"The language the user wants the workspace in: {LANGUAGE_HELP}; null: follow the browser."))
 
 
 class MemberIn(Input):

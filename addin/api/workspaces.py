@@ -1,6 +1,7 @@
 """GET /me, workspaces and their members."""
 from flask_openapi3 import APIBlueprint, Tag
 
+from addin.i18n import request_language
 from storage.services import workspaces as service
 
 from . import schemas as s
@@ -13,7 +14,8 @@ PROBLEMS = {400: s.Problem, 401: s.Problem, 404: s.Problem, 422: s.Problem}
 
 
 def _workspace(w, role) -> dict:
-    return s.WorkspaceOut(id=w.id, name=w.name, currency=w.currency, role=role).model_dump(mode="json")
+    return s.WorkspaceOut(id=w.id, name=w.name, currency=w.currency, language=w.language,
+                          role=role).model_dump(mode="json")
 
 
 def _member(m) -> dict:
@@ -21,20 +23,38 @@ def _member(m) -> dict:
                        role=m.role).model_dump(mode="json")
 
 
+def _me(user) -> dict:
+    return {
+        "user": {"id": user.id, "email": user.email, "display_name": user.display_name, "language": user.language},
+        "workspaces": [_workspace(w, role) for w, role in service.workspaces_of(session(), user)],
+    }
+
+
 @bp.get("/me", responses={200: s.MeOut, 401: s.Problem})
 def get_me():
-    """The signed-in user and the workspaces they belong to."""
+    """The signed-in user (with the language they chose, null to follow the browser) and the workspaces
+    they belong to (each with its language)."""
+    return json_response(_me(current_user()))
+
+
+@bp.patch("/me", responses={200: s.MeOut, 400: s.Problem, 401: s.Problem, 422: s.Problem})
+def patch_me(body: s.MePatch):
+    """Choose the language the workspace speaks to the signed-in user (`null`: follow the browser).
+    Answers as GET /me."""
     user = current_user()
-    return json_response({
-        "user": {"id": user.id, "email": user.email, "display_name": user.display_name},
-        "workspaces": [_workspace(w, role) for w, role in service.workspaces_of(session(), user)],
-    })
+    if "language" in body.model_fields_set:
+        service.set_user_language(session(), user, body.language)
+        commit()
+    return json_response(_me(user))
 
 
 @bp.post("/workspaces", responses={201: s.WorkspaceOut, **PROBLEMS})
 def create_workspace(body: s.WorkspaceIn):
-    """Create a workspace (a shared database); the caller becomes its owner."""
-    workspace = service.create_workspace(session(), current_user(), body.name, body.currency)
+    """Create a workspace (a shared database); the caller becomes its owner. Its default stages and
+    lists are in `language`, by default the request's (Accept-Language): a workspace created from a
+    French Outlook or browser starts in French."""
+    language = body.language if body.language is not None else request_language()
+    workspace = service.create_workspace(session(), current_user(), body.name, body.currency, language)
     commit()
     return json_response(_workspace(workspace, "owner"), 201)
 

@@ -44,6 +44,8 @@ class User(Base):
     email: so.Mapped[str] = so.mapped_column(sa.String(320))
     display_name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC")
+    # The language they chose for the workspace ("fr", "en"); None: follow the browser (Accept-Language).
+    language: so.Mapped[Optional[str]] = so.mapped_column(sa.String(8))
     created_at: so.Mapped[Timestamp]
 
 
@@ -57,6 +59,8 @@ class Workspace(Base):
     name: so.Mapped[str] = so.mapped_column(sa.String(200))
     tenant_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(36))
     currency: so.Mapped[str] = so.mapped_column(sa.String(3), default="USD")
+    # The language it was created in (its default stages and lists) and shows by default: storage.i18n.languages().
+    language: so.Mapped[str] = so.mapped_column(sa.String(8), default="en", server_default="en")
     created_at: so.Mapped[Timestamp]
 
     members: so.Mapped[list["Member"]] = so.relationship(

@@ -6,8 +6,9 @@ import re
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from storage import limits
+from storage import i18n, limits
 from storage.errors import Conflict, NotFound
+from storage.i18n import _
 from storage.models import ListValue, Member, Opportunity, SalesActivity, SalesStage, User, Workspace
 
 from .access import invited, normalise_email, require_owner, signed_in_user, user_by_email
@@ -27,19 +28,22 @@ DEFAULT_LISTS = {
     "source": ["Advertisement", "E-mail campaign", "Trade show", "Web site", "Referral", "Cold call"],
 }
 TENANT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-CURRENCY_CODES_HINT = "a three-letter ISO 4217 code such as USD or EUR"
 
 
-def create_workspace(session: so.Session, owner: User, name: str | None, currency: str | None = None) -> Workspace:
+def create_workspace(session: so.Session, owner: User, name: str | None, currency: str | None = None,
+                     language: str | None = None) -> Workspace:
+    """A new workspace owned by `owner`, with the default stages and lists in `language` (English when
+    None; the API passes the request's language)."""
     problems = Problems()
     name = require_text(problems, "name", name)
     code = (currency or "USD").strip().upper()
     if len(code) != 3 or not code.isalpha() or not code.isascii():
-        problems.add("currency", f"must be {CURRENCY_CODES_HINT}")
+        problems.add("currency", _("must be a three-letter ISO 4217 code such as USD or EUR"))
+    language = check_language(problems, "language", language) or i18n.SOURCE_LANGUAGE
     problems.raise_if_any()
     # The creator's tenant (none in dev mode): invitations are for this tenant's users unless the owner
     # names another (add_member).
-    workspace = Workspace(name=name, currency=code, tenant_id=owner.tenant_id)
+    workspace = Workspace(name=name, currency=code, tenant_id=owner.tenant_id, language=language)
     session.add(workspace)
     session.flush()
     session.add(Member(workspace_id=workspace.id, user_id=owner.id, role="owner"))
@@ -62,6 +66,28 @@ def _add_defaults(session: so.Session, workspace: Workspace) -> None:
     for list_name, values in DEFAULT_LISTS.items():
         for position, value in enumerate(values):
             session.add(ListValue(workspace_id=workspace.id, list_name=list_name, value=value, position=position))
+
+
+def check_language(problems: Problems, field: str, language: str | None) -> str | None:
+    """A language Dealpane speaks ("fr", "en": storage.i18n.languages()), or None when none is given."""
+    if language is None:
+        return None
+    code = language.strip().lower()
+    if code not in i18n.languages():
+        problems.add(field, _("must be a language Dealpane speaks: %(languages)s",
+                              languages=", ".join(i18n.languages())))
+        return None
+    return code
+
+
+def set_user_language(session: so.Session, user: User, language: str | None) -> User:
+    """The language `user` chose for the workspace; None: follow the browser."""
+    problems = Problems()
+    code = check_language(problems, "language", language)
+    problems.raise_if_any()
+    user.language = code
+    session.flush()
+    return user
 
 
 def workspaces_of(session: so.Session, user: User) -> list[tuple[Workspace, str]]:
@@ -92,17 +118,17 @@ def add_member(session: so.Session, actor: Member, email: str | None, role: str,
     Returns the membership and whether it is new; adding an existing member changes
     their role (never leaving the workspace without an owner).
     """
-    require_owner(actor, "add members")
+    require_owner(actor, _("add members"))
     problems = Problems()
     email = require_text(problems, "email", email, limits.EMAIL_ADDRESS)
     if email and ("@" not in email or email.startswith("@") or email.endswith("@") or " " in email):
-        problems.add("email", "is not an e-mail address")
+        problems.add("email", _("is not an e-mail address"))
     if role not in ("owner", "member"):
-        problems.add("role", "must be owner or member")
+        problems.add("role", _("must be owner or member"))
     if tenant is not None:
         tenant = tenant.strip().lower()
         if not TENANT_ID.match(tenant):
-            problems.add("tenant", "must be a tenant id (a GUID)")
+            problems.add("tenant", _("must be a tenant id (a GUID)"))
     problems.raise_if_any()
     tenant = tenant or actor.workspace.tenant_id or actor.user.tenant_id
     address = normalise_email(email)
@@ -128,10 +154,10 @@ def add_member(session: so.Session, actor: Member, email: str | None, role: str,
 
 
 def remove_member(session: so.Session, actor: Member, user_id: str) -> None:
-    require_owner(actor, "remove members")
+    require_owner(actor, _("remove members"))
     member = session.get(Member, (actor.workspace_id, user_id))
     if member is None:
-        raise NotFound("No such member.")
+        raise NotFound(_("No such member."))
     if member.role == "owner":
         _keep_an_owner(session, member)
     session.delete(member)
@@ -145,7 +171,7 @@ def _keep_an_owner(session: so.Session, leaving: Member) -> None:
         )
     )
     if owners <= 1:
-        raise Conflict("The last owner of a workspace cannot be removed; make someone else owner first.")
+        raise Conflict(_("The last owner of a workspace cannot be removed; make someone else owner first."))
 
 
 # ---- customisable lists -------------------------------------------------------------
@@ -173,7 +199,7 @@ def replace_list(session: so.Session, workspace_id: str, list_name: str, values:
         if value is None:
             continue
         if value.casefold() in seen:
-            problems.add(f"values[{i}]", f"'{value}' is in the list twice")
+            problems.add(f"values[{i}]", _("'%(value)s' is in the list twice", value=value))
         seen.add(value.casefold())
         cleaned.append(value)
     rows = {
@@ -186,11 +212,11 @@ def replace_list(session: so.Session, workspace_id: str, list_name: str, values:
     for old, new in (rename or {}).items():
         new = (new or "").strip()
         if old not in rows:
-            problems.add(f"rename.{old}", "is not a value of this list")
+            problems.add(f"rename.{old}", _("is not a value of this list"))
         elif new not in cleaned:
-            problems.add(f"rename.{old}", f"the new name '{new}' must be one of `values`")
+            problems.add(f"rename.{old}", _("the new name '%(new)s' must be one of `values`", new=new))
         elif new in rows and new != old:
-            problems.add(f"rename.{old}", f"'{new}' is a value of this list already")
+            problems.add(f"rename.{old}", _("'%(new)s' is a value of this list already", new=new))
         else:
             renames[old] = new
     problems.raise_if_any()
@@ -224,4 +250,4 @@ def _rename_on_records(session: so.Session, workspace_id: str, list_name: str, o
 
 def require_list_name(list_name: str) -> None:
     if list_name not in DEFAULT_LISTS:
-        raise NotFound("No such list.")
+        raise NotFound(_("No such list."))
