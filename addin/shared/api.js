@@ -5,7 +5,7 @@
  * read as If-Match (the ETag), so a stale one comes back as 412 ("stale").
  * Each app says in its own api.js what the user reads for each kind (describeError).
  */
-import { language } from "./i18n.js";
+import { language, t } from "./i18n.js";
 
 export class ApiError extends Error {
   constructor(kind, { status = 0, type = "", detail = "", errors = [], retryAfter = null, challenge = null,
@@ -113,7 +113,7 @@ export function createApi(auth, { base = () => "", timeoutMs = 20000, problemKin
     try {
       return await response.json();
     } catch (ignored) {
-      throw new ApiError("server", { status: response.status, detail: "The server's answer was not JSON." });
+      throw new ApiError("server", { status: response.status, detail: t("common.error.notJson") });
     }
   }
 

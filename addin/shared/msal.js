@@ -15,6 +15,7 @@
  * AzureAD/microsoft-authentication-library-for-js#8118).
  */
 import { ApiError } from "./api.js";
+import { t } from "./i18n.js";
 
 // The redirect page (addin/workspace/static/js/auth-redirect.js) says "answered" on this channel just
 // before its bridge hands MSAL the answer and closes the popup: so a popup closed *without* one shows.
@@ -52,7 +53,7 @@ function loadScript(src) {
     script.src = src;
     script.addEventListener("load", resolve);
     script.addEventListener("error", () => reject(new ApiError("server", {
-      detail: "MSAL.js could not be loaded from the Dealpane server." })));
+      detail: t("common.error.msalNotLoaded") })));
     document.head.append(script);
   });
 }

@@ -135,9 +135,13 @@ class PaneSession:
         if message.type == "error" and "Content Security Policy" in message.text:
             self.csp_reports.append(message.text)
 
-    def open(self, item: dict | None, *, view: str | None = None, user: str = DEMO_OWNER, wait: bool = True):
-        """Load the pane with `item` selected in the simulated Outlook."""
+    def open(self, item: dict | None, *, view: str | None = None, user: str = DEMO_OWNER, wait: bool = True,
+             display_language: str | None = None):
+        """Load the pane with `item` selected in the simulated Outlook (whose UI speaks
+        `display_language`, Office.context.displayLanguage, when given)."""
         state = {"user": {"emailAddress": user, "displayName": "Diego Siciliani"}, "item": item}
+        if display_language:
+            state["displayLanguage"] = display_language
         self.page.add_init_script(f"window.__DEALPANE_STANDIN__ = {json.dumps(state)};")
         query = "?standin=1" + (f"&view={view}" if view else "")
         # Without waiting for the pane, do not wait for the load event either (a held script delays it).

@@ -16,7 +16,8 @@
  *
  * Driven by window.OfficeStandin: setItem(spec) / setUser(user) / stamps() / actions; by
  * postMessage from the same origin ({dealpaneStandin: "setItem", item, user}); or by
- * window.__DEALPANE_STANDIN__ = {user, item} set before this file runs. An item spec is plain JSON:
+ * window.__DEALPANE_STANDIN__ = {user, item, displayLanguage} set before this file runs; the display
+ * language also from the page's ?displayLanguage=fr-FR. An item spec is plain JSON:
  * {itemType: "message"|"appointment", mode: "read"|"compose", itemId, internetMessageId,
  *  conversationId, subject, from, to, cc, start, end, location, organizer, requiredAttendees,
  *  optionalAttendees} with people as {displayName, emailAddress}.
@@ -48,6 +49,19 @@
       }
     } catch (ignored) { /* private mode or bad JSON: start empty */ }
     return { user: defaultUser(), item: null };
+  }
+
+  /**
+   * The display language Outlook would give: window.__DEALPANE_STANDIN__.displayLanguage (tests), else
+   * the page's ?displayLanguage= (the preview's language menu), else "en-US".
+   */
+  function displayLanguage() {
+    var given = window.__DEALPANE_STANDIN__;
+    if (given && typeof given === "object" && typeof given.displayLanguage === "string" && given.displayLanguage) {
+      return given.displayLanguage;
+    }
+    var asked = new URLSearchParams(window.location.search).get("displayLanguage");
+    return asked && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(asked) ? asked : "en-US";
   }
 
   function defaultUser() {
@@ -332,7 +346,9 @@
       mailbox: mailbox,
       host: "Outlook",
       platform: "OfficeOnline",
-      displayLanguage: "en-US",
+      // Outlook's UI language as office.js gives it ("fr-FR"): Office.context.displayLanguage,
+      // https://learn.microsoft.com/javascript/api/office/office.context#office-office-context-displaylanguage-member
+      displayLanguage: displayLanguage(),
       diagnostics: { host: "Outlook", platform: "OfficeOnline", version: "standin" },
       requirements: {
         isSetSupported: function (name, version) {

@@ -6,6 +6,7 @@
 import { createApi } from "./js/api.js";
 import { createAuth, loadConfig } from "./js/auth.js";
 import { h, replace } from "../shared/dom.js";
+import { t, useLanguage } from "../shared/i18n.js";
 import * as mailbox from "./js/mailbox.js";
 import { renderItem, renderNoItem } from "./js/views-item.js";
 import { renderComposePicker, renderLink } from "./js/views-link.js";
@@ -69,7 +70,7 @@ const pane = {
   loading(text) {
     main.setAttribute("aria-busy", "true");
     replace(main, h("p", { class: "loading muted" },
-      h("span", { class: "spinner", "aria-hidden": "true" }), text || "Loading…"));
+      h("span", { class: "spinner", "aria-hidden": "true" }), text || t("pane.loading")));
   },
 
   /** A full-pane problem with the actions the user can take (sign in, try again). */
@@ -132,7 +133,7 @@ const pane = {
   },
 
   async start() {
-    this.loading("Signing in…");
+    this.loading(t("pane.signingIn"));
     try {
       this.me = await this.api.get("/api/v1/me");
     } catch (error) {
@@ -158,12 +159,12 @@ const pane = {
   /** Read the selected item and show it; called at start and on every ItemChanged. */
   async loadItem() {
     const sequence = ++this.loadSequence;
-    this.loading("Reading the item…");
+    this.loading(t("pane.readingItem"));
     let item;
     try {
       item = await mailbox.readItem();
     } catch (error) {
-      if (sequence === this.loadSequence) this.show((c) => renderNoItem(c, this, "Outlook could not read this item."));
+      if (sequence === this.loadSequence) this.show((c) => renderNoItem(c, this, t("pane.outlook.cannotRead")));
       return;
     }
     if (sequence !== this.loadSequence) return;
@@ -249,14 +250,47 @@ workspaceSelect.addEventListener("change", () => {
   pane.workspace = chosen;
   pane.stages = null;
   safeStorageSet(WORKSPACE_KEY, chosen.id);
-  pane.announce(`Workspace ${chosen.name}`);
+  pane.announce(t("pane.workspace.chosen", { name: chosen.name }));
   pane.loadItem();
 });
+
+/** The browser's languages, most wanted first (outside Outlook, and after Outlook's own). */
+function browserLanguages() {
+  return navigator.languages && navigator.languages.length ? [...navigator.languages] : [navigator.language];
+}
+
+/**
+ * Speak the first of `tags` the server has words for (config.json's languages), else English. In
+ * Outlook the first tag is Office.context.displayLanguage, Outlook's own UI language ("fr-FR"); not
+ * Office.context.contentLanguage, the language the item is written in:
+ * https://learn.microsoft.com/javascript/api/office/office.context#office-office-context-displaylanguage-member
+ */
+async function speak(tags) {
+  let available;
+  try {
+    pane.config = pane.config || await loadConfig();
+    available = pane.config.languages;
+  } catch (ignored) {
+    available = undefined; // start() shows the config's failure; until then the source language
+  }
+  try {
+    await useLanguage(tags.filter(Boolean), { available });
+  } catch (error) {
+    console.error("dealpane: the pane's words could not be loaded", error);
+  }
+}
+
+/** Outlook's UI language, when Office gave one. */
+function outlookLanguage() {
+  const office = window.Office;
+  return (office && office.context && office.context.displayLanguage) || null;
+}
 
 async function boot() {
   try {
     await mailbox.officeReady();
   } catch (error) {
+    await speak(browserLanguages());
     if (!(error instanceof mailbox.OfficeSilent)) {
       pane.show((c) => renderOutsideOutlook(c));
       return;
@@ -270,13 +304,14 @@ async function boot() {
       return;
     }
   }
+  await speak([outlookLanguage(), ...browserLanguages()]);
   await start();
 }
 
 /** Office answered with a mailbox: sign in and show the item. */
 async function start() {
   try {
-    pane.config = await loadConfig();
+    pane.config = pane.config || await loadConfig();
   } catch (error) {
     pane.fail(error, () => start());
     return;

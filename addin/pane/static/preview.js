@@ -2,16 +2,26 @@
  * The demo preview: lists the demo mailbox (GET /pane/preview/items) and plays Outlook for the
  * pane in the frame: choosing an item hands it to the Office stand-in there (postMessage), which
  * fires ItemChanged like a pinned pane in Outlook.
+ *
+ * "Outlook's language" plays Outlook's display language: the pane is reloaded with
+ * ?displayLanguage=<tag>, which the stand-in gives as Office.context.displayLanguage (as Outlook
+ * gives "fr-FR"); the preview itself speaks the same language. The choices are config.json's
+ * languages, named by Intl.DisplayNames.
  */
-(function () {
-  "use strict";
+import { loadConfig } from "../shared/api.js";
+import { dateTime } from "../shared/format.js";
+import { language, t, useLanguage } from "../shared/i18n.js";
 
+{
   var KEY = "dealpaneStandin";
   var frame = document.getElementById("pane-frame");
   var statusLine = document.getElementById("mailbox-status");
   var messageList = document.getElementById("message-list");
   var eventList = document.getElementById("event-list");
   var linkView = document.getElementById("link-view");
+  var languageSelect = document.getElementById("display-language");
+  var LANGUAGE_KEY = "dealpane-preview-language";
+  var data = null;
   var user = null;
   var current = null;
 
@@ -23,9 +33,7 @@
   }
 
   function when(value) {
-    if (!value) return "";
-    var date = new Date(value);
-    return isNaN(date.getTime()) ? "" : new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(date);
+    return value ? dateTime(value) : "";
   }
 
   function send() {
@@ -47,7 +55,7 @@
   function entry(item, title, line) {
     var button = el("button");
     button.type = "button";
-    button.append(el("span", "item-from", title), el("span", "item-subject", item.subject || "(no subject)"),
+    button.append(el("span", "item-from", title), el("span", "item-subject", item.subject || t("pane.item.noSubject")),
       el("span", "item-when", line));
     button.addEventListener("click", function () { choose(item, button); });
     var li = el("li");
@@ -55,30 +63,31 @@
     return li;
   }
 
-  function show(data) {
+  function show(answer) {
+    data = answer || data;
+    if (!data) return;
     user = data.user;
     document.getElementById("mailbox-user").textContent = user ? "(" + user.emailAddress + ")" : "";
     messageList.replaceChildren.apply(messageList, data.messages.map(function (m) {
-      var from = m.from ? m.from.displayName : "(unknown sender)";
-      var folder = m.folder === "sentitems" ? "Sent · " : "";
-      return entry(m, folder + from, when(m.dateTimeCreated));
+      var from = m.from ? m.from.displayName : t("pane.preview.unknownSender");
+      return entry(m, m.folder === "sentitems" ? t("pane.preview.sent", { from: from }) : from, when(m.dateTimeCreated));
     }));
     eventList.replaceChildren.apply(eventList, data.events.map(function (e) {
       var organizer = e.organizer ? e.organizer.displayName : "";
       return entry(e, organizer, when(e.start) + (e.location ? " · " + e.location : ""));
     }));
-    statusLine.textContent = data.messages.length + " messages and " + data.events.length + " meetings. Choose one.";
+    statusLine.textContent = t("pane.preview.count", { messages: data.messages.length, events: data.events.length });
   }
 
   function load() {
     fetch("/pane/preview/items", { headers: { Accept: "application/json" } })
       .then(function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status);
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
         return response.json();
       })
       .then(show)
       .catch(function (error) {
-        statusLine.textContent = "The demo mailbox could not be read (" + error.message + "). Is the demo's fake Graph running?";
+        statusLine.textContent = t("pane.preview.failed", { reason: error.message });
       });
   }
 
@@ -106,8 +115,54 @@
     choose(draft, null);
   }
 
+  /** The tag Outlook would give for `code` ("fr" -> "fr-FR"): the language's likeliest region. */
+  function displayTag(code) {
+    try {
+      const likely = new Intl.Locale(code).maximize();
+      return likely.region ? `${code}-${likely.region}` : code;
+    } catch (ignored) {
+      return code;
+    }
+  }
+
+  function chosenLanguage() {
+    try {
+      return window.sessionStorage.getItem(LANGUAGE_KEY) || "";
+    } catch (ignored) {
+      return "";
+    }
+  }
+
+  function paneUrl() {
+    const query = new URLSearchParams({ standin: "1" });
+    if (linkView.checked) query.set("view", "link");
+    if (languageSelect.value) query.set("displayLanguage", languageSelect.value);
+    return `/pane/?${query}`;
+  }
+
   function reloadPane() {
-    frame.src = "/pane/?standin=1" + (linkView.checked ? "&view=link" : "");
+    frame.src = paneUrl();
+  }
+
+  /** The language menu: config.json's languages, each named in its own language. */
+  function fillLanguages(codes) {
+    const chosen = chosenLanguage();
+    languageSelect.replaceChildren(...codes.map((code) => {
+      const tag = displayTag(code);
+      const option = document.createElement("option");
+      option.value = tag;
+      option.textContent = new Intl.DisplayNames([code], { type: "language" }).of(code) || code;
+      option.selected = chosen ? tag === chosen : code === language();
+      return option;
+    }));
+  }
+
+  async function speak(tags, available) {
+    try {
+      await useLanguage(tags, { available });
+    } catch (error) {
+      console.error("dealpane preview: the words could not be loaded", error);
+    }
   }
 
   window.addEventListener("message", function (event) {
@@ -119,5 +174,24 @@
   document.getElementById("no-item").addEventListener("click", function () { choose(null, null); });
   document.getElementById("reload-pane").addEventListener("click", reloadPane);
   linkView.addEventListener("change", reloadPane);
+
+  const browserTags = navigator.languages && navigator.languages.length ? [...navigator.languages] : [navigator.language];
+  let available;
+  try {
+    available = (await loadConfig("/pane/config.json")).languages;
+  } catch (ignored) {
+    available = undefined; // the source language only
+  }
+  await speak([chosenLanguage(), ...browserTags].filter(Boolean), available);
+  fillLanguages(available || [language()]);
+  languageSelect.addEventListener("change", async () => {
+    try {
+      window.sessionStorage.setItem(LANGUAGE_KEY, languageSelect.value);
+    } catch (ignored) { /* storage blocked: the choice lasts until the page reloads */ }
+    await speak([languageSelect.value], available);
+    show(null);
+    reloadPane();
+  });
+  if (languageSelect.value !== displayTag("en") || chosenLanguage()) reloadPane();
   load();
-}());
+}

@@ -21,23 +21,23 @@
  * closing) are shared with the workspace: addin/shared/msal.js.
  */
 import { ApiError, loadConfig as loadPageConfig } from "../../shared/api.js";
+import { t } from "../../shared/i18n.js";
 import { challengeRequest, currentAccount, msalApplication, popupWatcher } from "../../shared/msal.js";
 
 const MSAL_SCRIPT = "/pane/vendor/msal-browser.min.js";
-const CLOSED_DETAIL = "The sign-in window was closed before Microsoft Entra ID signed you in. Sign in again when you "
-  + "are ready; if the window showed an error code (AADSTS…), give it to your administrator.";
+const closedDetail = () => t("pane.signIn.closed");
 
 /** What a failed interactive sign-in tells the user (ApiError detail), from MSAL's error. */
 function signInDetail(error) {
   const code = (error && error.errorCode) || "";
   if (code === "popup_window_error" || code === "empty_window_error") {
-    return "Your browser blocked the sign-in window. Allow pop-ups for this site, then sign in again.";
+    return t("pane.signIn.blocked");
   }
-  if (code === "user_cancelled") return CLOSED_DETAIL;
-  if (code === "timed_out") return "Signing in took too long. Sign in again.";
+  if (code === "user_cancelled") return closedDetail();
+  if (code === "timed_out") return t("pane.signIn.timedOut");
   const entra = /AADSTS\d+[^.]*\./.exec(`${(error && error.errorMessage) || ""}`);
-  if (entra) return `Microsoft Entra ID did not sign you in: ${entra[0]}`;
-  return "Sign-in did not finish. Try again.";
+  if (entra) return t("pane.signIn.entra", { reason: entra[0] });
+  return t("pane.signIn.unfinished");
 }
 
 export function loadConfig() {
@@ -65,7 +65,7 @@ function entraAuth(config) {
   function application() {
     if (!config.client_id || !config.scope) {
       return Promise.reject(new ApiError("auth-not-configured", {
-        detail: "This Dealpane server has no Entra app registration configured; ask your administrator.",
+        detail: t("pane.signIn.notConfigured"),
       }));
     }
     if (!appPromise) {
@@ -92,14 +92,14 @@ function entraAuth(config) {
       result = await popups.watch(app, (extra) => app.acquireTokenPopup({ ...request, ...extra }), {
         // Closed or replaced: said in words; MSAL's own error: signIn() puts it in words.
         fail: (code, error) => error || new ApiError("unauthorized", {
-          status: 401, detail: code === "closed" ? CLOSED_DETAIL : "A new sign-in replaced this one." }),
+          status: 401, detail: code === "closed" ? closedDetail() : t("pane.signIn.replaced") }),
         onLate: (late) => keep(app, late), // the answer came after all: kept for the next call
       });
     } else {
       try {
         result = await app.acquireTokenSilent(request);
       } catch (error) {
-        throw new ApiError("unauthorized", { status: 401, detail: "Sign in to Dealpane to continue." });
+        throw new ApiError("unauthorized", { status: 401, detail: t("pane.signIn.needed") });
       }
     }
     return keep(app, result);

@@ -2,6 +2,7 @@
 import { describeError } from "./api.js";
 import { h, replace } from "../../shared/dom.js";
 import { day, money, percent } from "../../shared/format.js";
+import { t } from "../../shared/i18n.js";
 
 // The views take withBusy from here with the rest of their pieces.
 export { withBusy } from "../../shared/dom.js";
@@ -28,10 +29,22 @@ export function errorNotice(pane, error, retry) {
           pane.fail(again);
         }
       },
-    }, error.kind === "graph-reconnect" ? "Reconnect" : "Sign in"));
+    }, error.kind === "graph-reconnect" ? t("pane.action.reconnect") : t("pane.action.signIn")));
   }
-  if (about.retry && retry) actions.push(h("button", { type: "button", class: "button", onclick: retry }, "Try again"));
+  if (about.retry && retry) actions.push(h("button", { type: "button", class: "button", onclick: retry }, t("pane.action.tryAgain")));
   return notice("error", about.title, about.text, ...actions);
+}
+
+/**
+ * Where a value goes in bold inside a translated sentence: t("…", {name: MARK}) marks its place (the
+ * word order is the language's), strongIn cuts the sentence there and puts the values, in order, in
+ * <strong> as text.
+ */
+export const MARK = "\u0000";
+
+export function strongIn(sentence, ...values) {
+  const pieces = sentence.split(MARK);
+  return pieces.flatMap((piece, i) => (i < pieces.length - 1 ? [piece, h("strong", null, values[i])] : [piece]));
 }
 
 /** Put a notice into a slot (replacing what was there). */
@@ -40,14 +53,14 @@ export function showIn(slot, node) {
   return node;
 }
 
-export function backButton(pane, label = "Back") {
+export function backButton(pane, label = t("pane.action.back")) {
   return h("button", { type: "button", class: "button subtle back", onclick: () => pane.goItem() },
     h("span", { "aria-hidden": "true" }, "←"), label);
 }
 
 function statusBadge(opportunity) {
-  if (opportunity.status === "won") return h("span", { class: "badge badge-success" }, "Won");
-  if (opportunity.status === "lost") return h("span", { class: "badge badge-danger" }, "Lost");
+  if (opportunity.status === "won") return h("span", { class: "badge badge-success" }, t("pane.status.won"));
+  if (opportunity.status === "lost") return h("span", { class: "badge badge-danger" }, t("pane.status.lost"));
   return null;
 }
 
@@ -62,20 +75,21 @@ export function opportunityCard(pane, opportunity, { linked = false, actions = [
       h("h3", { class: "card-title", id: titleId },
         h("button", { type: "button", class: "link-button", onclick: () => pane.goOpportunity(opportunity.id) },
           opportunity.title)),
-      linked ? h("span", { class: "badge badge-brand" }, "Linked") : null,
+      linked ? h("span", { class: "badge badge-brand" }, t("pane.card.linked")) : null,
       statusBadge(opportunity)),
     opportunity.link && opportunity.link.name
-      ? h("p", { class: "card-sub" }, `${opportunity.link.type === "account" ? "Account" : "Contact"}: ${opportunity.link.name}`)
+      ? h("p", { class: "card-sub" }, t("pane.card.linkedRecord", { type: opportunity.link.type, name: opportunity.link.name }))
       : null,
     h("dl", { class: "facts" },
-      h("div", null, h("dt", null, "Stage"), h("dd", null, opportunity.stage_name || "No stage")),
-      h("div", null, h("dt", null, "Probability"), h("dd", null, percent(opportunity.probability))),
-      h("div", null, h("dt", null, "Expected revenue"), h("dd", null, money(opportunity.expected_revenue, pane.currency))),
-      h("div", null, h("dt", null, "Close date"), h("dd", null, day(opportunity.close_date)))),
+      h("div", null, h("dt", null, t("pane.field.stage")), h("dd", null, opportunity.stage_name || t("pane.field.noStage"))),
+      h("div", null, h("dt", null, t("pane.field.probability")), h("dd", null, percent(opportunity.probability))),
+      h("div", null, h("dt", null, t("pane.field.expectedRevenue")), h("dd", null, money(opportunity.expected_revenue, pane.currency))),
+      h("div", null, h("dt", null, t("pane.field.closeDate")), h("dd", null, day(opportunity.close_date)))),
     actions.length ? h("div", { class: "card-actions" }, actions) : null);
 }
 
-export function section(title, ...children) {
-  const id = `section-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
+/** A titled section; `name` makes its heading's id (section-<name>), the same in every language. */
+export function section(name, title, ...children) {
+  const id = `section-${name}`;
   return h("section", { class: "section", "aria-labelledby": id }, h("h2", { id }, title), children);
 }

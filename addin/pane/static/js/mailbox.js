@@ -6,6 +6,8 @@
  * with people as {name, address}.
  */
 
+import { t } from "../../shared/i18n.js";
+
 /** Our custom property on a stamped item; the sync reads it back through Graph (graph_sync/stamp.py). */
 export const OPPORTUNITY_PROPERTY = "DealpaneOpportunity";
 /**
@@ -100,7 +102,7 @@ function asyncValue(target) {
   return new Promise((resolve, reject) => {
     target.getAsync((result) => {
       if (result.status === office().AsyncResultStatus.Succeeded) resolve(result.value);
-      else reject(new Error((result.error && result.error.message) || "Outlook could not read the item."));
+      else reject(new Error((result.error && result.error.message) || t("pane.outlook.readFailed")));
     });
   });
 }
@@ -174,7 +176,7 @@ function callAsync(fn) {
   return new Promise((resolve, reject) => {
     fn((result) => {
       if (result.status === office().AsyncResultStatus.Succeeded) resolve(result.value);
-      else reject(new Error((result.error && result.error.message) || "Outlook refused the change."));
+      else reject(new Error((result.error && result.error.message) || t("pane.outlook.refused")));
     });
   });
 }
@@ -196,7 +198,7 @@ function callAsync(fn) {
  */
 export async function stampOpportunity(opportunityId) {
   const item = mailbox().item;
-  if (!item) throw new Error("No item is open.");
+  if (!item) throw new Error(t("pane.outlook.noItem"));
   const props = await callAsync((done) => item.loadCustomPropertiesAsync(done));
   props.set(OPPORTUNITY_PROPERTY, opportunityId);
   await callAsync((done) => props.saveAsync(done));

@@ -2,10 +2,13 @@
 import { errorNotice, notice, opportunityCard, section, withBusy } from "./components.js";
 import { h } from "../../shared/dom.js";
 import { dateTime, personLabel } from "../../shared/format.js";
+import { t } from "../../shared/i18n.js";
 import { userEmail } from "./mailbox.js";
 
+/** "message" or "event": the messages choose their words by it (ICU select), so "e-mail" and "meeting"
+ * agree with the sentence in every language. */
 export function itemNoun(item) {
-  return item && item.type === "event" ? "meeting" : "e-mail";
+  return item && item.type === "event" ? "event" : "message";
 }
 
 /** The other party: the sender, or (for mail the user sent) the first recipient who is not the user. */
@@ -17,26 +20,26 @@ export function counterpart(item) {
 
 export function renderNoItem(container, pane, reason) {
   container.append(
-    h("h1", null, "Select an e-mail or meeting"),
-    h("p", { class: "muted" }, reason || "Dealpane shows the deals behind the e-mail or meeting you select in Outlook."));
+    h("h1", null, t("pane.noItem.title")),
+    h("p", { class: "muted" }, reason || t("pane.noItem.text")));
 }
 
 function itemSummary(item) {
   const rows = [];
   if (item.type === "event") {
     if (item.start) rows.push(h("p", { class: "item-meta" }, `${dateTime(item.start)}${item.location ? ` · ${item.location}` : ""}`));
-    if (item.from) rows.push(h("p", { class: "item-meta" }, `Organizer: ${personLabel(item.from)}`));
+    if (item.from) rows.push(h("p", { class: "item-meta" }, t("pane.item.organizer", { person: personLabel(item.from) })));
   } else if (item.from) {
-    rows.push(h("p", { class: "item-meta" }, `From: ${personLabel(item.from)}`));
+    rows.push(h("p", { class: "item-meta" }, t("pane.item.from", { person: personLabel(item.from) })));
   }
   return h("div", { class: "item-card" },
-    h("p", { class: "eyebrow" }, item.type === "event" ? "Meeting" : "E-mail"),
-    h("h1", { class: "item-subject", id: "item-subject" }, item.subject || "(no subject)"),
+    h("p", { class: "eyebrow" }, t("pane.item.kind", { noun: itemNoun(item) })),
+    h("h1", { class: "item-subject", id: "item-subject" }, item.subject || t("pane.item.noSubject")),
     rows);
 }
 
 async function linkItem(pane, opportunity, button, slot) {
-  await withBusy(button, "Linking…", async () => {
+  await withBusy(button, t("pane.link.busy"), async () => {
     try {
       await pane.api.post(pane.ws(`/opportunities/${encodeURIComponent(opportunity.id)}/links`), {
         item_id: pane.item.itemId,
@@ -45,7 +48,7 @@ async function linkItem(pane, opportunity, button, slot) {
       });
       pane.rememberLink(opportunity.id);
       await pane.refreshContext();
-      pane.announce(`Linked to ${opportunity.title}.`);
+      pane.announce(t("pane.link.done", { title: opportunity.title }));
       pane.goItem();
     } catch (error) {
       slot.replaceChildren(errorNotice(pane, error, () => linkItem(pane, opportunity, button, slot)));
@@ -65,14 +68,14 @@ export function renderItem(container, pane) {
   const canLink = Boolean(item.itemId);
   container.append(h("div", { class: "actions" },
     h("button", { type: "button", class: "button primary", id: "open-link", onclick: () => pane.goLink(), disabled: !canLink },
-      "Link to opportunity"),
+      t("pane.item.linkButton")),
     h("button", { type: "button", class: "button", id: "open-new", onclick: () => pane.goNew() },
-      `New opportunity from this ${noun}`)));
+      t("pane.item.newButton", { noun }))));
 
-  container.append(section("Linked to",
+  container.append(section("linked-to", t("pane.item.linkedTo"),
     context.linked_opportunities.length
       ? h("ul", { class: "cards" }, context.linked_opportunities.map((o) => opportunityCard(pane, o, { linked: true })))
-      : h("p", { class: "muted" }, `This ${noun} is not linked to an opportunity yet.`)));
+      : h("p", { class: "muted" }, t("pane.item.notLinked", { noun }))));
 
   const people = [
     ...context.matched_contacts.map((c) => h("li", { class: "person" },
@@ -80,26 +83,26 @@ export function renderItem(container, pane) {
       h("span", { class: "person-detail" }, [c.job_title, (c.email_addresses || [])[0]].filter(Boolean).join(" · ")))),
     ...context.matched_accounts.map((a) => h("li", { class: "person" },
       h("span", { class: "person-name" }, a.name),
-      h("span", { class: "person-detail" }, ["Account", ...(a.email_domains || [])].join(" · ")))),
+      h("span", { class: "person-detail" }, [t("pane.item.account"), ...(a.email_domains || [])].join(" · ")))),
   ];
-  container.append(section("Contacts and accounts",
+  container.append(section("contacts-and-accounts", t("pane.item.people"),
     people.length ? h("ul", { class: "people" }, people)
-      : h("p", { class: "muted" }, `Nobody on this ${noun} is a business contact yet.`)));
+      : h("p", { class: "muted" }, t("pane.item.noPeople", { noun }))));
 
   const open = context.open_opportunities.filter((o) => !linkedIds.has(o.id));
-  container.append(section("Open opportunities",
+  container.append(section("open-opportunities", t("pane.item.open"),
     open.length
       ? h("ul", { class: "cards" }, open.map((o) => {
         const button = h("button", { type: "button", class: "button small", disabled: !canLink,
-          "aria-label": `Link this ${noun} to ${o.title}` }, `Link this ${noun}`);
+          "aria-label": t("pane.item.linkThisTo", { noun, title: o.title }) }, t("pane.item.linkThis", { noun }));
         button.addEventListener("click", () => linkItem(pane, o, button, slot));
         return opportunityCard(pane, o, { actions: [button] });
       }))
       : h("p", { class: "muted" }, context.matched_contacts.length || context.matched_accounts.length
-        ? "No open opportunities for these contacts and accounts."
-        : "No open opportunities for the people on it.")));
+        ? t("pane.item.noOpenForPeople")
+        : t("pane.item.noOpen"))));
 
   if (!canLink) {
-    slot.append(notice("info", `This ${noun} cannot be linked yet.`, "Outlook has not given it an id; open it from your mailbox."));
+    slot.append(notice("info", t("pane.item.cannotLink", { noun }), t("pane.item.noIdOpen")));
   }
 }

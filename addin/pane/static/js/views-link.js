@@ -4,6 +4,7 @@
  */
 import { backButton, errorNotice, notice, withBusy } from "./components.js";
 import { debounce, field, h, replace, uid } from "../../shared/dom.js";
+import { t } from "../../shared/i18n.js";
 import { stampOpportunity } from "./mailbox.js";
 import { linkItem, itemNoun } from "./views-item.js";
 
@@ -15,11 +16,11 @@ const SEARCH_DELAY_MS = 250;
  */
 function opportunityPicker(pane, { label, onPick, suggestions }) {
   const input = h("input", { type: "search", autocomplete: "off", spellcheck: "false", maxlength: "200",
-    placeholder: "Title of the opportunity" });
+    placeholder: t("pane.picker.placeholder") });
   const listId = uid("results");
   input.setAttribute("aria-controls", listId);
   const count = h("p", { class: "hint", role: "status", "aria-live": "polite" });
-  const list = h("ul", { class: "results", id: listId, "aria-label": "Matching opportunities" });
+  const list = h("ul", { class: "results", id: listId, "aria-label": t("pane.picker.results") });
   let sequence = 0;
 
   function show(items, emptyText) {
@@ -27,20 +28,20 @@ function opportunityPicker(pane, { label, onPick, suggestions }) {
       h("button", { type: "button", class: "result", onclick: (event) => onPick(hit, event.currentTarget) },
         h("span", { class: "result-name" }, hit.name),
         hit.detail ? h("span", { class: "result-detail" }, hit.detail) : null))));
-    count.textContent = items.length ? `${items.length} ${items.length === 1 ? "opportunity" : "opportunities"} found.` : emptyText;
+    count.textContent = items.length ? t("pane.picker.found", { count: items.length }) : emptyText;
   }
 
   const suggested = (suggestions || []).map((o) => ({ id: o.id, name: o.title, detail: o.stage_name || "" }));
   const showSuggestions = () => {
-    show(suggested, "Type to search all opportunities.");
-    if (suggested.length) count.textContent = "Suggested: the open opportunities of the people on this item. Type to search all.";
+    show(suggested, t("pane.picker.typeToSearch"));
+    if (suggested.length) count.textContent = t("pane.picker.suggested");
   };
 
   const search = debounce(async (q) => {
     const mine = ++sequence;
     try {
       const answer = await pane.api.get(pane.ws("/search"), { q, types: "opportunity", limit: 20 });
-      if (mine === sequence) show(answer.items, `No opportunity matches “${q}”.`);
+      if (mine === sequence) show(answer.items, t("pane.picker.noMatch", { q }));
     } catch (error) {
       if (mine === sequence) replace(list, h("li", null, errorNotice(pane, error, () => search(q))));
     }
@@ -52,7 +53,7 @@ function opportunityPicker(pane, { label, onPick, suggestions }) {
       sequence += 1;
       showSuggestions();
     } else {
-      count.textContent = "Searching…";
+      count.textContent = t("pane.picker.searching");
       search(q);
     }
   });
@@ -64,17 +65,17 @@ export function renderLink(container, pane) {
   const noun = itemNoun(pane.item);
   const slot = h("div", { class: "slot" });
   const picker = opportunityPicker(pane, {
-    label: "Search opportunities",
+    label: t("pane.picker.label"),
     suggestions: pane.context.open_opportunities,
     onPick: (hit, button) => linkItem(pane, { id: hit.id, title: hit.name }, button, slot),
   });
   container.append(
     backButton(pane),
-    h("h1", null, "Link to opportunity"),
-    h("p", { class: "muted" }, `Choose the opportunity this ${noun} belongs to. It then shows in the opportunity's history.`),
+    h("h1", null, t("pane.link.title")),
+    h("p", { class: "muted" }, t("pane.link.intro", { noun })),
     slot,
     pane.item.itemId ? picker.element
-      : notice("info", `This ${noun} cannot be linked yet.`, "Outlook has not given it an id."));
+      : notice("info", t("pane.item.cannotLink", { noun }), t("pane.link.noId")));
 }
 
 export function renderComposePicker(container, pane) {
@@ -84,31 +85,31 @@ export function renderComposePicker(container, pane) {
   const suggestions = [...pane.context.linked_opportunities, ...pane.context.open_opportunities];
 
   const picker = opportunityPicker(pane, {
-    label: "Search opportunities",
+    label: t("pane.picker.label"),
     suggestions,
     onPick: async (hit, button) => {
-      await withBusy(button, "Filing…", async () => {
+      await withBusy(button, t("pane.compose.busy"), async () => {
         try {
           await stampOpportunity(hit.id);
           pane.stamp = { opportunityId: hit.id, title: hit.name };
           container.querySelectorAll(".result[aria-pressed]").forEach((b) => b.removeAttribute("aria-pressed"));
           button.setAttribute("aria-pressed", "true");
           replace(slot);
-          const message = `This ${noun} will be filed under ${hit.name} when sent.`;
-          replace(stamped, notice("success", message, "Dealpane links it to the opportunity's history once it is in your Sent Items."));
+          const message = t("pane.compose.filed", { noun, title: hit.name });
+          replace(stamped, notice("success", message, t("pane.compose.filedText")));
           pane.announce(message);
         } catch (error) {
-          replace(slot, notice("error", `Dealpane could not mark this ${noun}.`,
-            `${error.message} You can link the ${noun} after it is sent instead.`));
+          replace(slot, notice("error", t("pane.compose.failed", { noun }),
+            t("pane.compose.failedText", { noun, reason: error.message })));
         }
       });
     },
   });
   container.append(
-    h("h1", null, `File this ${noun} under an opportunity`),
-    h("p", { class: "muted" }, `Pick the opportunity this ${noun} is about. Dealpane files it there when it is sent.`),
+    h("h1", null, t("pane.compose.title", { noun })),
+    h("p", { class: "muted" }, t("pane.compose.intro", { noun })),
     stamped, slot, picker.element);
   if (pane.stamp) {
-    stamped.append(notice("success", `This ${noun} will be filed under ${pane.stamp.title} when sent.`));
+    stamped.append(notice("success", t("pane.compose.filed", { noun, title: pane.stamp.title })));
   }
 }

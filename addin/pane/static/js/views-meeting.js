@@ -6,6 +6,7 @@
 import { errorNotice, notice, section, withBusy } from "./components.js";
 import { field, h, replace, uid } from "../../shared/dom.js";
 import { addMinutes, localInputValue } from "../../shared/format.js";
+import { t } from "../../shared/i18n.js";
 import { counterpart } from "./views-item.js";
 
 const DURATIONS = [15, 30, 45, 60, 90, 120];
@@ -39,15 +40,14 @@ function defaultStart(now = new Date()) {
 }
 
 function durationLabel(minutes) {
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = minutes / 60;
-  return hours === 1 ? "1 hour" : `${hours} hours`;
+  if (minutes < 60) return t("pane.meeting.minutes", { count: minutes });
+  return t("pane.meeting.hours", { count: minutes / 60 });
 }
 
 export function meetingRequestForm(pane, opportunity, refreshHistory) {
   const formId = uid("meeting-form");
   const toggle = h("button", { type: "button", class: "button", "aria-expanded": "false", "aria-controls": formId },
-    "Send meeting request…");
+    t("pane.meeting.open"));
   const zone = browserZone();
   const subject = h("input", { type: "text", name: "subject", maxlength: "255", required: true, value: opportunity.title });
   const start = h("input", { type: "datetime-local", name: "start", required: true, value: defaultStart(), step: "900" });
@@ -60,18 +60,18 @@ export function meetingRequestForm(pane, opportunity, refreshHistory) {
   const attendee = h("input", { type: "email", name: "attendee", maxlength: "320", autocomplete: "email",
     value: needsAttendee && person ? person.address : "" });
   const slot = h("div", { class: "slot" });
-  const send = h("button", { type: "submit", class: "button primary" }, "Send request");
+  const send = h("button", { type: "submit", class: "button primary" }, t("pane.meeting.send"));
 
   const form = h("form", {
     id: formId, class: "form", hidden: true, novalidate: true, onsubmit: async (event) => {
       event.preventDefault();
       if (!subject.value.trim() || !start.value) {
-        replace(slot, notice("error", "Give the meeting a subject and a start."));
+        replace(slot, notice("error", t("pane.meeting.needSubject")));
         (subject.value.trim() ? start : subject).focus();
         return;
       }
       if (needsAttendee && !attendee.value.trim()) {
-        replace(slot, notice("error", "This opportunity is linked to an account: give the attendee's e-mail address."));
+        replace(slot, notice("error", t("pane.meeting.needAttendee")));
         attendee.focus();
         return;
       }
@@ -84,12 +84,11 @@ export function meetingRequestForm(pane, opportunity, refreshHistory) {
       };
       if (location.value.trim()) body.location = location.value.trim();
       if (attendee.value.trim()) body.attendees = [attendee.value.trim()];
-      await withBusy(send, "Sending…", async () => {
+      await withBusy(send, t("pane.busy.sending"), async () => {
         try {
           await pane.api.post(pane.ws(`/opportunities/${encodeURIComponent(opportunity.id)}/meeting-request`), body);
-          replace(slot, notice("success", "Meeting request sent.",
-            "The meeting is in your calendar and Outlook sends the invitation."));
-          pane.announce("Meeting request sent.");
+          replace(slot, notice("success", t("pane.meeting.sent"), t("pane.meeting.sentText")));
+          pane.announce(t("pane.meeting.sent"));
           await refreshHistory();
         } catch (error) {
           replace(slot, errorNotice(pane, error));
@@ -97,12 +96,12 @@ export function meetingRequestForm(pane, opportunity, refreshHistory) {
       });
     },
   },
-  field("Subject", subject),
-  field("Start", start),
-  h("div", { class: "row" }, field("Duration", duration), field("Time zone", timeZone)),
-  field(needsAttendee ? "Attendee's e-mail address" : "Attendee (optional)", attendee,
-    { hint: needsAttendee ? "The opportunity is linked to an account: who is invited?" : "Empty: the linked contact." }),
-  field("Location (optional)", location),
+  field(t("pane.meeting.subject"), subject),
+  field(t("pane.meeting.start"), start),
+  h("div", { class: "row" }, field(t("pane.meeting.duration"), duration), field(t("pane.meeting.timeZone"), timeZone)),
+  field(needsAttendee ? t("pane.meeting.attendeeAddress") : t("pane.meeting.attendeeOptional"), attendee,
+    { hint: needsAttendee ? t("pane.meeting.attendeeHintAccount") : t("pane.meeting.attendeeHintContact") }),
+  field(t("pane.meeting.location"), location),
   slot, send);
 
   toggle.addEventListener("click", () => {
@@ -111,5 +110,5 @@ export function meetingRequestForm(pane, opportunity, refreshHistory) {
     toggle.setAttribute("aria-expanded", String(open));
     if (open) subject.focus();
   });
-  return section("Meeting request", toggle, form);
+  return section("meeting-request", t("pane.meeting.title"), toggle, form);
 }

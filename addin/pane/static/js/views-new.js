@@ -3,9 +3,10 @@
  * contact, or to a contact created from the sender (with the account their domain matches).
  */
 import { describeError } from "./api.js";
-import { backButton, errorNotice, notice, withBusy } from "./components.js";
+import { MARK, backButton, errorNotice, notice, strongIn, withBusy } from "./components.js";
 import { field, h } from "../../shared/dom.js";
 import { personLabel, subjectTitle } from "../../shared/format.js";
+import { t } from "../../shared/i18n.js";
 import { counterpart, itemNoun } from "./views-item.js";
 
 function domainOf(address) {
@@ -35,34 +36,34 @@ async function contactFor(pane, plan) {
 export function renderNewOpportunity(container, pane) {
   const noun = itemNoun(pane.item);
   const plan = planLink(pane);
-  container.append(backButton(pane), h("h1", null, "New opportunity"),
-    h("p", { class: "muted" }, `From this ${noun}: its subject becomes the title.`));
+  container.append(backButton(pane), h("h1", null, t("pane.new.title")),
+    h("p", { class: "muted" }, t("pane.new.intro", { noun })));
   if (!plan) {
-    container.append(notice("info", "Nobody to link it to.",
-      `This ${noun} has no sender or recipient besides you, and an opportunity must be linked to a contact or an account.`));
+    container.append(notice("info", t("pane.new.nobody"), t("pane.new.nobodyText", { noun })));
     return;
   }
   const title = h("input", { type: "text", name: "title", required: true, maxlength: "200",
-    value: subjectTitle(pane.item.subject) || `Opportunity with ${plan.person.name || plan.person.address}` });
+    value: subjectTitle(pane.item.subject) || t("pane.new.defaultTitle", { name: plan.person.name || plan.person.address }) });
   const linkThis = h("input", { type: "checkbox", name: "link_item", checked: Boolean(pane.item.itemId),
     disabled: !pane.item.itemId, id: "new-link-item" });
   const slot = h("div", { class: "slot" });
-  const submit = h("button", { type: "submit", class: "button primary" }, "Create opportunity");
+  const submit = h("button", { type: "submit", class: "button primary" }, t("pane.new.create"));
 
   const linkedTo = plan.contact
-    ? h("p", null, "Linked to the business contact ", h("strong", null, plan.contact.display_name), ".")
-    : h("p", null, "A new business contact is created for ", h("strong", null, personLabel(plan.person)),
-      plan.account ? [" at ", h("strong", null, plan.account.name)] : null, ".");
+    ? h("p", null, ...strongIn(t("pane.new.linkedContact", { name: MARK }), plan.contact.display_name))
+    : h("p", null, ...strongIn(plan.account
+      ? t("pane.new.newContactAt", { person: MARK, account: MARK })
+      : t("pane.new.newContact", { person: MARK }), personLabel(plan.person), plan.account && plan.account.name));
 
   const form = h("form", {
     class: "form", novalidate: true, onsubmit: async (event) => {
       event.preventDefault();
       if (!title.value.trim()) {
-        slot.replaceChildren(notice("error", "Give the opportunity a title."));
+        slot.replaceChildren(notice("error", t("pane.new.needTitle")));
         title.focus();
         return;
       }
-      await withBusy(submit, "Creating…", async () => {
+      await withBusy(submit, t("pane.busy.creating"), async () => {
         try {
           const contact = await contactFor(pane, plan);
           plan.contact = contact; // a retry must not create the contact twice
@@ -80,10 +81,10 @@ export function renderNewOpportunity(container, pane) {
             }
           }
           await pane.refreshContext();
-          pane.announce(`Opportunity ${created.title} created.`);
+          pane.announce(t("pane.new.created", { title: created.title }));
           pane.goOpportunity(created.id, linkProblem
-            ? notice("warning", `The opportunity was created, but this ${noun} could not be added to its history.`,
-              `${describeError(linkProblem).title} Use “Link to opportunity” to try again.`)
+            ? notice("warning", t("pane.new.linkFailed", { noun }),
+              t("pane.new.linkFailedText", { reason: describeError(linkProblem).title }))
             : null);
         } catch (error) {
           slot.replaceChildren(errorNotice(pane, error));
@@ -91,10 +92,10 @@ export function renderNewOpportunity(container, pane) {
       });
     },
   },
-  field("Title", title),
+  field(t("pane.new.titleField"), title),
   linkedTo,
-  h("div", { class: "check" }, linkThis, h("label", { for: linkThis.id }, `Add this ${noun} to its history`)),
-  h("p", { class: "hint" }, "The stage is your workspace's default; change it once the opportunity is created."),
+  h("div", { class: "check" }, linkThis, h("label", { for: linkThis.id }, t("pane.new.addToHistory", { noun }))),
+  h("p", { class: "hint" }, t("pane.new.stageHint")),
   slot, submit);
   container.append(form);
 }

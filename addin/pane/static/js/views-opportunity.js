@@ -5,18 +5,23 @@
 import { backButton, errorNotice, notice, section, withBusy } from "./components.js";
 import { append, field, h, replace, safeUrl, uid } from "../../shared/dom.js";
 import { dateTime, day, money, percent } from "../../shared/format.js";
+import { has, t } from "../../shared/i18n.js";
 import { meetingRequestForm } from "./views-meeting.js";
 
 const HISTORY_LIMIT = 5;
-const KIND_LABELS = { note: "Note", phone_log: "Phone log", task: "Task", file: "File", email: "E-mail", appointment: "Meeting" };
+
+/** A history entry's kind in words (pane.kind.note, pane.kind.phone_log, ...); an unknown kind as given. */
+function kindLabel(kind) {
+  return has(`pane.kind.${kind}`) ? t(`pane.kind.${kind}`) : kind;
+}
 
 function oppPath(pane, id, rest = "") {
   return pane.ws(`/opportunities/${encodeURIComponent(id)}${rest}`);
 }
 
 export function renderOpportunity(container, pane, id, message = null) {
-  const heading = h("h1", null, "Opportunity");
-  const body = h("div", { "aria-busy": "true" }, h("p", { class: "loading muted" }, "Loading the opportunity…"));
+  const heading = h("h1", null, t("pane.opportunity.title"));
+  const body = h("div", { "aria-busy": "true" }, h("p", { class: "loading muted" }, t("pane.opportunity.loading")));
   append(container, [backButton(pane), heading, message, body]);
   load(pane, id, heading, body);
 }
@@ -37,12 +42,12 @@ async function load(pane, id, heading, body) {
 function summary(pane, opportunity) {
   const currency = opportunity.currency || pane.currency;
   return h("dl", { class: "facts facts-wide" },
-    h("div", null, h("dt", null, opportunity.link.type === "account" ? "Account" : "Contact"), h("dd", null, opportunity.link.name || "—")),
-    h("div", null, h("dt", null, "Stage"), h("dd", null, opportunity.stage_name || "No stage")),
-    h("div", null, h("dt", null, "Probability"), h("dd", null, percent(opportunity.probability))),
-    h("div", null, h("dt", null, "Total"), h("dd", null, money(opportunity.total, currency))),
-    h("div", null, h("dt", null, "Expected revenue"), h("dd", null, money(opportunity.expected_revenue, currency))),
-    h("div", null, h("dt", null, "Close date"), h("dd", null, day(opportunity.close_date))));
+    h("div", null, h("dt", null, t("pane.field.linkType", { type: opportunity.link.type })), h("dd", null, opportunity.link.name || "—")),
+    h("div", null, h("dt", null, t("pane.field.stage")), h("dd", null, opportunity.stage_name || t("pane.field.noStage"))),
+    h("div", null, h("dt", null, t("pane.field.probability")), h("dd", null, percent(opportunity.probability))),
+    h("div", null, h("dt", null, t("pane.field.total")), h("dd", null, money(opportunity.total, currency))),
+    h("div", null, h("dt", null, t("pane.field.expectedRevenue")), h("dd", null, money(opportunity.expected_revenue, currency))),
+    h("div", null, h("dt", null, t("pane.field.closeDate")), h("dd", null, day(opportunity.close_date))));
 }
 
 function fill(pane, body, opportunity, stages, historyItems, message = null) {
@@ -54,49 +59,50 @@ function fill(pane, body, opportunity, stages, historyItems, message = null) {
   showHistory(historyList, historyItems);
   replace(body,
     opportunity.read_only
-      ? notice("info", `Closed ${opportunity.status === "won" ? "won" : "lost"}: this opportunity is read-only.`)
+      ? notice("info", t("pane.opportunity.readOnly", { status: opportunity.status }))
       : null,
     summary(pane, opportunity),
     opportunity.read_only ? message : quickEdit(pane, body, opportunity, stages, historyItems, message),
-    section("Recent history", historyList),
+    section("recent-history", t("pane.history.title"), historyList),
     opportunity.read_only ? null : historyForm(pane, opportunity, refreshHistory),
     opportunity.read_only ? null : meetingRequestForm(pane, opportunity, refreshHistory));
 }
 
 function showHistory(list, items) {
   if (!items.length) {
-    replace(list, h("li", { class: "muted" }, "Nothing yet."));
+    replace(list, h("li", { class: "muted" }, t("pane.history.empty")));
     return;
   }
   replace(list, items.map((item) => {
     const link = item.graph && safeUrl(item.graph.web_link);
     return h("li", { class: "history-item" },
       h("p", { class: "history-head" },
-        h("span", { class: `kind kind-${item.kind}` }, KIND_LABELS[item.kind] || item.kind),
+        h("span", { class: `kind kind-${item.kind}` }, kindLabel(item.kind)),
         h("span", { class: "history-date" }, dateTime(item.occurred_at))),
       h("p", { class: "history-subject" }, link
-        ? h("a", { href: link, target: "_blank", rel: "noopener noreferrer" }, item.subject || "(no subject)")
-        : (item.subject || "(no subject)")),
+        ? h("a", { href: link, target: "_blank", rel: "noopener noreferrer" }, item.subject || t("pane.item.noSubject"))
+        : (item.subject || t("pane.item.noSubject"))),
       item.summary ? h("p", { class: "history-summary" }, item.summary) : null,
-      item.cancelled ? h("p", { class: "hint" }, "Cancelled by the organizer.") : null,
-      item.removed_in_mailbox ? h("p", { class: "hint" }, "No longer in the mailbox.") : null);
+      item.cancelled ? h("p", { class: "hint" }, t("pane.history.cancelled")) : null,
+      item.removed_in_mailbox ? h("p", { class: "hint" }, t("pane.history.removed")) : null);
   }));
 }
 
 function quickEdit(pane, body, opportunity, stages, historyItems, message) {
   const stage = h("select", { name: "stage_id" },
-    opportunity.stage_id ? null : h("option", { value: "", selected: true }, "No stage"),
+    opportunity.stage_id ? null : h("option", { value: "", selected: true }, t("pane.field.noStage")),
     stages.map((s) => h("option", { value: s.id, selected: s.id === opportunity.stage_id }, s.name)));
   const probability = h("input", { type: "number", name: "probability", min: "0", max: "100", step: "1",
     inputmode: "numeric", value: String(opportunity.probability ?? 0) });
   const slot = h("div", { class: "slot" }, message);
-  const save = h("button", { type: "submit", class: "button primary" }, "Save changes");
+  const save = h("button", { type: "submit", class: "button primary" }, t("pane.edit.save"));
 
   async function send(changes) {
-    await withBusy(save, "Saving…", async () => {
+    await withBusy(save, t("pane.busy.saving"), async () => {
       try {
         const updated = await pane.api.patch(oppPath(pane, opportunity.id), changes, opportunity.version);
-        const saved = `Saved: ${updated.stage_name || "no stage"}, ${updated.probability} %.`;
+        const saved = t("pane.edit.saved", { stage: updated.stage_name || t("pane.edit.savedNoStage"),
+          probability: percent(updated.probability) });
         pane.announce(saved);
         fill(pane, body, updated, stages, historyItems, notice("success", saved));
         pane.refreshContext().catch(() => {});
@@ -115,12 +121,12 @@ function quickEdit(pane, body, opportunity, stages, historyItems, message) {
   function confirmClose(chosen, changes) {
     const won = chosen.outcome === "won";
     const confirmButton = h("button", { type: "button", class: `button ${won ? "primary" : "danger"}` },
-      won ? "Close as won" : "Close as lost");
-    const cancel = h("button", { type: "button", class: "button" }, "Cancel");
+      t("pane.edit.closeAs", { outcome: chosen.outcome }));
+    const cancel = h("button", { type: "button", class: "button" }, t("pane.action.cancel"));
     const titleId = uid("confirm");
     const box = h("div", { class: "confirm", role: "alertdialog", "aria-labelledby": titleId },
-      h("p", { class: "notice-title", id: titleId }, `Close “${opportunity.title}” as ${won ? "won" : "lost"}?`),
-      h("p", null, `Its probability becomes ${won ? "100" : "0"} % and the opportunity becomes read-only.`),
+      h("p", { class: "notice-title", id: titleId }, t("pane.edit.confirmTitle", { title: opportunity.title, outcome: chosen.outcome })),
+      h("p", null, t("pane.edit.confirmText", { probability: percent(won ? 100 : 0) })),
       h("div", { class: "notice-actions" }, confirmButton, cancel));
     confirmButton.addEventListener("click", () => {
       replace(slot);
@@ -143,13 +149,13 @@ function quickEdit(pane, body, opportunity, stages, historyItems, message) {
       if (stage.value && stage.value !== opportunity.stage_id) changes.stage_id = stage.value;
       const value = Number(probability.value);
       if (!Number.isInteger(value) || value < 0 || value > 100) {
-        replace(slot, notice("error", "Probability must be a whole number from 0 to 100."));
+        replace(slot, notice("error", t("pane.edit.badProbability")));
         probability.focus();
         return;
       }
       if (value !== opportunity.probability) changes.probability = value;
       if (!Object.keys(changes).length) {
-        replace(slot, notice("info", "Nothing to save: change the stage or the probability first."));
+        replace(slot, notice("info", t("pane.edit.nothing")));
         return;
       }
       const chosen = stages.find((s) => s.id === changes.stage_id);
@@ -157,9 +163,9 @@ function quickEdit(pane, body, opportunity, stages, historyItems, message) {
       else send(changes);
     },
   },
-  h("div", { class: "row" }, field("Sales stage", stage), field("Probability (%)", probability)),
+  h("div", { class: "row" }, field(t("pane.edit.stage"), stage), field(t("pane.edit.probability"), probability)),
   slot, save);
-  return section("Quick edit", form);
+  return section("quick-edit", t("pane.edit.title"), form);
 }
 
 function historyForm(pane, opportunity, refreshHistory) {
@@ -169,25 +175,25 @@ function historyForm(pane, opportunity, refreshHistory) {
   const subject = h("input", { type: "text", name: "subject", maxlength: "500", required: true });
   const details = h("textarea", { name: "body", rows: "3" });
   const slot = h("div", { class: "slot" });
-  const add = h("button", { type: "submit", class: "button primary" }, "Add to history");
+  const add = h("button", { type: "submit", class: "button primary" }, t("pane.note.add"));
   const form = h("form", {
     class: "form", novalidate: true, onsubmit: async (event) => {
       event.preventDefault();
       if (!subject.value.trim()) {
-        replace(slot, notice("error", "Give the entry a subject."));
+        replace(slot, notice("error", t("pane.note.needSubject")));
         subject.focus();
         return;
       }
       const kind = phone.checked ? "phone_log" : "note";
-      await withBusy(add, "Adding…", async () => {
+      await withBusy(add, t("pane.busy.adding"), async () => {
         try {
           await pane.api.post(oppPath(pane, opportunity.id, "/history"), {
             kind, subject: subject.value.trim(), body: details.value.trim() || undefined,
             occurred_at: new Date().toISOString() });
           subject.value = "";
           details.value = "";
-          replace(slot, notice("success", kind === "note" ? "Note added." : "Phone log added."));
-          pane.announce(kind === "note" ? "Note added to the history." : "Phone log added to the history.");
+          replace(slot, notice("success", t("pane.note.added", { kind })));
+          pane.announce(t("pane.note.addedToHistory", { kind }));
           await refreshHistory();
         } catch (error) {
           replace(slot, errorNotice(pane, error));
@@ -195,9 +201,9 @@ function historyForm(pane, opportunity, refreshHistory) {
       });
     },
   },
-  h("fieldset", { class: "choice" }, h("legend", null, "Kind"),
-    h("span", { class: "check" }, note, h("label", { for: note.id }, "Business note")),
-    h("span", { class: "check" }, phone, h("label", { for: phone.id }, "Phone log"))),
-  field("Subject", subject), field("Details", details), slot, add);
-  return section("Add a note or phone log", form);
+  h("fieldset", { class: "choice" }, h("legend", null, t("pane.note.kind")),
+    h("span", { class: "check" }, note, h("label", { for: note.id }, t("pane.note.note"))),
+    h("span", { class: "check" }, phone, h("label", { for: phone.id }, t("pane.note.phone")))),
+  field(t("pane.note.subject"), subject), field(t("pane.note.details"), details), slot, add);
+  return section("add-a-note-or-phone-log", t("pane.note.title"), form);
 }

@@ -10,6 +10,7 @@
 import { ApiError, describeError } from "./api.js";
 import { notice, withBusy } from "./components.js";
 import { h, replace } from "../../shared/dom.js";
+import { t } from "../../shared/i18n.js";
 
 const PATH = "/api/v1/me/graph-connection";
 const SLOT_ID = "graph-connection";
@@ -40,28 +41,28 @@ export async function checkGraphConnection(pane) {
   pane.graphConnection = answer;
   const waiting = (answer.mailboxes || []).filter((m) => m.status === "missing_permission");
   replace(slot, waiting.length ? permissionNotice(waiting) : []);
-  if ((answer.recovered || []).length) pane.announce("Dealpane is syncing your mailbox again.");
+  if ((answer.recovered || []).length) pane.announce(t("pane.graph.recovered"));
   return answer;
 }
 
 function reconnectNotice(pane, error) {
   const about = describeError(error);
-  const button = h("button", { type: "button", class: "button primary", id: "graph-reconnect" }, "Reconnect");
+  const button = h("button", { type: "button", class: "button primary", id: "graph-reconnect" }, t("pane.action.reconnect"));
   const slot = h("div", { class: "slot" });
-  button.addEventListener("click", () => withBusy(button, "Reconnecting…", async () => {
+  button.addEventListener("click", () => withBusy(button, t("pane.busy.reconnecting"), async () => {
     try {
       await pane.auth.signIn(error.challenge);
     } catch (failed) {
-      replace(slot, notice("error", "Sign-in did not finish.", failed.detail || "Try Reconnect again."));
+      replace(slot, notice("error", t("pane.graph.signInUnfinished"), failed.detail || t("pane.graph.tryReconnect")));
       return;
     }
     const answer = await checkGraphConnection(pane);
-    if (answer) pane.announce("Reconnected to your mailbox.");
+    if (answer) pane.announce(t("pane.graph.reconnected"));
   }));
   return h("div", null, notice("warning", about.title, about.text, button), slot);
 }
 
 function permissionNotice(mailboxes) {
-  return notice("warning", "Dealpane is missing a permission for your mailbox.",
-    `${mailboxes[0].status_detail} Ask your administrator to grant it; Dealpane checks again by itself.`);
+  return notice("warning", t("pane.error.graphPermission"),
+    t("pane.graph.permissionText", { detail: mailboxes[0].status_detail }));
 }

@@ -1,8 +1,13 @@
 /* Whole-pane states: a problem, no workspace, not inside Outlook. */
 import { describeError } from "./api.js";
-import { errorNotice, notice, withBusy } from "./components.js";
+import { MARK, errorNotice, notice, strongIn, withBusy } from "./components.js";
 import { field, h } from "../../shared/dom.js";
+import { t } from "../../shared/i18n.js";
 import { userEmail } from "./mailbox.js";
+
+// The hosts office.js loads from (names, not words: the same in every language).
+const OFFICE_HOST = "appsforoffice.microsoft.com";
+const AJAX_HOST = "ajax.aspnetcdn.com";
 
 export function renderProblem(container, pane, error, retry) {
   const about = describeError(error);
@@ -13,9 +18,8 @@ export function renderProblem(container, pane, error, retry) {
 
 export function renderOutsideOutlook(container) {
   container.append(
-    h("h1", null, "Open Dealpane from Outlook"),
-    notice("info", "This page is Dealpane's Outlook task pane.",
-      "Open an e-mail or a meeting in Outlook and choose Dealpane on the ribbon. Outlook could not be reached from this page."));
+    h("h1", null, t("pane.outside.title")),
+    notice("info", t("pane.outside.notice"), t("pane.outside.text")));
 }
 
 /**
@@ -27,21 +31,18 @@ export function renderOutsideOutlook(container) {
  */
 export function renderOfficeSilent(container) {
   container.append(
-    h("h1", null, "Outlook did not start Dealpane"),
-    notice("warning", "Outlook has not answered Dealpane yet.",
-      "Dealpane keeps waiting and starts as soon as Outlook answers. If nothing happens, check:"),
+    h("h1", null, t("pane.silent.title")),
+    notice("warning", t("pane.silent.notice"), t("pane.silent.text")),
     h("ul", { class: "checklist" },
-      h("li", null, "Microsoft's scripts are reachable: a firewall, proxy or content blocker must let Outlook load ",
-        h("strong", null, "appsforoffice.microsoft.com"), " and ", h("strong", null, "ajax.aspnetcdn.com"), "."),
-      h("li", null, "Outlook is up to date: Dealpane needs an Outlook with the Mailbox 1.5 requirement set. ",
-        "Outlook 2016 without a Microsoft 365 subscription stops at 1.4.")),
-    h("button", { type: "button", class: "button primary", onclick: () => window.location.reload() }, "Try again"));
+      h("li", null, ...strongIn(t("pane.silent.scripts", { office: MARK, ajax: MARK }), OFFICE_HOST, AJAX_HOST)),
+      h("li", null, t("pane.silent.version"))),
+    h("button", { type: "button", class: "button primary", onclick: () => window.location.reload() }, t("pane.action.tryAgain")));
 }
 
 export function renderNoWorkspace(container, pane) {
   const name = h("input", { type: "text", name: "name", required: true, maxlength: "200", autocomplete: "organization" });
   const slot = h("div");
-  const button = h("button", { type: "submit", class: "button primary" }, "Create workspace");
+  const button = h("button", { type: "submit", class: "button primary" }, t("pane.workspace.create"));
   const form = h("form", {
     class: "form", onsubmit: async (event) => {
       event.preventDefault();
@@ -49,21 +50,20 @@ export function renderNoWorkspace(container, pane) {
         name.focus();
         return;
       }
-      await withBusy(button, "Creating…", async () => {
+      await withBusy(button, t("pane.busy.creating"), async () => {
         try {
           await pane.api.post("/api/v1/workspaces", { name: name.value.trim() });
-          pane.announce("Workspace created.");
+          pane.announce(t("pane.workspace.created"));
           await pane.start();
         } catch (error) {
           slot.replaceChildren(errorNotice(pane, error));
         }
       });
     },
-  }, field("Workspace name", name, { hint: "For example your company's or your team's name." }), slot, button);
+  }, field(t("pane.workspace.name"), name, { hint: t("pane.workspace.nameHint") }), slot, button);
   container.append(
-    h("h1", null, "You have no workspace"),
-    h("p", null, "A workspace is your team's shared sales database: accounts, contacts and opportunities."),
-    h("p", null, "Ask a colleague who owns your team's workspace to add you with your address ",
-      h("strong", null, userEmail()), ", then reopen Dealpane. Or start a workspace of your own:"),
+    h("h1", null, t("pane.workspace.none")),
+    h("p", null, t("pane.workspace.what")),
+    h("p", null, ...strongIn(t("pane.workspace.ask", { address: MARK }), userEmail())),
     form);
 }
