@@ -8,24 +8,31 @@ from sqlalchemy import orm as so
 
 from storage import i18n, limits
 from storage.errors import Conflict, NotFound
-from storage.i18n import _
+from storage.i18n import N_, _, word
 from storage.models import ListValue, Member, Opportunity, SalesActivity, SalesStage, User, Workspace
 
 from .access import invited, normalise_email, require_owner, signed_in_user, user_by_email
 from .validation import Problems, require_text
 
-# What BCM shipped with; every team edits these to its own terms.
+# What BCM shipped with; every team edits these to its own terms. Marked for the catalogue
+# (storage/locales/<lang>/LC_MESSAGES/workspace.po): a workspace is created with them in its language.
 DEFAULT_STAGES: list[tuple[str, list[tuple[str, int, bool]]]] = [
-    ("Prospecting", [("Identify decision makers", 3, True), ("First call", 2, True)]),
-    ("Qualification", [("Confirm budget", 5, True), ("Confirm timeline", 3, False)]),
-    ("Needs Analysis", [("Discovery meeting", 7, True)]),
-    ("Proposal", [("Prepare quote", 3, True), ("Send proposal", 1, True)]),
-    ("Negotiation", [("Agree terms", 10, True)]),
+    (N_("Prospecting"), [(N_("Identify decision makers"), 3, True), (N_("First call"), 2, True)]),
+    (N_("Qualification"), [(N_("Confirm budget"), 5, True), (N_("Confirm timeline"), 3, False)]),
+    (N_("Needs Analysis"), [(N_("Discovery meeting"), 7, True)]),
+    (N_("Proposal"), [(N_("Prepare quote"), 3, True), (N_("Send proposal"), 1, True)]),
+    (N_("Negotiation"), [(N_("Agree terms"), 10, True)]),
 ]
+# The two built-in closed stages. Their rules (probability 100 / 0, read-only records, cannot be renamed,
+# moved or deleted) go by `outcome` and `built_in`, never by these names, which follow the language.
+CLOSED_STAGES: list[tuple[str, str]] = [(N_("Closed Won"), "won"), (N_("Closed Lost"), "lost")]
+# Issue 19 adds a close-reason list (why a deal was won or lost): its default values go here, marked
+# with N_ like the others, so that a French workspace gets them in French.
 DEFAULT_LISTS = {
-    "type": ["New business", "Existing business", "Renewal"],
-    "payment_terms": ["Due on receipt", "Net 15", "Net 30", "Net 60"],
-    "source": ["Advertisement", "E-mail campaign", "Trade show", "Web site", "Referral", "Cold call"],
+    "type": [N_("New business"), N_("Existing business"), N_("Renewal")],
+    "payment_terms": [N_("Due on receipt"), N_("Net 15"), N_("Net 30"), N_("Net 60")],
+    "source": [N_("Advertisement"), N_("E-mail campaign"), N_("Trade show"), N_("Web site"), N_("Referral"),
+               N_("Cold call")],
 }
 TENANT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -53,19 +60,23 @@ def create_workspace(session: so.Session, owner: User, name: str | None, currenc
 
 
 def _add_defaults(session: so.Session, workspace: Workspace) -> None:
+    """The default stages, their activities and the lists' values, in the workspace's language."""
+    language = workspace.language
     for position, (stage_name, activities) in enumerate(DEFAULT_STAGES):
-        stage = SalesStage(workspace_id=workspace.id, name=stage_name, position=position, is_default=position == 0)
+        stage = SalesStage(workspace_id=workspace.id, name=word(stage_name, language), position=position,
+                           is_default=position == 0)
         stage.activities = [
-            SalesActivity(name=a, position=i, duration_days=days, reminder=reminder)
+            SalesActivity(name=word(a, language), position=i, duration_days=days, reminder=reminder)
             for i, (a, days, reminder) in enumerate(activities)
         ]
         session.add(stage)
-    base = len(DEFAULT_STAGES)
-    session.add(SalesStage(workspace_id=workspace.id, name="Closed Won", position=base, built_in=True, outcome="won"))
-    session.add(SalesStage(workspace_id=workspace.id, name="Closed Lost", position=base + 1, built_in=True, outcome="lost"))
+    for position, (stage_name, outcome) in enumerate(CLOSED_STAGES, start=len(DEFAULT_STAGES)):
+        session.add(SalesStage(workspace_id=workspace.id, name=word(stage_name, language), position=position,
+                               built_in=True, outcome=outcome))
     for list_name, values in DEFAULT_LISTS.items():
         for position, value in enumerate(values):
-            session.add(ListValue(workspace_id=workspace.id, list_name=list_name, value=value, position=position))
+            session.add(ListValue(workspace_id=workspace.id, list_name=list_name, value=word(value, language),
+                                  position=position))
 
 
 def check_language(problems: Problems, field: str, language: str | None) -> str | None:

@@ -58,3 +58,59 @@ def test_the_openapi_document_describes_the_languages(client):
     schemas = document["components"]["schemas"]
     assert "language" in schemas["WorkspaceOut"]["properties"] and "language" in schemas["UserOut"]["properties"]
     assert "language" in schemas["WorkspaceIn"]["properties"] and "language" in schemas["MePatch"]["properties"]
+
+
+# ---- a workspace created in French starts in French ------------------------------------------
+
+FRENCH_STAGES = ["Prospection", "Qualification", "Analyse des besoins", "Proposition", "Négociation",
+                 "Fermée gagnée", "Fermée perdue"]
+FRENCH_LISTS = {
+    "type": ["Nouvelle affaire", "Client existant", "Renouvellement"],
+    "payment_terms": ["Paiement à réception", "15 jours net", "30 jours net", "60 jours net"],
+    "source": ["Publicité", "Campagne d’e-mails", "Salon professionnel", "Site web", "Recommandation",
+               "Démarchage téléphonique"],
+}
+
+
+def _french_workspace(client) -> Api:
+    owner = Api(client, OWNER)
+    owner.ws = owner.ok(owner.post("/api/v1/workspaces", {"name": "Ventes", "currency": "EUR"}, headers=FRENCH),
+                        201)["id"]
+    return owner
+
+
+def test_a_workspace_created_in_french_has_french_stages_activities_and_lists(client):
+    fr = _french_workspace(client)
+    stages = fr.ok(fr.get("/sales-stages"))["items"]
+    assert [s["name"] for s in stages] == FRENCH_STAGES
+    assert [(s["outcome"], s["built_in"]) for s in stages[-2:]] == [("won", True), ("lost", True)]
+    assert stages[0]["is_default"]
+    assert [a["name"] for a in stages[0]["activities"]] == ["Identifier les décideurs", "Premier appel"]
+    assert [a["name"] for a in stages[4]["activities"]] == ["Convenir des conditions"]
+    for list_name, values in FRENCH_LISTS.items():
+        assert fr.ok(fr.get(f"/lists/{list_name}"))["values"] == values
+    # the same words in English for a workspace created in English: only the language differs
+    en = Api(client, OWNER)
+    en.ws = en.ok(en.post("/api/v1/workspaces", {"name": "Sales"}), 201)["id"]
+    english = en.ok(en.get("/sales-stages"))["items"]
+    assert [s["name"] for s in english][-2:] == ["Closed Won", "Closed Lost"]
+    assert [len(s["activities"]) for s in english] == [len(s["activities"]) for s in stages]
+    assert en.ok(en.get("/lists/payment_terms"))["values"] == ["Due on receipt", "Net 15", "Net 30", "Net 60"]
+
+
+def test_the_french_closed_stages_keep_their_rules_by_outcome(client):
+    fr = _french_workspace(client)
+    won, lost = fr.stage("Fermée gagnée"), fr.stage("Fermée perdue")
+    deal = fr.make_opportunity(probability=40)
+    closed = fr.ok(fr.patch(f"/opportunities/{deal['id']}", {"stage_id": won["id"]}))
+    assert (closed["status"], closed["probability"], closed["read_only"]) == ("won", 100, True)
+    assert closed["stage_name"] == "Fermée gagnée"
+    other = fr.make_opportunity(probability=40)
+    result = fr.ok(fr.post("/opportunities/bulk-close", {"ids": [other["id"]], "outcome": "lost"}))
+    assert result["updated"] == [other["id"]]
+    lost_deal = fr.ok(fr.get(f"/opportunities/{other['id']}"))
+    assert (lost_deal["status"], lost_deal["probability"], lost_deal["stage_id"]) == ("lost", 0, lost["id"])
+    for stage in (won, lost):
+        assert_problem(fr.patch(f"/sales-stages/{stage['id']}", {"name": "Gagnée"}), 409)
+        assert_problem(fr.patch(f"/sales-stages/{stage['id']}", {"position": 0}), 409)
+        assert_problem(fr.delete(f"/sales-stages/{stage['id']}"), 409)
