@@ -264,6 +264,8 @@ function browserLanguages() {
  * Outlook the first tag is Office.context.displayLanguage, Outlook's own UI language ("fr-FR"); not
  * Office.context.contentLanguage, the language the item is written in:
  * https://learn.microsoft.com/javascript/api/office/office.context#office-office-context-displaylanguage-member
+ * ("the locale (or language) of the user interface of the Office application":
+ * https://learn.microsoft.com/office/dev/add-ins/develop/localization).
  */
 async function speak(tags) {
   let available;
