@@ -96,8 +96,11 @@ def _dev_users(config) -> dict:
         return {"dev_users": []}
     from storage.demo import DEMO_COLLEAGUE, DEMO_OWNER  # noqa: PLC0415
 
-    return {"dev_users": [{"email": DEMO_OWNER, "label": "Diego Siciliani (owner)"},
-                          {"email": DEMO_COLLEAGUE, "label": "Alex Wilber (colleague)"}]}
+    # `name` and `role` for the page to say in its language (workspace.header.person); `label` in English.
+    return {"dev_users": [{"email": DEMO_OWNER, "name": "Diego Siciliani", "role": "owner",
+                           "label": "Diego Siciliani (owner)"},
+                          {"email": DEMO_COLLEAGUE, "name": "Alex Wilber", "role": "colleague",
+                           "label": "Alex Wilber (colleague)"}]}
 
 
 def _policy(endpoint: str | None) -> str:

@@ -4,6 +4,7 @@
  * the current workspace, and what the user reads for each kind of failure.
  */
 import { ApiError, createApi as createClient } from "../../shared/api.js";
+import { t } from "../../shared/i18n.js";
 
 export { ApiError };
 
@@ -15,29 +16,29 @@ export function createApi(auth, base) {
 /** What the user reads for an error. */
 export function describeError(error) {
   if (!(error instanceof ApiError)) {
-    return { title: "Something went wrong in the workspace.", text: String((error && error.message) || error) };
+    return { title: t("workspace.error.unexpected"), text: String((error && error.message) || error) };
   }
   switch (error.kind) {
     case "network":
     case "timeout":
-      return { title: "Dealpane cannot reach its server.", text: "Check your connection, then try again." };
+      return { title: t("workspace.error.network"), text: t("workspace.error.networkText") };
     case "unauthorized":
-      return { title: "You are not signed in to Dealpane.", text: error.detail || "Sign in with your work account." };
+      return { title: t("workspace.error.unauthorized"), text: error.detail || t("workspace.error.unauthorizedText") };
     case "signin": // Entra mode: no token without the user (auth.js SignInError)
-      return { title: "Your sign-in to Dealpane has expired.", text: "Reload the page and sign in again; then repeat this change." };
+      return { title: t("workspace.error.signin"), text: t("workspace.error.signinText") };
     case "unavailable":
-      return { title: "Dealpane is busy.", text: error.detail || "Try again in a moment." };
+      return { title: t("workspace.error.unavailable"), text: error.detail || t("workspace.error.unavailableText") };
     case "not-found":
-      return { title: "Not found.", text: error.detail || "It may have been deleted, or you no longer have access to it." };
+      return { title: t("workspace.error.notFound"), text: error.detail || t("workspace.error.notFoundText") };
     case "forbidden":
-      return { title: "You are not allowed to do this.", text: error.detail };
+      return { title: t("workspace.error.forbidden"), text: error.detail };
     case "stale":
-      return { title: "Someone else changed this record.", text: "Load it again, then make your change once more." };
+      return { title: t("workspace.error.stale"), text: t("workspace.error.staleText") };
     case "conflict":
-      return { title: "That cannot be done now.", text: error.detail };
+      return { title: t("workspace.error.conflict"), text: error.detail };
     case "invalid":
-      return { title: "Please check what you entered.", text: error.detail };
+      return { title: t("workspace.error.invalid"), text: error.detail };
     default:
-      return { title: `The server had a problem (HTTP ${error.status || "?"}).`, text: error.detail || "Try again." };
+      return { title: t("workspace.error.server", { status: String(error.status || "?") }), text: error.detail || t("workspace.error.serverText") };
   }
 }

@@ -13,7 +13,8 @@ import { ApiError, createApi, describeError } from "./api.js";
 import { createAuth, loadConfig } from "./auth.js";
 import { h, options, replace } from "../../shared/dom.js";
 import { describeSignIn, renderSignIn } from "./signin.js";
-import { announce, errorNotice, notice, withBusy } from "./ui.js";
+import { announce, confirmAction, errorNotice, notice, withBusy } from "./ui.js";
+import { language, locale, t, useLanguage } from "../../shared/i18n.js";
 import * as opportunities from "./views/opportunities.js";
 import * as opportunity from "./views/opportunity.js";
 import * as records from "./views/records.js";
@@ -24,6 +25,7 @@ import * as customise from "./views/customise.js";
 const WS_KEY = "dealpane.workspace.ws";
 const GRAPH_CONNECTION = "/api/v1/me/graph-connection";
 const GRAPH_CHALLENGE_TYPE = "/graph-interaction-required"; // the problem type's last segment
+const ME = "/api/v1/me";
 const main = document.getElementById("main");
 const graphBanner = document.getElementById("graph-connection");
 let graphChecked = false; // this sign-in's check has been started (start() begins a new sign-in)
@@ -39,6 +41,8 @@ const ctx = {
   members: [],
   stages: [],
   lists: {},
+  languageChoice: null, // the user's saved language ("en", "fr") or null: the browser's
+  dirty: false, // a record form of the current view has unsaved input
   announce,
   go(hash) {
     if (window.location.hash === hash) route();
@@ -104,7 +108,8 @@ async function route() {
     else link.removeAttribute("aria-current");
   }
   main.setAttribute("aria-busy", "true");
-  replace(main, h("p", { class: "muted" }, "Loading…"));
+  ctx.dirty = false;
+  replace(main, h("p", { class: "muted" }, t("workspace.loading")));
   try {
     await ROUTES[name](params);
   } catch (error) {
@@ -127,15 +132,83 @@ async function loadWorkspace(id) {
   const [members] = await Promise.all([ctx.api.get("/members"), ctx.refreshStages()]);
   ctx.members = members.items;
   const select = document.getElementById("workspace-select");
-  options(select, ctx.me.workspaces.map((w) => [w.id, `${w.name}${w.role === "owner" ? " (owner)" : ""}`]), ws.id);
   document.getElementById("workspace-picker").hidden = false;
   document.getElementById("tabs").hidden = false;
-  document.getElementById("who").textContent =
-    `${ctx.me.user.display_name || ctx.me.user.email} · ${ws.role === "owner" ? "owner" : "member"}`;
+  paintHeader();
+}
+
+/** The header's words that depend on data (workspace names, who is signed in), in the page's language. */
+function paintHeader() {
+  paintLanguagePicker();
+  paintActAs();
+  if (!ctx.ws || !ctx.me) return;
+  const select = document.getElementById("workspace-select");
+  options(select, ctx.me.workspaces.map((w) => [w.id, w.role === "owner" ? t("workspace.header.ownedWorkspace", { name: w.name }) : w.name]),
+    ctx.ws.id);
+  document.getElementById("who").textContent = t("workspace.header.who", {
+    name: ctx.me.user.display_name || ctx.me.user.email, role: ctx.ws.role === "owner" ? "owner" : "member" });
+}
+
+// ---- the page's language ----------------------------------------------------------------------
+
+/** The browser's languages, most wanted first (["fr-FR", "fr", "en"]). */
+function browserTags() {
+  const tags = Array.from(navigator.languages || []);
+  return tags.length ? tags : [navigator.language].filter(Boolean);
+}
+
+/** The tags to load for a choice: the saved language (with the browser's region for it, when the
+ * browser names one: "fr-CA" keeps Canadian dates), or the browser's own list when none is chosen. */
+function wantedTags(choice) {
+  if (!choice) return browserTags();
+  const regional = browserTags().find((tag) => String(tag).split("-")[0].toLowerCase() === choice && tag.includes("-"));
+  return [regional || choice];
+}
+
+/** Loads the messages of `choice` (null: the browser's languages) unless the page already speaks it. */
+async function speak(choice, force = false) {
+  const before = language();
+  await useLanguage(wantedTags(choice), { available: (ctx.config && ctx.config.languages) || ["en"] });
+  return force || language() !== before;
+}
+
+function paintLanguagePicker() {
+  const select = document.getElementById("language-select");
+  const available = (ctx.config && ctx.config.languages) || [];
+  // Each language named in its own words ("Français" in an English page too).
+  options(select, [["", t("workspace.language.automatic")],
+    ...available.map((code) => [code, t(`workspace.language.name.${code}`)])], ctx.languageChoice || "");
+  document.getElementById("language-picker").hidden = !(ctx.me && available.length > 1);
+}
+
+/** The picker changed: saved on the server for this user (PATCH /api/v1/me), then the view again in it. */
+async function chooseLanguage(select) {
+  const choice = select.value || null;
+  if (ctx.dirty && !await confirmAction(t("workspace.language.confirmTitle"), t("workspace.language.confirmText"),
+    t("workspace.language.confirmAction"))) {
+    select.value = ctx.languageChoice || "";
+    return;
+  }
+  try {
+    const answer = await ctx.api.patch(ME, { language: choice });
+    ctx.languageChoice = (answer && answer.user ? answer.user.language : answer && answer.language) ?? choice;
+  } catch (error) {
+    select.value = ctx.languageChoice || "";
+    replace(graphBanner, errorNotice(error));
+    graphBanner.hidden = false;
+    return;
+  }
+  await speak(ctx.languageChoice, true);
+  paintHeader();
+  announce(t("workspace.language.changed"));
+  if (ctx.ws) await route();
 }
 
 async function signedIn() {
-  ctx.me = await ctx.api.get("/api/v1/me");
+  ctx.me = await ctx.api.get(ME);
+  ctx.languageChoice = (ctx.me.user && ctx.me.user.language) || null;
+  if (await speak(ctx.languageChoice)) paintHeader();
+  paintLanguagePicker();
   document.getElementById("sign-out").hidden = ctx.auth.mode !== "entra";
   if (ctx.auth.mode === "entra" && !graphChecked) {
     graphChecked = true;
@@ -156,8 +229,8 @@ function noWorkspace() {
   const name = h("input", { type: "text", id: "new-ws-name", required: true, maxlength: 200 });
   const slot = h("div", { class: "slot" });
   return h("section", { class: "card" },
-    h("h1", null, "No workspace yet"),
-    h("p", null, "You are not a member of any workspace. Ask a colleague to share theirs, or create one."),
+    h("h1", null, t("workspace.noWorkspace.title")),
+    h("p", null, t("workspace.noWorkspace.text")),
     slot,
     h("form", { class: "inline-form", onsubmit: async (event) => {
       event.preventDefault();
@@ -168,21 +241,29 @@ function noWorkspace() {
         replace(slot, errorNotice(error));
       }
     } },
-    h("div", { class: "field" }, h("label", { for: name.id }, "Workspace name"), name),
-    h("button", { type: "submit", class: "button primary" }, "Create workspace")));
+    h("div", { class: "field" }, h("label", { for: name.id }, t("workspace.noWorkspace.name")), name),
+    h("button", { type: "submit", class: "button primary" }, t("workspace.noWorkspace.create"))));
+}
+
+/** The demo's people to act as, named in the page's language. */
+function paintActAs() {
+  const people = (ctx.auth && ctx.auth.people) || [];
+  if (ctx.auth.mode !== "dev" || !people.length) return;
+  const select = document.getElementById("act-as-select");
+  const current = ctx.auth.user();
+  const list = people.some((p) => p.email === current) ? people : [...people, { email: current, label: current }];
+  options(select, list.map((p) => [p.email, p.name ? t("workspace.header.person", { name: p.name, role: p.role }) : p.label]), current);
 }
 
 function setUpActAs() {
   const people = ctx.auth.people || [];
   if (ctx.auth.mode !== "dev" || !people.length) return;
   const select = document.getElementById("act-as-select");
-  const current = ctx.auth.user();
-  const list = people.some((p) => p.email === current) ? people : [...people, { email: current, label: current }];
-  options(select, list.map((p) => [p.email, p.label]), current);
+  paintActAs();
   document.getElementById("act-as").hidden = false;
   select.addEventListener("change", async () => {
     ctx.auth.setUser(select.value);
-    announce(`Acting as ${select.options[select.selectedIndex].text}.`);
+    announce(t("workspace.header.actingAs", { name: select.options[select.selectedIndex].text }));
     main.setAttribute("aria-busy", "true");
     try {
       await signedIn();
@@ -200,13 +281,13 @@ function setUpSignOut() {
     button.setAttribute("aria-disabled", "true");
     // Called straight from the click: Entra's sign-out opens in a popup.
     ctx.auth.signOut().then((how) => {
-      showSignIn(null, how === "entra" ? { title: "You are signed out.", text: "" } : {
-        title: "You are signed out of Dealpane in this browser.",
-        text: "The Microsoft sign-out window did not finish, so your Microsoft account may still be signed in here: close the browser to end that session too.",
+      showSignIn(null, how === "entra" ? { title: t("workspace.signOut.done"), text: "" } : {
+        title: t("workspace.signOut.local"),
+        text: t("workspace.signOut.localText"),
       });
     }, (error) => {
       const about = describeSignIn(error) || {};
-      replace(main, notice("error", "Signing out did not work.", about.text || String(error && error.message)));
+      replace(main, notice("error", t("workspace.signOut.failed"), about.text || String(error && error.message)));
     }).finally(() => button.removeAttribute("aria-disabled"));
   });
 }
@@ -245,9 +326,8 @@ function clearGraphBanner() {
 function recoveredText(answer) {
   const recovered = (answer && Array.isArray(answer.recovered) ? answer.recovered : []).filter((a) => typeof a === "string");
   if (!recovered.length) return "";
-  return recovered.length === 1
-    ? `Dealpane is syncing your mailbox ${recovered[0]} again.`
-    : `Dealpane is syncing your mailboxes ${recovered.join(", ")} again.`;
+  return t("workspace.graph.recovered", { count: recovered.length,
+    mailboxes: new Intl.ListFormat(locale(), { type: "conjunction" }).format(recovered) });
 }
 
 /** Once per sign-in: only Entra's challenge shows a banner; any other failure shows nothing here. */
@@ -264,18 +344,18 @@ function checkGraphConnection() {
 
 function showReconnect(run, error, challenge, problem = null) {
   const slot = h("div", { class: "slot" });
-  const button = h("button", { type: "button", class: "button primary", id: "graph-reconnect" }, "Reconnect");
+  const button = h("button", { type: "button", class: "button primary", id: "graph-reconnect" }, t("workspace.graph.reconnect"));
   button.addEventListener("click", () => {
     if (button.disabled) return;
     // signIn() runs inside this click (withBusy calls it at once): the popup needs the click's activation.
     // Where the workspace cannot see the window close (auth.watchesPopup false), Reconnect stays usable
     // to start again; the new window takes over from the lost one.
-    if (ctx.auth.watchesPopup) withBusy(button, "Reconnecting…", () => reconnect(run, challenge, slot));
+    if (ctx.auth.watchesPopup) withBusy(button, t("workspace.graph.reconnecting"), () => reconnect(run, challenge, slot));
     else reconnect(run, challenge, slot);
   });
   replace(graphBanner,
-    notice("warning", "Dealpane needs you to reconnect to your mailbox.",
-      error.detail || "Sign in again so that Dealpane can keep your mailbox in sync.",
+    notice("warning", t("workspace.graph.needed"),
+      error.detail || t("workspace.graph.neededText"),
       h("div", { class: "actions" }, button)),
     slot);
   if (problem) replace(slot, problem);
@@ -286,15 +366,15 @@ async function reconnect(run, challenge, slot) {
   const before = ctx.auth.account();
   const signingIn = ctx.auth.signIn(challenge);
   replace(slot, h("p", { class: "muted", role: "status" }, ctx.auth.watchesPopup
-    ? "A Microsoft sign-in window is open. Finish signing in there."
-    : "A Microsoft sign-in window is open. Finish signing in there, or press Reconnect to start again."));
+    ? t("workspace.graph.windowOpen")
+    : t("workspace.graph.windowOpenAgain")));
   try {
     await signingIn;
   } catch (error) {
     if (run !== graphRun) return;
     if (error && error.code === "superseded") return; // another sign-in window took over
     const about = (error && error.kind === "signin" && describeSignIn(error)) || describeError(error);
-    replace(slot, notice("error", `Reconnecting did not work: ${about.title}`, about.text));
+    replace(slot, notice("error", t("workspace.graph.failed", { reason: about.title }), about.text));
     return;
   }
   if (run !== graphRun) return;
@@ -311,10 +391,10 @@ async function reconnect(run, challenge, slot) {
     const lost = !focus || focus === document.body || graphBanner.contains(focus);
     clearGraphBanner();
     if (lost) main.focus({ preventScroll: true });
-    announce(recoveredText(result.answer) || "Reconnected: Dealpane can use your mailbox again.");
+    announce(recoveredText(result.answer) || t("workspace.graph.reconnected"));
   } else if (result.challenge) {
-    showReconnect(run, result.error, result.challenge, notice("error", "Microsoft still asks you to sign in.",
-      "Choose Reconnect and complete every step in the sign-in window. If this keeps happening, ask your administrator."));
+    showReconnect(run, result.error, result.challenge, notice("error", t("workspace.graph.stillAsks"),
+      t("workspace.graph.stillAsksText")));
   } else {
     replace(slot, errorNotice(result.error));
   }
@@ -343,7 +423,10 @@ async function start() {
 async function boot() {
   try {
     ctx.config = await loadConfig();
+    // The browser's language until the user's saved choice is known (the sign-in screen too).
+    await speak(null, true);
   } catch (error) {
+    await speak(null).catch(() => {});
     main.setAttribute("aria-busy", "false");
     replace(main, errorNotice(error));
     return;
@@ -365,6 +448,11 @@ async function boot() {
       replace(main, errorNotice(error));
       main.setAttribute("aria-busy", "false");
     }
+  });
+  document.getElementById("language-select").addEventListener("change", (event) => chooseLanguage(event.target));
+  // Input in a record form (not the list filters, nor dialogs) is unsaved until the view changes.
+  main.addEventListener("input", (event) => {
+    if (event.target.closest && event.target.closest("form.form-layout, form.card")) ctx.dirty = true;
   });
   window.addEventListener("hashchange", route);
   await start();

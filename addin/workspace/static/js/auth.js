@@ -37,6 +37,7 @@
  */
 import { ApiError, loadConfig as loadPageConfig } from "../../shared/api.js";
 import { challengeRequest, currentAccount, msalApplication, popupWatcher } from "../../shared/msal.js";
+import { t } from "../../shared/i18n.js";
 
 const MSAL_SCRIPT = "/workspace/vendor/msal-browser.min.js";
 const ACT_AS_KEY = "dealpane.workspace.actAs";
@@ -74,7 +75,7 @@ function devAuth(config) {
       return null;
     },
     async headers() {
-      if (!user) throw new ApiError("unauthorized", { status: 401, detail: "Dev mode: open /workspace/?user=you@example.com to act as someone." });
+      if (!user) throw new ApiError("unauthorized", { status: 401, detail: t("workspace.auth.devUser") });
       return { "X-Dev-User": user };
     },
   };
@@ -106,7 +107,7 @@ function entraAuth(config) {
     if (!starting) {
       starting = (async () => {
         if (!config.client_id || !config.scope) {
-          throw new ApiError("server", { detail: "This Dealpane server has no Entra app registration configured; ask your administrator." });
+          throw new ApiError("server", { detail: t("workspace.auth.noRegistration") });
         }
         app = await msalApplication(MSAL_SCRIPT, "createStandardPublicClientApplication", {
           auth: { clientId: config.client_id, authority: config.authority, redirectUri, postLogoutRedirectUri: redirectUri },

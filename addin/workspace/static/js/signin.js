@@ -4,25 +4,14 @@
  */
 import { h, replace } from "../../shared/dom.js";
 import { notice } from "./ui.js";
+import { has, t } from "../../shared/i18n.js";
 
 // What an administrator does about the Entra errors a sign-in here can meet:
 // https://learn.microsoft.com/entra/identity-platform/reference-error-codes
-const AADSTS_HINTS = {
-  50011: "The app registration does not list this page's redirect URI. Your administrator adds it under Authentication → Single-page application.",
-  50020: "This account belongs to another organisation. Sign in with your account at the organisation that runs Dealpane, or ask its administrator to invite you.",
-  50034: "There is no such account in your organisation.",
-  50053: "Your account is locked for now. Wait, or ask your administrator.",
-  50076: "Your organisation requires multi-factor authentication: sign in again and complete it.",
-  50105: "Your administrator has not given you access to Dealpane (Enterprise applications → Users and groups).",
-  53003: "A Conditional Access policy of your organisation blocked the sign-in.",
-  65001: "Dealpane needs consent in your organisation: an administrator grants it under API permissions.",
-  65004: "You declined the permissions Dealpane asked for. Sign in again and accept them, or ask your administrator.",
-  70011: "Dealpane asked for a scope the app registration does not expose (Expose an API → access_as_user).",
-  700016: "Dealpane's app registration was not found in your organisation: ask your administrator.",
-  9002326: "Register this page's redirect URI under the Single-page application platform, not Web.",
-};
+// (their words: workspace.signin.aadsts.<number>)
+const hint = (number) => (has(`workspace.signin.aadsts.${number}`) ? t(`workspace.signin.aadsts.${number}`) : null);
 
-const ADMIN = "If this keeps happening, give the code to your administrator.";
+const admin = () => t("workspace.signin.admin");
 
 /** Title, text and whether "Sign in in this window" helps, for a SignInError (or any error). */
 export function describeSignIn(error) {
@@ -31,32 +20,32 @@ export function describeSignIn(error) {
     case "no_account":
       return null;
     case "expired": // silent renewal needs the user now (Entra answered login_required or similar)
-      return { title: "Your sign-in has expired.", text: "Sign in again to continue." };
+      return { title: t("workspace.signin.expired"), text: t("workspace.signin.expiredText") };
     case "closed":
     case "user_cancelled":
-      return { title: "The sign-in window was closed.", text: "Sign in again when you are ready. If the window showed an error code (AADSTS…), give it to your administrator." };
+      return { title: t("workspace.signin.closed"), text: t("workspace.signin.closedText") };
     case "popup_window_error":
     case "empty_window_error":
-      return { title: "Your browser blocked the sign-in window.", text: "Allow pop-ups for this site and sign in again, or sign in in this window instead.", here: true };
+      return { title: t("workspace.signin.blocked"), text: t("workspace.signin.blockedText"), here: true };
     case "interaction_in_progress":
-      return { title: "A sign-in window is still open.", text: "Finish signing in there, or close it and sign in again.", here: true };
+      return { title: t("workspace.signin.stillOpen"), text: t("workspace.signin.stillOpenText"), here: true };
     case "timed_out":
-      return { title: "Signing in took too long.", text: "Sign in again." };
+      return { title: t("workspace.signin.tooLong"), text: t("workspace.signin.again") };
     case "no_network_connectivity":
     case "post_request_failed":
     case "get_request_failed":
-      return { title: "Microsoft sign-in cannot be reached.", text: "Check your connection, then sign in again." };
+      return { title: t("workspace.signin.unreachable"), text: t("workspace.signin.unreachableText") };
     default:
       break;
   }
   const server = serverError(error && error.cause);
   if (server) {
     return {
-      title: `Microsoft Entra ID did not sign you in (AADSTS${server.number}).`,
-      text: [server.description, AADSTS_HINTS[server.number] || ADMIN].filter(Boolean).join(" "),
+      title: t("workspace.signin.entraRefused", { code: `AADSTS${server.number}` }),
+      text: [server.description, hint(server.number) || admin()].filter(Boolean).join(" "),
     };
   }
-  return { title: "Signing in did not work.", text: `${ADMIN} (${code})` };
+  return { title: t("workspace.signin.failed"), text: t("workspace.signin.adminCode", { admin: admin(), code }) };
 }
 
 /** Entra's own error (the redirect answer or the token endpoint): AADSTS number and first sentence(s). */
@@ -79,7 +68,7 @@ export function renderSignIn(main, auth, onSignedIn, problem = null, info = null
     if (pending && auth.watchesPopup) return;
     busy(true);
     auth.signInHere().catch((error) => fail(error));
-  } }, "Sign in in this window");
+  } }, t("workspace.signin.here"));
   let pending = false;
   // Where the workspace cannot see the popup close (auth.watchesPopup false), "Sign in" stays usable
   // while a window is open, to start again when that window got lost or closed.
@@ -87,8 +76,8 @@ export function renderSignIn(main, auth, onSignedIn, problem = null, info = null
     if (pending && auth.watchesPopup) return;
     busy(true);
     waiting.textContent = auth.watchesPopup
-      ? "A Microsoft sign-in window is open. Finish signing in there."
-      : "A Microsoft sign-in window is open. Finish signing in there, or press Sign in to start again.";
+      ? t("workspace.graph.windowOpen")
+      : t("workspace.signin.windowOpenAgain");
     auth.signIn().then(() => {
       waiting.textContent = "";
       onSignedIn();
@@ -96,7 +85,7 @@ export function renderSignIn(main, auth, onSignedIn, problem = null, info = null
       if (error && error.code === "superseded") return; // the user started again
       fail(error);
     });
-  } }, "Sign in");
+  } }, t("workspace.signin.button"));
 
   function busy(on) {
     pending = on;
@@ -118,8 +107,8 @@ export function renderSignIn(main, auth, onSignedIn, problem = null, info = null
 
   replace(main,
     h("section", { class: "card sign-in" },
-      h("h1", null, "Sign in to Dealpane"),
-      h("p", null, "Sign in with your work account to open your sales workspaces."),
+      h("h1", null, t("workspace.signin.title")),
+      h("p", null, t("workspace.signin.text")),
       slot,
       h("div", { class: "actions" }, button, here),
       waiting));
@@ -130,7 +119,7 @@ export function renderSignIn(main, auth, onSignedIn, problem = null, info = null
 function errorAbout(error) {
   if (!error) return null;
   if (error.kind === "unauthorized") {
-    return { title: "The Dealpane server did not accept your sign-in.", text: `${error.detail || "Your access token was refused."} ${ADMIN}` };
+    return { title: t("workspace.signin.refused"), text: t("workspace.signin.adminAfter", { detail: error.detail || t("workspace.signin.tokenRefused"), admin: admin() }) };
   }
-  return { title: "Signing in did not work.", text: String((error && (error.detail || error.message)) || error) };
+  return { title: t("workspace.signin.failed"), text: String((error && (error.detail || error.message)) || error) };
 }

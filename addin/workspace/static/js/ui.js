@@ -1,6 +1,7 @@
 /* Pieces every view uses: notices, problem+json errors next to their fields, dialogs, busy buttons. */
 import { describeError } from "./api.js";
 import { h, replace, uid } from "../../shared/dom.js";
+import { t } from "../../shared/i18n.js";
 
 // The views take withBusy from here with the rest of their pieces.
 export { withBusy } from "../../shared/dom.js";
@@ -19,7 +20,7 @@ export function errorNotice(error, unplaced = null) {
   const list = unplaced || (error && error.errors) || [];
   return notice("error", about.title, about.text,
     list.length > 1 || (list.length === 1 && list[0].message && !(about.text || "").includes(list[0].message))
-      ? h("ul", null, list.map((e) => h("li", null, e.field ? `${e.field}: ${e.message}` : e.message)))
+      ? h("ul", null, list.map((e) => h("li", null, e.field ? t("workspace.error.fieldMessage", { field: e.field, message: e.message }) : e.message)))
       : null);
 }
 
@@ -120,11 +121,11 @@ export function dialog(title, build, { wide = false, label } = {}) {
 }
 
 /** "Are you sure?" with a danger button; resolves true or false. */
-export async function confirmAction(title, text, action = "Delete") {
+export async function confirmAction(title, text, action = t("workspace.action.delete")) {
   const answer = await dialog(title, (close) => [
     h("p", null, text),
     h("div", { class: "dialog-actions" },
-      h("button", { type: "button", class: "button", onclick: () => close(false) }, "Cancel"),
+      h("button", { type: "button", class: "button", onclick: () => close(false) }, t("workspace.action.cancel")),
       h("button", { type: "button", class: "button danger", onclick: () => close(true) }, action)),
   ]);
   return answer === true;

@@ -3,7 +3,8 @@
  * won and lost this quarter. Each chart has its numbers as a table too, for screen readers.
  */
 import { h, field, options, replace } from "../../../shared/dom.js";
-import { centsToMoney, isoDate, money } from "../../../shared/format.js";
+import { centsToMoney, day, isoDate, money, number } from "../../../shared/format.js";
+import { locale, t } from "../../../shared/i18n.js";
 import { errorNotice, show } from "../ui.js";
 
 const charts = [];
@@ -19,13 +20,14 @@ function cents(text) {
 function quarter(date = new Date()) {
   const first = new Date(date.getFullYear(), Math.floor(date.getMonth() / 3) * 3, 1);
   const last = new Date(first.getFullYear(), first.getMonth() + 3, 0);
-  return { start: isoDate(first), end: isoDate(last), label: `Q${Math.floor(first.getMonth() / 3) + 1} ${first.getFullYear()}` };
+  return { start: isoDate(first), end: isoDate(last),
+    label: t("workspace.dashboard.quarter", { quarter: Math.floor(first.getMonth() / 3) + 1, year: String(first.getFullYear()) }) };
 }
 
 export async function render(ctx, assignedTo = "") {
   for (const chart of charts.splice(0)) chart.destroy();
   const messages = h("div", { class: "slot" });
-  const who = options(h("select"), [["", "Everyone"], ...ctx.members.map((m) => [m.user_id, m.display_name || m.email])], assignedTo);
+  const who = options(h("select"), [["", t("workspace.dashboard.everyone")], ...ctx.members.map((m) => [m.user_id, m.display_name || m.email])], assignedTo);
   who.addEventListener("change", () => render(ctx, who.value));
   const q = quarter();
   const filter = { assigned_to: assignedTo };
@@ -37,41 +39,49 @@ export async function render(ctx, assignedTo = "") {
   ]);
   const currency = pipeline.currency || ctx.currency();
   const sum = (rows, key) => centsToMoney(rows.reduce((t, r) => t + cents(r[key]), 0n));
-  const openCount = pipeline.items.reduce((t, r) => t + r.count, 0);
-  const pipelineCanvas = h("canvas", { role: "img", "aria-label": "Bar chart: total and expected revenue of open opportunities per sales stage" });
-  const forecastCanvas = h("canvas", { role: "img", "aria-label": "Bar chart: expected revenue, open total and won total per close month" });
+  const openCount = pipeline.items.reduce((n, r) => n + r.count, 0);
+  const pipelineCanvas = h("canvas", { role: "img", "aria-label": t("workspace.dashboard.pipelineChart") });
+  const forecastCanvas = h("canvas", { role: "img", "aria-label": t("workspace.dashboard.forecastChart") });
   replace(ctx.main,
-    h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, "Dashboard"), h("span", { class: "spacer" }),
-      h("div", { class: "control" }, field("Show the deals of", who))),
+    h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, t("workspace.nav.dashboard")), h("span", { class: "spacer" }),
+      h("div", { class: "control" }, field(t("workspace.dashboard.dealsOf"), who))),
     messages,
     h("div", { class: "dash" },
       h("div", { class: "kpis wide" },
-        kpi("Open pipeline", money(sum(pipeline.items, "total"), currency), `${openCount} open opportunit${openCount === 1 ? "y" : "ies"}`),
-        kpi("Expected revenue", money(sum(pipeline.items, "expected_revenue"), currency), "probability × total"),
-        kpi(`Won in ${q.label}`, money(sum(won, "total"), currency), `${won.length} opportunit${won.length === 1 ? "y" : "ies"}`, "won"),
-        kpi(`Lost in ${q.label}`, money(sum(lost, "total"), currency), `${lost.length} opportunit${lost.length === 1 ? "y" : "ies"}`, "lost")),
+        kpi(t("workspace.dashboard.openPipeline"), money(sum(pipeline.items, "total"), currency),
+          t("workspace.dashboard.openCount", { count: openCount })),
+        kpi(t("workspace.opportunities.col.expectedRevenue"), money(sum(pipeline.items, "expected_revenue"), currency),
+          t("workspace.dashboard.expectedHow")),
+        kpi(t("workspace.dashboard.wonIn", { quarter: q.label }), money(sum(won, "total"), currency),
+          t("workspace.dashboard.count", { count: won.length }), "won"),
+        kpi(t("workspace.dashboard.lostIn", { quarter: q.label }), money(sum(lost, "total"), currency),
+          t("workspace.dashboard.count", { count: lost.length }), "lost")),
       h("section", { class: "card", "aria-labelledby": "pipeline-title" },
-        h("h2", { id: "pipeline-title" }, "Pipeline by sales stage"),
+        h("h2", { id: "pipeline-title" }, t("workspace.dashboard.pipeline")),
         h("div", { class: "chart-box" }, pipelineCanvas),
-        dataTable(["Sales stage", "Count", "Total", "Expected revenue"], pipeline.items.map((r) =>
-          [r.stage_name, String(r.count), money(r.total, currency), money(r.expected_revenue, currency)]))),
+        dataTable([t("workspace.opportunities.col.stage"), t("workspace.dashboard.countHead"), t("workspace.opportunities.col.total"),
+          t("workspace.opportunities.col.expectedRevenue")], pipeline.items.map((r) =>
+          [r.stage_name, number(r.count), money(r.total, currency), money(r.expected_revenue, currency)]))),
       h("section", { class: "card", "aria-labelledby": "forecast-title" },
-        h("h2", { id: "forecast-title" }, "Forecast by close month"),
+        h("h2", { id: "forecast-title" }, t("workspace.dashboard.forecast")),
         h("div", { class: "chart-box" }, forecastCanvas),
-        dataTable(["Month", "Open", "Open total", "Expected revenue", "Won", "Won total"], forecast.items.map((r) =>
-          [r.month, String(r.count), money(r.total, currency), money(r.expected_revenue, currency), String(r.won_count),
+        dataTable([t("workspace.dashboard.month"), t("workspace.status.open"), t("workspace.dashboard.openTotal"),
+          t("workspace.opportunities.col.expectedRevenue"), t("workspace.status.won"), t("workspace.records.wonTotal")], forecast.items.map((r) =>
+          [monthLabel(r.month), number(r.count), money(r.total, currency), money(r.expected_revenue, currency), number(r.won_count),
             money(r.won_total, currency)]))),
       h("section", { class: "card wide", "aria-labelledby": "quarter-title" },
-        h("h2", { id: "quarter-title" }, `Won and lost in ${q.label}`),
+        h("h2", { id: "quarter-title" }, t("workspace.dashboard.wonAndLost", { quarter: q.label })),
         quarterTable(ctx, [...won, ...lost], currency))));
   if (!window.Chart) {
-    show(messages, errorNotice(new Error("Chart.js is not installed on this server (run `make node`); the numbers are in the tables.")));
+    show(messages, errorNotice(new Error(t("workspace.dashboard.noChartJs"))));
     return;
   }
-  const moneyTick = (value) => money(String(value), currency).replace(/\.00$/, "");
+  // Whole amounts on the axis, in the page's locale ("$12,000", "12 000 €").
+  const axis = new Intl.NumberFormat(locale(), { style: "currency", currency, maximumFractionDigits: 0 });
+  const moneyTick = (value) => axis.format(value);
   const common = {
     responsive: true, maintainAspectRatio: false, animation: false,
-    plugins: { legend: { position: "bottom" }, tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${money(String(c.raw), currency)}` } } },
+    plugins: { legend: { position: "bottom" }, tooltip: { callbacks: { label: (c) => t("workspace.dashboard.tooltip", { series: c.dataset.label, amount: money(String(c.raw), currency) }) } } },
     scales: { y: { beginAtZero: true, ticks: { callback: moneyTick } } },
   };
   window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
@@ -80,8 +90,8 @@ export async function render(ctx, assignedTo = "") {
     data: {
       labels: pipeline.items.map((r) => r.stage_name),
       datasets: [
-        { label: "Total", data: pipeline.items.map((r) => Number(r.total)), backgroundColor: BRAND_LIGHT },
-        { label: "Expected revenue", data: pipeline.items.map((r) => Number(r.expected_revenue)), backgroundColor: BRAND },
+        { label: t("workspace.opportunities.col.total"), data: pipeline.items.map((r) => Number(r.total)), backgroundColor: BRAND_LIGHT },
+        { label: t("workspace.opportunities.col.expectedRevenue"), data: pipeline.items.map((r) => Number(r.expected_revenue)), backgroundColor: BRAND },
       ],
     },
     options: common,
@@ -91,9 +101,9 @@ export async function render(ctx, assignedTo = "") {
     data: {
       labels: forecast.items.map((r) => monthLabel(r.month)),
       datasets: [
-        { label: "Expected revenue", data: forecast.items.map((r) => Number(r.expected_revenue)), backgroundColor: BRAND },
-        { label: "Open total", data: forecast.items.map((r) => Number(r.total)), backgroundColor: BRAND_LIGHT },
-        { label: "Won", data: forecast.items.map((r) => Number(r.won_total)), backgroundColor: SUCCESS },
+        { label: t("workspace.opportunities.col.expectedRevenue"), data: forecast.items.map((r) => Number(r.expected_revenue)), backgroundColor: BRAND },
+        { label: t("workspace.dashboard.openTotal"), data: forecast.items.map((r) => Number(r.total)), backgroundColor: BRAND_LIGHT },
+        { label: t("workspace.status.won"), data: forecast.items.map((r) => Number(r.won_total)), backgroundColor: SUCCESS },
       ],
     },
     options: common,
@@ -102,7 +112,7 @@ export async function render(ctx, assignedTo = "") {
 
 function monthLabel(month) {
   const [y, m] = month.split("-").map(Number);
-  return new Intl.DateTimeFormat(undefined, { month: "short", year: "numeric", timeZone: "UTC" }).format(new Date(Date.UTC(y, m - 1, 1)));
+  return new Intl.DateTimeFormat(locale(), { month: "short", year: "numeric", timeZone: "UTC" }).format(new Date(Date.UTC(y, m - 1, 1)));
 }
 
 function kpi(label, value, sub, tone) {
@@ -111,17 +121,19 @@ function kpi(label, value, sub, tone) {
 }
 
 function dataTable(headers, rows) {
-  return h("details", { class: "data-table" }, h("summary", null, "Show the numbers"),
-    h("table", { class: "list" }, h("thead", null, h("tr", null, headers.map((t, i) => h("th", { scope: "col", class: i ? "num" : "" }, t)))),
+  return h("details", { class: "data-table" }, h("summary", null, t("workspace.dashboard.showNumbers")),
+    h("table", { class: "list" }, h("thead", null, h("tr", null, headers.map((text, i) => h("th", { scope: "col", class: i ? "num" : "" }, text)))),
       h("tbody", null, rows.map((row) => h("tr", null, row.map((cell, i) => h("td", { class: i ? "num" : "" }, cell)))))));
 }
 
 function quarterTable(ctx, rows, currency) {
-  if (!rows.length) return h("p", { class: "muted" }, "Nothing was closed this quarter yet.");
+  if (!rows.length) return h("p", { class: "muted" }, t("workspace.dashboard.nothingClosed"));
   return h("div", { class: "table-wrap" }, h("table", { class: "list" },
-    h("thead", null, h("tr", null, ["Opportunity", "Outcome", "Close date", "Total", "Assigned to"].map((t) => h("th", { scope: "col", class: t === "Total" ? "num" : "" }, t)))),
+    h("thead", null, h("tr", null, [["opportunity", t("workspace.dashboard.opportunity")], ["outcome", t("workspace.opportunities.outcome")],
+      ["close", t("workspace.opportunities.col.closeDate")], ["total", t("workspace.opportunities.col.total")],
+      ["assigned", t("workspace.opportunities.col.assignedTo")]].map(([name, text]) => h("th", { scope: "col", class: name === "total" ? "num" : "" }, text)))),
     h("tbody", null, rows.map((o) => h("tr", null,
       h("td", { class: "title-cell" }, h("a", { href: `#/opportunities/${encodeURIComponent(o.id)}` }, o.title)),
-      h("td", null, h("span", { class: `badge ${o.status === "won" ? "badge-success" : "badge-danger"}` }, o.status === "won" ? "Won" : "Lost")),
-      h("td", null, o.close_date || "—"), h("td", { class: "num" }, money(o.total, currency)), h("td", null, o.assigned_to_name || "—"))))));
+      h("td", null, h("span", { class: `badge ${o.status === "won" ? "badge-success" : "badge-danger"}` }, o.status === "won" ? t("workspace.status.won") : t("workspace.status.lost"))),
+      h("td", null, day(o.close_date)), h("td", { class: "num" }, money(o.total, currency)), h("td", null, o.assigned_to_name || "—"))))));
 }

@@ -2,26 +2,27 @@
 import { h, field, options, replace, debounce } from "../../../shared/dom.js";
 import { fromLocalInput, localInput } from "../../../shared/format.js";
 import { dialog, errorNotice, reportError, show, withBusy } from "../ui.js";
+import { t } from "../../../shared/i18n.js";
 
-const TYPE_LABELS = { account: "Accounts", contact: "Business contacts", marketing_activity: "Marketing activities" };
-const SINGULAR = { account: "account", contact: "business contact", marketing_activity: "marketing activity",
-  opportunity: "opportunity" };
+// A record type's words: its plural (the filter), its singular (a match's type), "New …" and "New ……".
+const TYPE_LABELS = { account: "workspace.nav.accounts", contact: "workspace.nav.contacts", marketing_activity: "workspace.nav.marketingActivities" };
+const SINGULAR = (type) => t("workspace.link.type", { type });
 
 /**
  * Search for a record by name, e-mail address or domain, filtered by record type, or create one.
  * Resolves {type, id, name} or undefined.
  */
-export function linkDialog(ctx, { title = "Link to", types = ["account", "contact"] } = {}) {
+export function linkDialog(ctx, { title = t("workspace.opportunities.col.link"), types = ["account", "contact"] } = {}) {
   return dialog(title, (close) => {
-    const q = h("input", { type: "search", autofocus: true, maxlength: 200, placeholder: "Name, e-mail address or domain" });
-    const filter = options(h("select"), [[types.join(","), "All"], ...types.map((t) => [t, TYPE_LABELS[t]])], types.join(","));
-    const results = h("ul", { class: "results", "aria-label": "Matches", "aria-live": "polite" });
+    const q = h("input", { type: "search", autofocus: true, maxlength: 200, placeholder: t("workspace.link.placeholder") });
+    const filter = options(h("select"), [[types.join(","), t("workspace.link.all")], ...types.map((type) => [type, t(TYPE_LABELS[type])])], types.join(","));
+    const results = h("ul", { class: "results", "aria-label": t("workspace.link.matches"), "aria-live": "polite" });
     const slot = h("div", { class: "slot" });
     const newArea = h("div");
     const search = async () => {
       const text = q.value.trim();
       if (!text) {
-        replace(results, h("li", { class: "muted" }, "Type to search."));
+        replace(results, h("li", { class: "muted" }, t("workspace.link.typeToSearch")));
         return;
       }
       try {
@@ -30,7 +31,7 @@ export function linkDialog(ctx, { title = "Link to", types = ["account", "contac
           h("button", { type: "button", class: "result", onclick: () => close({ type: item.type, id: item.id, name: item.name }) },
             h("span", null, h("span", { class: "result-name" }, item.name), " ",
               h("span", { class: "result-detail" }, item.detail || "")),
-            h("span", { class: "result-detail" }, SINGULAR[item.type])))) : h("li", { class: "muted" }, "No matches."));
+            h("span", { class: "result-detail" }, SINGULAR(item.type))))) : h("li", { class: "muted" }, t("workspace.link.noMatches")));
       } catch (error) {
         show(slot, errorNotice(error));
       }
@@ -38,14 +39,14 @@ export function linkDialog(ctx, { title = "Link to", types = ["account", "contac
     const typed = debounce(search, 200);
     q.addEventListener("input", typed);
     filter.addEventListener("change", search);
-    replace(results, h("li", { class: "muted" }, "Type to search."));
-    const newButtons = types.map((t) => h("button", { type: "button", class: "button", onclick: () =>
-      replace(newArea, newRecordForm(ctx, t, q.value.trim(), close)) }, `New ${SINGULAR[t]}…`));
+    replace(results, h("li", { class: "muted" }, t("workspace.link.typeToSearch")));
+    const newButtons = types.map((type) => h("button", { type: "button", class: "button", onclick: () =>
+      replace(newArea, newRecordForm(ctx, type, q.value.trim(), close)) }, t("workspace.link.newMenu", { type })));
     return [
-      h("div", { class: "grid-2" }, field("Search", q), field("Record type", filter)),
+      h("div", { class: "grid-2" }, field(t("workspace.search"), q), field(t("workspace.link.recordType"), filter)),
       slot, results,
       h("div", { class: "toolbar" }, newButtons), newArea,
-      h("div", { class: "dialog-actions" }, h("button", { type: "button", class: "button", onclick: () => close() }, "Cancel")),
+      h("div", { class: "dialog-actions" }, h("button", { type: "button", class: "button", onclick: () => close() }, t("workspace.action.cancel"))),
     ];
   });
 }
@@ -69,13 +70,13 @@ function newRecordForm(ctx, type, text, close) {
       reportError(slot, form, error);
     }
   } },
-  h("h3", null, `New ${SINGULAR[type]}`), slot,
+  h("h3", null, t("workspace.link.new", { type })), slot,
   h("div", { class: "grid-2" },
-    field(type === "contact" ? "Full name" : "Name", name, { name: nameField, required: true }),
-    type === "account" ? field("E-mail domain", extra, { name: "email_domains", hint: "e.g. contoso.com" })
-      : type === "contact" ? field("E-mail address", extra, { name: "email_addresses" })
-        : field("Kind", extra, { name: "kind" })),
-  h("button", { type: "submit", class: "button primary" }, `Create and link`));
+    field(type === "contact" ? t("workspace.records.fullName") : t("workspace.records.name"), name, { name: nameField, required: true }),
+    type === "account" ? field(t("workspace.link.domain"), extra, { name: "email_domains", hint: t("workspace.link.domainHint") })
+      : type === "contact" ? field(t("workspace.link.address"), extra, { name: "email_addresses" })
+        : field(t("workspace.records.kind"), extra, { name: "kind" })),
+  h("button", { type: "submit", class: "button primary" }, t("workspace.link.createAndLink")));
   window.setTimeout(() => name.focus(), 0);
   return form;
 }
@@ -85,22 +86,22 @@ function newRecordForm(ctx, type, text, close) {
  * change on every record that has them. Resolves the new values, or undefined.
  */
 export function editListDialog(ctx, listName, label) {
-  return dialog(`Edit this list: ${label}`, (close) => {
+  return dialog(t("workspace.lists.editLabel", { list: label }), (close) => {
     const slot = h("div", { class: "slot" });
-    const list = h("ul", { class: "value-list", "aria-label": `${label} values` });
+    const list = h("ul", { class: "value-list", "aria-label": t("workspace.lists.values", { list: label }) });
     const rows = [];
     const paint = () => {
       replace(list, rows.map((row, index) => {
-        const input = h("input", { type: "text", value: row.value, maxlength: 100, "aria-label": `Value ${index + 1}`,
+        const input = h("input", { type: "text", value: row.value, maxlength: 100, "aria-label": t("workspace.lists.value", { n: index + 1 }),
           oninput: (event) => { row.value = event.target.value; } });
         return h("li", { dataset: { field: `values[${index}]` } }, input,
-          h("button", { type: "button", class: "button small icon", "aria-label": `Move ${row.value} up`, disabled: index === 0,
+          h("button", { type: "button", class: "button small icon", "aria-label": t("workspace.moveUp", { name: row.value }), disabled: index === 0,
             onclick: () => { rows.splice(index - 1, 0, rows.splice(index, 1)[0]); paint(); } }, "↑"),
-          h("button", { type: "button", class: "button small icon", "aria-label": `Move ${row.value} down`,
+          h("button", { type: "button", class: "button small icon", "aria-label": t("workspace.moveDown", { name: row.value }),
             disabled: index === rows.length - 1,
             onclick: () => { rows.splice(index + 1, 0, rows.splice(index, 1)[0]); paint(); } }, "↓"),
-          h("button", { type: "button", class: "button small", "aria-label": `Remove ${row.value}`,
-            onclick: () => { rows.splice(index, 1); paint(); } }, "Remove"));
+          h("button", { type: "button", class: "button small", "aria-label": t("workspace.removeName", { name: row.value }),
+            onclick: () => { rows.splice(index, 1); paint(); } }, t("workspace.action.remove")));
       }));
     };
     const added = h("input", { type: "text", maxlength: 100 });
@@ -110,7 +111,7 @@ export function editListDialog(ctx, listName, label) {
       const rename = {};
       for (const row of rows) if (row.original && row.value.trim() && row.original !== row.value.trim()) rename[row.original] = row.value.trim();
       const button = form.querySelector("button[type=submit]");
-      await withBusy(button, "Saving…", async () => {
+      await withBusy(button, t("workspace.saving"), async () => {
         try {
           const result = await ctx.api.put(`/lists/${listName}`, { values, rename });
           ctx.lists[listName] = result.values;
@@ -121,18 +122,18 @@ export function editListDialog(ctx, listName, label) {
       });
     } },
     slot, list,
-    h("div", { class: "inline-form" }, field("New value", added),
+    h("div", { class: "inline-form" }, field(t("workspace.lists.newValue"), added),
       h("button", { type: "button", class: "button", onclick: () => {
         if (!added.value.trim()) return;
         rows.push({ original: null, value: added.value.trim() });
         added.value = "";
         paint();
         added.focus();
-      } }, "Add")),
-    h("p", { class: "hint" }, "Removed values stay on the records that have them but cannot be chosen again."),
+      } }, t("workspace.lists.add"))),
+    h("p", { class: "hint" }, t("workspace.lists.removedHint")),
     h("div", { class: "dialog-actions" },
-      h("button", { type: "button", class: "button", onclick: () => close() }, "Cancel"),
-      h("button", { type: "submit", class: "button primary" }, "Save list")));
+      h("button", { type: "button", class: "button", onclick: () => close() }, t("workspace.action.cancel")),
+      h("button", { type: "submit", class: "button primary" }, t("workspace.lists.save"))));
     ctx.list(listName, true).then((values) => {
       rows.push(...values.map((value) => ({ original: value, value })));
       paint();
@@ -141,17 +142,18 @@ export function editListDialog(ctx, listName, label) {
   });
 }
 
-const HISTORY_KINDS = { note: "Business note", phone_log: "Phone log", task: "Task", file: "File link" };
+// The history items a person adds (their names: workspace.history.new / added).
+const HISTORY_KINDS = ["note", "phone_log", "task", "file"];
 
 /** A new business note, phone log, task or file link in an opportunity's history. */
 export function historyDialog(ctx, opportunityId, kind) {
-  return dialog(`New ${HISTORY_KINDS[kind].toLowerCase()}`, (close) => {
+  return dialog(t("workspace.history.new", { kind }), (close) => {
     const slot = h("div", { class: "slot" });
     const subject = h("input", { type: "text", maxlength: 500, autofocus: true });
     const body = h("textarea", { rows: 4 });
     const when = h("input", { type: "datetime-local", value: localInput(new Date().toISOString()) });
     const duration = h("input", { type: "number", min: 0, step: 1 });
-    const direction = options(h("select"), [["", "—"], ["outgoing", "Outgoing"], ["incoming", "Incoming"]], "outgoing");
+    const direction = options(h("select"), [["", "—"], ["outgoing", t("workspace.history.outgoing")], ["incoming", t("workspace.history.incoming")]], "outgoing");
     const due = h("input", { type: "date" });
     const fileName = h("input", { type: "text", maxlength: 300 });
     const fileUrl = h("input", { type: "url", maxlength: 2000, placeholder: "https://…" });
@@ -164,7 +166,7 @@ export function historyDialog(ctx, opportunityId, kind) {
       }
       if (kind === "task" && due.value) data.due_date = due.value;
       if (kind === "file") data.file = { name: fileName.value, url: fileUrl.value };
-      await withBusy(form.querySelector("button[type=submit]"), "Saving…", async () => {
+      await withBusy(form.querySelector("button[type=submit]"), t("workspace.saving"), async () => {
         try {
           close(await ctx.api.post(`/opportunities/${encodeURIComponent(opportunityId)}/history`, data));
         } catch (error) {
@@ -173,18 +175,18 @@ export function historyDialog(ctx, opportunityId, kind) {
       });
     } },
     slot,
-    field("Subject", subject, { name: "subject" }),
-    kind === "file" ? h("div", { class: "grid-2" }, field("File name", fileName, { name: "file.name" }),
-      field("Link to the file", fileUrl, { name: "file.url", hint: "A link to an existing file; nothing is uploaded." })) : null,
-    field(kind === "file" ? "Notes" : "Text", body, { name: "body" }),
+    field(t("workspace.history.subject"), subject, { name: "subject" }),
+    kind === "file" ? h("div", { class: "grid-2" }, field(t("workspace.history.fileName"), fileName, { name: "file.name" }),
+      field(t("workspace.history.fileLink"), fileUrl, { name: "file.url", hint: t("workspace.history.fileHint") })) : null,
+    field(kind === "file" ? t("workspace.history.notes") : t("workspace.history.text"), body, { name: "body" }),
     h("div", { class: "grid-2" },
-      field("Date and time", when, { name: "occurred_at" }),
-      kind === "phone_log" ? field("Duration (minutes)", duration, { name: "duration_minutes" }) : null,
-      kind === "phone_log" ? field("Direction", direction, { name: "direction" }) : null,
-      kind === "task" ? field("Due date", due, { name: "due_date" }) : null),
+      field(t("workspace.history.when"), when, { name: "occurred_at" }),
+      kind === "phone_log" ? field(t("workspace.history.duration"), duration, { name: "duration_minutes" }) : null,
+      kind === "phone_log" ? field(t("workspace.history.direction"), direction, { name: "direction" }) : null,
+      kind === "task" ? field(t("workspace.history.dueDate"), due, { name: "due_date" }) : null),
     h("div", { class: "dialog-actions" },
-      h("button", { type: "button", class: "button", onclick: () => close() }, "Cancel"),
-      h("button", { type: "submit", class: "button primary" }, "Save")));
+      h("button", { type: "button", class: "button", onclick: () => close() }, t("workspace.action.cancel")),
+      h("button", { type: "submit", class: "button primary" }, t("workspace.action.save"))));
     return form;
   });
 }

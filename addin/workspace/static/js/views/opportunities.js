@@ -4,20 +4,21 @@
  * closed", and a reading pane with the selected record.
  */
 import { h, field, options, replace, debounce } from "../../../shared/dom.js";
-import { day, money, percent, today, dateTime } from "../../../shared/format.js";
+import { day, money, number, percent, today, dateTime } from "../../../shared/format.js";
 import { dialog, errorNotice, notice, show, withBusy, announce } from "../ui.js";
+import { t } from "../../../shared/i18n.js";
 
 const PAGE = 50;
-// Every column is sorted by the server (keyset paging), so thousands of rows page normally.
+// `label`: the column's message (workspace.opportunities.<label>). Every column is sorted by the server (keyset paging), so thousands of rows page normally.
 const COLUMNS = [
-  { key: "title", label: "Title", server: "title" },
-  { key: "link", label: "Link to", server: "link", className: "col-link" },
-  { key: "stage", label: "Sales stage", server: "stage" },
-  { key: "probability", label: "Probability", server: "probability", num: true },
-  { key: "total", label: "Total", server: "total", num: true },
-  { key: "expected_revenue", label: "Expected revenue", server: "expected_revenue", num: true },
-  { key: "close_date", label: "Close date", server: "close_date" },
-  { key: "assigned_to", label: "Assigned to", server: "assigned_to" },
+  { key: "title", label: "col.title", server: "title" },
+  { key: "link", label: "col.link", server: "link", className: "col-link" },
+  { key: "stage", label: "col.stage", server: "stage" },
+  { key: "probability", label: "col.probability", server: "probability", num: true },
+  { key: "total", label: "col.total", server: "total", num: true },
+  { key: "expected_revenue", label: "col.expectedRevenue", server: "expected_revenue", num: true },
+  { key: "close_date", label: "col.closeDate", server: "close_date" },
+  { key: "assigned_to", label: "col.assignedTo", server: "assigned_to" },
 ];
 
 // Kept while the user goes to a record and back.
@@ -47,19 +48,19 @@ class ListView {
     this.messages = h("div", { class: "slot", id: "list-messages" });
     this.tbody = h("tbody");
     this.foot = h("div", { class: "list-foot" });
-    this.reading = h("aside", { class: "card reading", "aria-label": "Reading pane", id: "reading-pane" },
-      h("p", { class: "muted" }, "Select an opportunity to see it here."));
-    this.selectionBar = h("div", { class: "selection-bar", role: "toolbar", "aria-label": "Selected opportunities" });
-    this.table = h("table", { class: "list", role: "grid", "aria-multiselectable": "true", "aria-label": "Opportunities",
+    this.reading = h("aside", { class: "card reading", "aria-label": t("workspace.opportunities.readingPane"), id: "reading-pane" },
+      h("p", { class: "muted" }, t("workspace.opportunities.selectOne")));
+    this.selectionBar = h("div", { class: "selection-bar", role: "toolbar", "aria-label": t("workspace.opportunities.selectedBar") });
+    this.table = h("table", { class: "list", role: "grid", "aria-multiselectable": "true", "aria-label": t("workspace.opportunities.title"),
       "aria-rowcount": "-1" },
     h("thead", null, h("tr", null, COLUMNS.map((c) => this.header(c)))), this.tbody);
     this.table.addEventListener("keydown", (event) => this.onKey(event));
     replace(ctx.main,
       h("div", { class: "page-head" },
-        h("h1", { tabindex: "-1" }, "Opportunities"),
+        h("h1", { tabindex: "-1" }, t("workspace.opportunities.title")),
         h("span", { class: "spacer" }),
         h("button", { type: "button", class: "button primary", onclick: () => ctx.go("#/opportunities/new") },
-          "New opportunity")),
+          t("workspace.opportunities.new"))),
       this.filtersForm(),
       this.selectionBar,
       this.messages,
@@ -72,20 +73,21 @@ class ListView {
 
   header(column) {
     const active = state.sort.key === column.key;
+    const label = t(`workspace.opportunities.${column.label}`);
     const sort = active ? (state.sort.descending ? "descending" : "ascending") : "none";
     return h("th", { scope: "col", class: [column.num ? "num" : "", column.className || ""].join(" ").trim(), "aria-sort": sort },
       h("button", { type: "button", onclick: () => this.sortBy(column.key),
-        title: `Sort by ${column.label.toLowerCase()}` },
-      column.label, h("span", { class: "sort-mark", "aria-hidden": "true" }, active ? (state.sort.descending ? "▼" : "▲") : "")));
+        title: t("workspace.opportunities.sortBy", { column: label.toLowerCase() }) },
+      label, h("span", { class: "sort-mark", "aria-hidden": "true" }, active ? (state.sort.descending ? "▼" : "▲") : "")));
   }
 
   filtersForm() {
     const { ctx } = this;
     const f = state.filters;
-    const q = h("input", { type: "search", value: f.q, placeholder: "Title contains…", maxlength: 200 });
-    const stage = options(h("select"), [["", "Any stage"], ...ctx.stages.map((s) => [s.id, s.name])], f.stage_id);
-    const status = options(h("select"), [["", "Any status"], ["open", "Open"], ["won", "Won"], ["lost", "Lost"]], f.status);
-    const assignee = options(h("select"), [["", "Anyone"], ...ctx.members.map((m) => [m.user_id, m.display_name || m.email])],
+    const q = h("input", { type: "search", value: f.q, placeholder: t("workspace.opportunities.titleContains"), maxlength: 200 });
+    const stage = options(h("select"), [["", t("workspace.opportunities.anyStage")], ...ctx.stages.map((s) => [s.id, s.name])], f.stage_id);
+    const status = options(h("select"), [["", t("workspace.opportunities.anyStatus")], ["open", t("workspace.status.open")], ["won", t("workspace.status.won")], ["lost", t("workspace.status.lost")]], f.status);
+    const assignee = options(h("select"), [["", t("workspace.opportunities.anyone")], ...ctx.members.map((m) => [m.user_id, m.display_name || m.email])],
       f.assigned_to);
     const category = h("input", { type: "text", value: f.category, maxlength: 100 });
     const after = h("input", { type: "date", value: f.close_after });
@@ -105,13 +107,14 @@ class ListView {
       q.value = ""; stage.value = ""; status.value = ""; assignee.value = ""; category.value = "";
       after.value = ""; before.value = "";
       apply();
-    } }, "Clear filters");
-    const search = field("Search", q);
+    } }, t("workspace.opportunities.clearFilters"));
+    const search = field(t("workspace.search"), q);
     search.classList.add("search");
-    return h("form", { class: "filters", role: "search", "aria-label": "Filter opportunities",
+    return h("form", { class: "filters", role: "search", "aria-label": t("workspace.opportunities.filter"),
       onsubmit: (event) => { event.preventDefault(); apply(); } },
-    search, field("Sales stage", stage), field("Status", status), field("Assigned to", assignee),
-    field("Category", category), field("Close from", after), field("Close to", before), clear);
+    search, field(t("workspace.opportunities.col.stage"), stage), field(t("workspace.opportunities.status"), status),
+    field(t("workspace.opportunities.col.assignedTo"), assignee), field(t("workspace.opportunities.category"), category),
+    field(t("workspace.opportunities.closeFrom"), after), field(t("workspace.opportunities.closeTo"), before), clear);
   }
 
   query(cursor) {
@@ -125,7 +128,7 @@ class ListView {
     this.items = [];
     this.cursor = null;
     this.selected.clear();
-    replace(this.tbody, h("tr", null, h("td", { colspan: COLUMNS.length, class: "empty" }, "Loading…")));
+    replace(this.tbody, h("tr", null, h("td", { colspan: COLUMNS.length, class: "empty" }, t("workspace.loading"))));
     try {
       const page = await this.ctx.api.get("/opportunities", this.query(null));
       if (token !== this.loadToken) return;
@@ -142,14 +145,14 @@ class ListView {
   }
 
   async loadMore(button) {
-    await withBusy(button, "Loading…", async () => {
+    await withBusy(button, t("workspace.loading"), async () => {
       try {
         const page = await this.ctx.api.get("/opportunities", this.query(this.cursor));
         const start = this.items.length;
         this.items.push(...page.items);
         this.cursor = page.next_cursor;
         this.renderRows();
-        announce(`${page.items.length} more opportunities loaded.`);
+        announce(t("workspace.opportunities.moreLoaded", { count: page.items.length }));
         const row = this.tbody.children[start];
         if (row) this.focusRow(start);
       } catch (error) {
@@ -170,7 +173,7 @@ class ListView {
     const { ctx } = this;
     if (!this.items.length) {
       replace(this.tbody, h("tr", null, h("td", { colspan: COLUMNS.length, class: "empty" },
-        "No opportunities match these filters.")));
+        t("workspace.opportunities.noMatch"))));
     } else {
       replace(this.tbody, this.items.map((o, index) => h("tr", {
         dataset: { id: o.id, index: String(index) },
@@ -183,7 +186,7 @@ class ListView {
       h("td", { class: "title-cell" }, h("span", { class: "title-text" }, o.title),
         h("span", { class: "title-sub", "aria-hidden": "true" }, o.link.name)),
       h("td", { class: "link-cell col-link" }, o.link.name,
-        h("span", { class: "visually-hidden" }, o.link.type === "account" ? " (account)" : " (contact)")),
+        h("span", { class: "visually-hidden" }, o.link.type === "account" ? t("workspace.opportunities.linkAccount") : t("workspace.opportunities.linkContact"))),
       h("td", null, o.status === "open" ? (o.stage_name || "—")
         : h("span", { class: `badge ${o.status === "won" ? "badge-success" : "badge-danger"}` }, o.stage_name || o.status)),
       h("td", { class: "num" }, percent(o.probability)),
@@ -193,10 +196,10 @@ class ListView {
       h("td", null, o.assigned_to_name || "—"))));
     }
     const more = this.cursor
-      ? h("button", { type: "button", class: "button", onclick: (event) => this.loadMore(event.currentTarget) }, "Load more")
+      ? h("button", { type: "button", class: "button", onclick: (event) => this.loadMore(event.currentTarget) }, t("workspace.loadMore"))
       : null;
-    replace(this.foot, `${this.items.length} shown${this.cursor ? ", more available" : ""}.`, more,
-      h("span", null, "Click, Shift+click, Ctrl+click or Ctrl+A to select; Enter or double-click opens."));
+    replace(this.foot, t("workspace.shown", { count: this.items.length, more: this.cursor ? "yes" : "no" }), more,
+      h("span", null, t("workspace.opportunities.selectHelp")));
   }
 
   rows() {
@@ -249,7 +252,7 @@ class ListView {
       event.preventDefault();
       this.selected = new Set(this.items.map((o) => o.id));
       this.paintSelection();
-      announce(`All ${this.items.length} shown opportunities selected.`);
+      announce(t("workspace.opportunities.allSelected", { count: this.items.length }));
       return;
     }
     const moves = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: this.items.length - 1,
@@ -288,29 +291,30 @@ class ListView {
     const count = this.selected.size;
     const none = count === 0;
     replace(this.selectionBar,
-      h("span", { class: "count", "aria-live": "polite" }, none ? "Nothing selected" : `${count} selected`),
-      h("button", { type: "button", class: "button", disabled: none, onclick: () => this.bulkAssign() }, "Assign to…"),
-      h("button", { type: "button", class: "button", disabled: none, onclick: () => this.bulkClose() }, "Mark as closed…"),
+      h("span", { class: "count", "aria-live": "polite" }, none ? t("workspace.opportunities.nothingSelected") : t("workspace.opportunities.countSelected", { count })),
+      h("button", { type: "button", class: "button", disabled: none, onclick: () => this.bulkAssign() }, t("workspace.opportunities.assignTo")),
+      h("button", { type: "button", class: "button", disabled: none, onclick: () => this.bulkClose() }, t("workspace.opportunities.markClosed")),
       h("button", { type: "button", class: "button subtle", disabled: none, onclick: () => {
         this.selected.clear();
         this.paintSelection();
-      } }, "Clear selection"));
+      } }, t("workspace.opportunities.clearSelection")));
   }
 
   async bulkAssign() {
     const { ctx } = this;
     const chosen = this.selectedItems();
     const select = options(h("select", { autofocus: true }),
-      [["", "Nobody"], ...ctx.members.map((m) => [m.user_id, m.display_name || m.email])], "");
-    const answer = await dialog(`Assign ${chosen.length} opportunit${chosen.length === 1 ? "y" : "ies"}`, (close) =>
+      [["", t("workspace.nobody")], ...ctx.members.map((m) => [m.user_id, m.display_name || m.email])], "");
+    const answer = await dialog(t("workspace.opportunities.assignTitle", { count: chosen.length }), (close) =>
       h("form", { onsubmit: (event) => { event.preventDefault(); close({ assigned_to: select.value || null }); } },
-        field("Assign to", select),
+        field(t("workspace.opportunities.assignLabel"), select),
         h("div", { class: "dialog-actions" },
-          h("button", { type: "button", class: "button", onclick: () => close() }, "Cancel"),
-          h("button", { type: "submit", class: "button primary" }, "Assign"))));
+          h("button", { type: "button", class: "button", onclick: () => close() }, t("workspace.action.cancel")),
+          h("button", { type: "submit", class: "button primary" }, t("workspace.opportunities.assign")))));
     if (!answer) return;
     await this.bulk("/opportunities/bulk-assign", { ids: chosen.map((o) => o.id), ...answer },
-      (n) => `${n} opportunit${n === 1 ? "y" : "ies"} assigned to ${answer.assigned_to ? ctx.memberName(answer.assigned_to) : "nobody"}.`);
+      (n) => (answer.assigned_to ? t("workspace.opportunities.assigned", { count: n, name: ctx.memberName(answer.assigned_to) })
+        : t("workspace.opportunities.assignedNobody", { count: n })));
   }
 
   async bulkClose() {
@@ -318,24 +322,23 @@ class ListView {
     const won = h("input", { type: "radio", name: "outcome", value: "won", id: "outcome-won", checked: true });
     const lost = h("input", { type: "radio", name: "outcome", value: "lost", id: "outcome-lost" });
     const date = h("input", { type: "date", value: today() });
-    const answer = await dialog(`Mark ${chosen.length} opportunit${chosen.length === 1 ? "y" : "ies"} as closed`, (close) =>
+    const answer = await dialog(t("workspace.opportunities.closeTitle", { count: chosen.length }), (close) =>
       h("form", { onsubmit: (event) => {
         event.preventDefault();
         close({ outcome: won.checked ? "won" : "lost", close_date: date.value || null });
       } },
-      h("fieldset", { class: "field" }, h("legend", null, "Outcome"),
+      h("fieldset", { class: "field" }, h("legend", null, t("workspace.opportunities.outcome")),
         h("div", { class: "toolbar" },
-          h("span", { class: "check" }, won, h("label", { for: won.id }, "Closed Won")),
-          h("span", { class: "check" }, lost, h("label", { for: lost.id }, "Closed Lost")))),
-      field("Actual close date", date, { hint: "Leave empty for today." }),
-      h("p", { class: "hint" }, "Closed opportunities become read-only; the owner or the assignee can reopen them."),
+          h("span", { class: "check" }, won, h("label", { for: won.id }, t("workspace.status.closedWon"))),
+          h("span", { class: "check" }, lost, h("label", { for: lost.id }, t("workspace.status.closedLost"))))),
+      field(t("workspace.opportunities.actualCloseDate"), date, { hint: t("workspace.opportunities.emptyToday") }),
+      h("p", { class: "hint" }, t("workspace.opportunities.closedHint")),
       h("div", { class: "dialog-actions" },
-        h("button", { type: "button", class: "button", onclick: () => close() }, "Cancel"),
-        h("button", { type: "submit", class: "button primary" }, "Mark as closed"))));
+        h("button", { type: "button", class: "button", onclick: () => close() }, t("workspace.action.cancel")),
+        h("button", { type: "submit", class: "button primary" }, t("workspace.opportunities.markClosedButton")))));
     if (!answer) return;
-    const label = answer.outcome === "won" ? "Closed Won" : "Closed Lost";
     await this.bulk("/opportunities/bulk-close", { ids: chosen.map((o) => o.id), ...answer },
-      (n) => `${n} opportunit${n === 1 ? "y" : "ies"} marked ${label}.`);
+      (n) => t("workspace.opportunities.closed", { count: n, outcome: answer.outcome }));
   }
 
   async bulk(path, body, successText) {
@@ -345,8 +348,8 @@ class ListView {
       const parts = [];
       if (result.updated.length) parts.push(notice("success", successText(result.updated.length)));
       if (result.failed.length) {
-        parts.push(notice("error", `${result.failed.length} could not be changed:`, null,
-          h("ul", null, result.failed.map((f) => h("li", null, h("strong", null, titles.get(f.id) || f.id), `: ${f.detail}`)))));
+        parts.push(notice("error", t("workspace.opportunities.bulkFailed", { count: result.failed.length }), null,
+          h("ul", null, result.failed.map((f) => h("li", null, h("strong", null, titles.get(f.id) || f.id), t("workspace.opportunities.bulkFailedDetail", { detail: f.detail }))))));
       }
       await this.reload();
       show(this.messages, parts);
@@ -361,45 +364,53 @@ class ListView {
     const chosen = this.selectedItems();
     if (chosen.length !== 1) {
       replace(this.reading, h("p", { class: "muted" }, chosen.length
-        ? `${chosen.length} opportunities selected.` : "Select an opportunity to see it here."));
+        ? t("workspace.opportunities.manySelected", { count: chosen.length }) : t("workspace.opportunities.selectOne")));
       return;
     }
     const o = chosen[0];
     const currency = o.currency || ctx.currency();
-    const historyList = h("ul", { class: "history" }, h("li", { class: "muted" }, "Loading history…"));
+    const historyList = h("ul", { class: "history" }, h("li", { class: "muted" }, t("workspace.opportunities.loadingHistory")));
     replace(this.reading,
       h("h2", null, o.title),
-      h("p", { class: "muted" }, `${o.link.type === "account" ? "Account" : "Business contact"}: `, o.link.name),
+      h("p", { class: "muted" }, t("workspace.opportunities.linkedTo", { type: o.link.type }), o.link.name),
       h("div", { class: "toolbar" },
         h("button", { type: "button", class: "button primary", onclick: () => ctx.go(`#/opportunities/${encodeURIComponent(o.id)}`) },
-          "Open"),
-        o.read_only ? h("span", { class: "badge badge-neutral" }, "Read-only") : null),
+          t("workspace.opportunities.open")),
+        o.read_only ? h("span", { class: "badge badge-neutral" }, t("workspace.opportunities.readOnly")) : null),
       h("dl", { class: "facts" },
-        fact("Sales stage", o.stage_name || "—"), fact("Probability", percent(o.probability)),
-        fact("Total", money(o.total, currency)), fact("Expected revenue", money(o.expected_revenue, currency)),
-        fact("Close date", day(o.close_date)), fact("Assigned to", o.assigned_to_name || "—"),
-        fact("Type", o.type || "—"), fact("Source", o.source || "—")),
-      o.lines.length ? [h("h3", null, "Products and services"),
-        h("ul", { class: "mini-list" }, o.lines.map((l) => h("li", null, h("span", null, `${l.quantity} × `, l.name),
+        fact(t("workspace.opportunities.col.stage"), o.stage_name || "—"),
+        fact(t("workspace.opportunities.col.probability"), percent(o.probability)),
+        fact(t("workspace.opportunities.col.total"), money(o.total, currency)),
+        fact(t("workspace.opportunities.col.expectedRevenue"), money(o.expected_revenue, currency)),
+        fact(t("workspace.opportunities.col.closeDate"), day(o.close_date)),
+        fact(t("workspace.opportunities.col.assignedTo"), o.assigned_to_name || "—"),
+        fact(t("workspace.field.type"), o.type || "—"), fact(t("workspace.field.source"), o.source || "—")),
+      o.lines.length ? [h("h3", null, t("workspace.productsAndServices")),
+        h("ul", { class: "mini-list" }, o.lines.map((l) => h("li", null, h("span", null, t("workspace.opportunities.lineQuantity", { quantity: number(l.quantity) }), l.name),
           h("span", { class: "num" }, money(l.amount, currency)))))] : null,
-      o.activities.length ? [h("h3", null, "Sales activities"),
+      o.activities.length ? [h("h3", null, t("workspace.salesActivities")),
         h("ul", { class: "mini-list" }, o.activities.map((a) => h("li", null,
           h("span", null, a.done ? "✓ " : "○ ", a.name), h("span", { class: "muted" }, a.due_date ? day(a.due_date) : ""))))] : null,
-      h("h3", null, "Recent history"), historyList);
+      h("h3", null, t("workspace.opportunities.recentHistory")), historyList);
     try {
       const page = await ctx.api.get(`/opportunities/${encodeURIComponent(o.id)}/history`, { limit: 5 });
       replace(historyList, page.items.length ? page.items.map((item) => h("li", null,
-        h("div", { class: "history-head" }, h("span", { class: "kind" }, KIND_NAMES[item.kind] || item.kind),
+        h("div", { class: "history-head" }, h("span", { class: "kind" }, kindName(item.kind)),
           h("span", null, dateTime(item.occurred_at))),
-        h("p", { class: "history-subject" }, item.subject || "(no subject)"))) : h("li", { class: "muted" }, "No history yet."));
+        h("p", { class: "history-subject" }, item.subject || t("workspace.history.noSubject"))))
+        : h("li", { class: "muted" }, t("workspace.history.none")));
     } catch (error) {
       replace(historyList, h("li", null, errorNotice(error)));
     }
   }
 }
 
-export const KIND_NAMES = { note: "Business note", phone_log: "Phone log", task: "Task", file: "File", email: "E-mail",
-  appointment: "Appointment" };
+const KINDS = ["note", "phone_log", "task", "file", "email", "appointment"];
+
+/** A history item's kind for people ("Business note", "Phone log", ...); an unknown kind as it is. */
+export function kindName(kind) {
+  return KINDS.includes(kind) ? t(`workspace.history.kind.${kind}`) : kind;
+}
 
 function fact(label, value) {
   return h("div", null, h("dt", null, label), h("dd", null, value));

@@ -5,15 +5,17 @@
  */
 import { h, field, options, replace } from "../../../shared/dom.js";
 import {
-  centsToMoney, dateTime, day, expectedCents, fromLocalInput, lineAmount, localInput, money, sumCents,
+  centsToMoney, dateTime, day, expectedCents, fromLocalInput, lineAmount, localInput, money, percent, sumCents,
 } from "../../../shared/format.js";
 import {
   announce, clearFieldErrors, confirmAction, dialog, errorNotice, notice, printHtml, reportError, show, withBusy,
 } from "../ui.js";
 import { editListDialog, historyDialog, HISTORY_KINDS, linkDialog } from "./dialogs.js";
-import { KIND_NAMES } from "./opportunities.js";
+import { kindName } from "./opportunities.js";
+import { t } from "../../../shared/i18n.js";
 
-const LISTS = [["type", "Type"], ["payment_terms", "Payment terms"], ["source", "Source"]];
+// The editable lists and their label's message.
+const LISTS = [["type", "workspace.field.type"], ["payment_terms", "workspace.field.paymentTerms"], ["source", "workspace.field.source"]];
 const INITIATOR_PATHS = { account: "accounts", contact: "contacts", marketing_activity: "marketing-activities" };
 const INITIATOR_NAMES = { account: "name", contact: "display_name", marketing_activity: "name" };
 
@@ -58,8 +60,8 @@ class OpportunityForm {
     if (flash) show(this.messages, notice("success", flash));
     if (this.readOnly) {
       show(this.messages, [flash ? notice("success", flash) : null,
-        notice("info", `This opportunity is ${record.status === "won" ? "Closed Won" : "Closed Lost"} and read-only.`,
-          "Reopen it to change it (the owner or the person it is assigned to).")]);
+        notice("info", t("workspace.opportunity.readOnly", { outcome: record.status }),
+          t("workspace.opportunity.readOnlyText"))]);
       for (const el of this.form.querySelectorAll("input, select, textarea, button")) {
         if (!el.dataset.keep) el.disabled = true;
       }
@@ -73,24 +75,24 @@ class OpportunityForm {
     const { record } = this;
     const buttons = [];
     if (!this.readOnly) {
-      buttons.push(h("button", { type: "button", class: "button primary", onclick: () => this.save("stay") }, "Save"),
-        h("button", { type: "button", class: "button", onclick: () => this.save("new") }, "Save and new"),
-        h("button", { type: "button", class: "button", onclick: () => this.save("close") }, "Save and close"));
+      buttons.push(h("button", { type: "button", class: "button primary", onclick: () => this.save("stay") }, t("workspace.action.save")),
+        h("button", { type: "button", class: "button", onclick: () => this.save("new") }, t("workspace.action.saveAndNew")),
+        h("button", { type: "button", class: "button", onclick: () => this.save("close") }, t("workspace.action.saveAndClose")));
     } else {
-      buttons.push(h("button", { type: "button", class: "button primary", onclick: () => this.reopen() }, "Reopen…"));
+      buttons.push(h("button", { type: "button", class: "button primary", onclick: () => this.reopen() }, t("workspace.opportunity.reopenMenu")));
     }
     if (record) {
-      buttons.push(h("button", { type: "button", class: "button", onclick: (e) => this.print(e.currentTarget) }, "Print"));
-      if (!this.readOnly) buttons.push(h("button", { type: "button", class: "button", onclick: () => this.remove() }, "Delete"));
+      buttons.push(h("button", { type: "button", class: "button", onclick: (e) => this.print(e.currentTarget) }, t("workspace.opportunity.print")));
+      if (!this.readOnly) buttons.push(h("button", { type: "button", class: "button", onclick: () => this.remove() }, t("workspace.action.delete")));
     }
     buttons.push(h("button", { type: "button", class: "button subtle", onclick: () => this.ctx.go("#/opportunities") },
-      "Back to the list"));
+      t("workspace.action.backToList")));
     return h("div", { class: "form-head" },
-      h("h1", { id: "form-title", tabindex: "-1" }, record ? record.title : "New opportunity"),
+      h("h1", { id: "form-title", tabindex: "-1" }, record ? record.title : t("workspace.opportunities.new")),
       record && record.status !== "open"
         ? h("span", { class: `badge ${record.status === "won" ? "badge-success" : "badge-danger"}` },
-          record.status === "won" ? "Closed Won" : "Closed Lost") : null,
-      h("div", { class: "toolbar", role: "toolbar", "aria-label": "Opportunity actions" }, buttons));
+          record.status === "won" ? t("workspace.status.closedWon") : t("workspace.status.closedLost")) : null,
+      h("div", { class: "toolbar", role: "toolbar", "aria-label": t("workspace.opportunity.actions") }, buttons));
   }
 
   // ---- General ---------------------------------------------------------------------------
@@ -100,9 +102,9 @@ class OpportunityForm {
     const r = record || {};
     const i = this.inputs;
     i.title = h("input", { type: "text", value: r.title || "", maxlength: 200, required: true });
-    i.assigned_to = options(h("select"), [["", "Nobody"], ...ctx.members.map((m) => [m.user_id, m.display_name || m.email])],
+    i.assigned_to = options(h("select"), [["", t("workspace.nobody")], ...ctx.members.map((m) => [m.user_id, m.display_name || m.email])],
       record ? (r.assigned_to || "") : (ctx.me.user.id || ""));
-    const stageChoices = [["", "No stage"], ...ctx.stages.map((s) => [s.id, s.name])];
+    const stageChoices = [["", t("workspace.opportunity.noStage")], ...ctx.stages.map((s) => [s.id, s.name])];
     const defaultStage = ctx.stages.find((s) => s.is_default);
     i.stage_id = options(h("select"), stageChoices, record ? (r.stage_id || "") : (defaultStage ? defaultStage.id : ""));
     i.probability = h("input", { type: "number", min: 0, max: 100, step: 1, value: record ? r.probability : 0,
@@ -120,40 +122,40 @@ class OpportunityForm {
     this.stageHint = h("p", { class: "hint", id: "stage-hint" });
     i.stage_id.setAttribute("aria-describedby", "stage-hint");
     return h("section", { class: "card", "aria-labelledby": "general-title" },
-      h("h2", { id: "general-title" }, "General"),
-      field("Title", i.title, { name: "title", required: true }),
+      h("h2", { id: "general-title" }, t("workspace.opportunity.general")),
+      field(t("workspace.opportunities.col.title"), i.title, { name: "title", required: true }),
       h("div", { class: "field", dataset: { field: "link" } },
-        h("label", { for: this.linkText.id || (this.linkText.id = "link-to") }, "Link to", h("span", { "aria-hidden": "true" }, " *")),
+        h("label", { for: this.linkText.id || (this.linkText.id = "link-to") }, t("workspace.opportunities.col.link"), h("span", { "aria-hidden": "true" }, " *")),
         h("div", { class: "with-button" }, this.linkText,
-          h("button", { type: "button", class: "button", onclick: () => this.changeLink() }, this.link ? "Change…" : "Choose…")),
-        h("p", { class: "hint", id: "link-hint" }, "One account or one business contact.")),
+          h("button", { type: "button", class: "button", onclick: () => this.changeLink() }, this.link ? t("workspace.action.change") : t("workspace.action.choose"))),
+        h("p", { class: "hint", id: "link-hint" }, t("workspace.opportunity.linkHint"))),
       h("div", { class: "grid-2" },
-        field("Assigned to", i.assigned_to, { name: "assigned_to" }),
-        this.listField("type", "Type"),
+        field(t("workspace.opportunities.col.assignedTo"), i.assigned_to, { name: "assigned_to" }),
+        this.listField("type", t("workspace.field.type")),
         h("div", { class: "field", dataset: { field: "stage_id" } },
-          h("label", { for: i.stage_id.id || (i.stage_id.id = "stage-select") }, "Sales stage"), i.stage_id, this.stageHint),
-        field("Probability (%)", i.probability, { name: "probability" }),
-        h("div", { class: "field" }, h("span", { class: "field-label", id: "expected-label" }, "Expected revenue"),
+          h("label", { for: i.stage_id.id || (i.stage_id.id = "stage-select") }, t("workspace.opportunities.col.stage")), i.stage_id, this.stageHint),
+        field(t("workspace.opportunity.probability"), i.probability, { name: "probability" }),
+        h("div", { class: "field" }, h("span", { class: "field-label", id: "expected-label" }, t("workspace.opportunities.col.expectedRevenue")),
           this.expected),
-        field("Close date", i.close_date, { name: "close_date" }),
-        this.listField("payment_terms", "Payment terms"),
-        field("Expiration date", i.expiration_date, { name: "expiration_date" }),
-        field("Delivery date", i.delivery_date, { name: "delivery_date" }),
-        this.listField("source", "Source"),
-        field("Reminder", i.reminder_at, { name: "reminder_at" }),
-        field("Competitors", i.competitors, { name: "competitors" })),
+        field(t("workspace.opportunities.col.closeDate"), i.close_date, { name: "close_date" }),
+        this.listField("payment_terms", t("workspace.field.paymentTerms")),
+        field(t("workspace.opportunity.expirationDate"), i.expiration_date, { name: "expiration_date" }),
+        field(t("workspace.opportunity.deliveryDate"), i.delivery_date, { name: "delivery_date" }),
+        this.listField("source", t("workspace.field.source")),
+        field(t("workspace.opportunity.reminder"), i.reminder_at, { name: "reminder_at" }),
+        field(t("workspace.opportunity.competitors"), i.competitors, { name: "competitors" })),
       h("div", { class: "field", dataset: { field: "initiated_by" } },
-        h("label", { for: this.initiatorText.id || (this.initiatorText.id = "initiated-by") }, "Initiated by"),
+        h("label", { for: this.initiatorText.id || (this.initiatorText.id = "initiated-by") }, t("workspace.opportunity.initiatedBy")),
         h("div", { class: "with-button" }, this.initiatorText,
-          h("button", { type: "button", class: "button", onclick: () => this.changeInitiator() }, "Change…"),
+          h("button", { type: "button", class: "button", onclick: () => this.changeInitiator() }, t("workspace.action.change")),
           h("button", { type: "button", class: "button", onclick: () => { this.initiator = null; this.initiatorText.value = ""; } },
-            "Clear"))),
-      field("Categories", i.categories, { name: "categories", hint: "Separate categories with a semicolon." }));
+            t("workspace.action.clear")))),
+      field(t("workspace.field.categories"), i.categories, { name: "categories", hint: t("workspace.opportunity.categoriesHint") }));
   }
 
   linkLabel() {
     if (!this.link) return "";
-    return `${this.link.name} (${this.link.type === "account" ? "account" : "business contact"})`;
+    return t("workspace.opportunity.linkLabel", { name: this.link.name, type: this.link.type });
   }
 
   listField(name, label) {
@@ -163,21 +165,21 @@ class OpportunityForm {
     return h("div", { class: "field", dataset: { field: name } },
       h("label", { for: select.id || (select.id = `list-${name}`) }, label),
       h("div", { class: "with-button" }, select,
-        h("button", { type: "button", class: "button small", "aria-label": `Edit this list: ${label}`,
+        h("button", { type: "button", class: "button small", "aria-label": t("workspace.lists.editLabel", { list: label }),
           onclick: async () => {
             const values = await editListDialog(this.ctx, name, label);
             if (values) {
               this.lists[name] = values;
               this.fillList(name, select.value);
-              announce(`The ${label} list was saved.`);
+              announce(t("workspace.lists.saved", { list: label }));
             }
-          } }, "Edit this list…")));
+          } }, t("workspace.lists.editButton"))));
   }
 
   fillList(name, current) {
     const values = this.lists[name] || [];
     const choices = [["", "—"], ...values.map((v) => [v, v])];
-    if (current && !values.includes(current)) choices.push([current, `${current} (removed from the list)`]);
+    if (current && !values.includes(current)) choices.push([current, t("workspace.lists.removedValue", { value: current })]);
     options(this.inputs[name], choices, current || "");
   }
 
@@ -185,25 +187,25 @@ class OpportunityForm {
     const stage = this.ctx.stages.find((s) => s.id === this.inputs.stage_id.value);
     if (stage && stage.outcome) {
       this.inputs.probability.value = stage.outcome === "won" ? 100 : 0;
-      this.stageHint.textContent = `${stage.name} sets the probability to ${stage.outcome === "won" ? 100 : 0} % and makes the record read-only.`;
+      this.stageHint.textContent = t("workspace.opportunity.closingStage", { stage: stage.name, probability: percent(stage.outcome === "won" ? 100 : 0) });
     } else {
       const changed = !this.record || (this.record.stage_id || "") !== this.inputs.stage_id.value;
-      this.stageHint.textContent = changed && this.record ? "Save to see the sales activities of this stage." : "";
+      this.stageHint.textContent = changed && this.record ? t("workspace.opportunity.saveForActivities") : "";
     }
     this.updateTotals();
   }
 
   async changeLink() {
-    const chosen = await linkDialog(this.ctx, { title: "Link to an account or business contact", types: ["account", "contact"] });
+    const chosen = await linkDialog(this.ctx, { title: t("workspace.opportunity.linkTitle"), types: ["account", "contact"] });
     if (chosen) {
       this.link = chosen;
       this.linkText.value = this.linkLabel();
-      announce(`Linked to ${chosen.name}.`);
+      announce(t("workspace.opportunity.linked", { name: chosen.name }));
     }
   }
 
   async changeInitiator() {
-    const chosen = await linkDialog(this.ctx, { title: "Initiated by", types: ["account", "contact", "marketing_activity"] });
+    const chosen = await linkDialog(this.ctx, { title: t("workspace.opportunity.initiatedBy"), types: ["account", "contact", "marketing_activity"] });
     if (chosen) {
       this.initiator = chosen;
       this.initiatorText.value = chosen.name;
@@ -216,9 +218,9 @@ class OpportunityForm {
     try {
       const record = await this.ctx.api.get(`/${INITIATOR_PATHS[who.type]}/${encodeURIComponent(who.id)}`);
       who.name = record[INITIATOR_NAMES[who.type]];
-      this.initiatorText.value = `${who.name} (${who.type.replace("_", " ")})`;
+      this.initiatorText.value = t("workspace.opportunity.initiatorLabel", { name: who.name, type: who.type });
     } catch (error) {
-      this.initiatorText.value = "(not found)";
+      this.initiatorText.value = t("workspace.opportunity.notFound");
     }
   }
 
@@ -229,14 +231,16 @@ class OpportunityForm {
     this.totalText = h("span", { id: "total", "aria-live": "polite" });
     this.paintLines();
     return h("section", { class: "card", "aria-labelledby": "lines-title", dataset: { field: "lines" } },
-      h("div", { class: "section-head" }, h("h2", { id: "lines-title" }, "Products and services"),
-        h("button", { type: "button", class: "button small", onclick: () => this.addLine() }, "Add line")),
+      h("div", { class: "section-head" }, h("h2", { id: "lines-title" }, t("workspace.productsAndServices")),
+        h("button", { type: "button", class: "button small", onclick: () => this.addLine() }, t("workspace.opportunity.addLine"))),
       h("div", { class: "table-wrap" }, h("table", { class: "lines" },
-        h("thead", null, h("tr", null, h("th", { scope: "col" }, "Product or service"),
-          h("th", { scope: "col" }, "Quantity"), h("th", { scope: "col" }, "Unit price"), h("th", { scope: "col" }, "Discount %"),
-          h("th", { scope: "col", class: "num" }, "Amount"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Remove")))),
+        h("thead", null, h("tr", null, h("th", { scope: "col" }, t("workspace.opportunity.product")),
+          h("th", { scope: "col" }, t("workspace.opportunity.quantity")), h("th", { scope: "col" }, t("workspace.field.unitPrice")),
+          h("th", { scope: "col" }, t("workspace.opportunity.discount")),
+          h("th", { scope: "col", class: "num" }, t("workspace.opportunity.amount")),
+          h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, t("workspace.action.remove"))))),
         this.linesBody)),
-      h("p", { class: "totals" }, h("span", null, "Total: ", this.totalText)));
+      h("p", { class: "totals" }, h("span", null, t("workspace.opportunity.totalLabel"), this.totalText)));
   }
 
   addLine() {
@@ -248,23 +252,23 @@ class OpportunityForm {
 
   paintLines() {
     if (!this.lines.length) {
-      replace(this.linesBody, h("tr", null, h("td", { colspan: 6, class: "muted" }, "No lines yet.")));
+      replace(this.linesBody, h("tr", null, h("td", { colspan: 6, class: "muted" }, t("workspace.opportunity.noLines"))));
       this.updateTotals();
       return;
     }
     replace(this.linesBody, this.lines.map((line, index) => {
       const n = index + 1;
-      const product = options(h("select", { "aria-label": `Line ${n}: product` }),
-        [["", "Free text"], ...this.products.map((p) => [p.id, p.name])], line.product_id || "");
+      const product = options(h("select", { "aria-label": t("workspace.opportunity.lineProduct", { n }) }),
+        [["", t("workspace.opportunity.freeText")], ...this.products.map((p) => [p.id, p.name])], line.product_id || "");
       if (line.product_id && !this.products.some((p) => p.id === line.product_id)) {
         product.append(h("option", { value: line.product_id, selected: true }, line.name));
       }
-      const name = h("input", { type: "text", value: line.name, maxlength: 200, "aria-label": `Line ${n}: name` });
-      const description = h("input", { type: "text", value: line.description || "", maxlength: 4000, placeholder: "Description",
-        "aria-label": `Line ${n}: description` });
-      const quantity = h("input", { type: "text", inputmode: "decimal", class: "qty", value: line.quantity, "aria-label": `Line ${n}: quantity` });
-      const price = h("input", { type: "text", inputmode: "decimal", class: "price", value: line.unit_price ?? "", "aria-label": `Line ${n}: unit price` });
-      const discount = h("input", { type: "text", inputmode: "decimal", class: "disc", value: line.discount_percent, "aria-label": `Line ${n}: discount percent` });
+      const name = h("input", { type: "text", value: line.name, maxlength: 200, "aria-label": t("workspace.opportunity.lineName", { n }) });
+      const description = h("input", { type: "text", value: line.description || "", maxlength: 4000, placeholder: t("workspace.field.description"),
+        "aria-label": t("workspace.opportunity.lineDescription", { n }) });
+      const quantity = h("input", { type: "text", inputmode: "decimal", class: "qty", value: line.quantity, "aria-label": t("workspace.opportunity.lineQuantity", { n }) });
+      const price = h("input", { type: "text", inputmode: "decimal", class: "price", value: line.unit_price ?? "", "aria-label": t("workspace.opportunity.linePrice", { n }) });
+      const discount = h("input", { type: "text", inputmode: "decimal", class: "disc", value: line.discount_percent, "aria-label": t("workspace.opportunity.lineDiscount", { n }) });
       const amount = h("td", { class: "num", dataset: { amount: String(index) } });
       product.addEventListener("change", () => {
         const chosen = this.products.find((p) => p.id === product.value);
@@ -291,10 +295,10 @@ class OpportunityForm {
         h("td", { dataset: { field: `lines[${index}].unit_price` } }, price),
         h("td", { dataset: { field: `lines[${index}].discount_percent` } }, discount),
         amount,
-        h("td", null, h("button", { type: "button", class: "button small", "aria-label": `Remove line ${n}`, onclick: () => {
+        h("td", null, h("button", { type: "button", class: "button small", "aria-label": t("workspace.opportunity.removeLine", { n }), onclick: () => {
           this.lines.splice(index, 1);
           this.paintLines();
-        } }, "Remove")));
+        } }, t("workspace.action.remove"))));
     }));
     this.updateTotals();
   }
@@ -318,11 +322,11 @@ class OpportunityForm {
     this.checks = activities.map((a) => h("input", { type: "checkbox", checked: a.done, id: `activity-${a.activity_id}`,
       dataset: { activity: a.activity_id } }));
     return h("section", { class: "card", "aria-labelledby": "activities-title", dataset: { field: "activities" } },
-      h("h2", { id: "activities-title" }, "Sales activities"),
+      h("h2", { id: "activities-title" }, t("workspace.salesActivities")),
       activities.length ? h("ul", { class: "checklist" }, activities.map((a, index) => h("li", null,
         h("span", { class: "check" }, this.checks[index], h("label", { for: this.checks[index].id }, a.name)),
-        h("span", { class: "muted" }, a.due_date ? `due ${day(a.due_date)}` : ""))))
-        : h("p", { class: "muted" }, this.record ? "The stage has no sales activities." : "The stage's activities show once it is saved."));
+        h("span", { class: "muted" }, a.due_date ? t("workspace.opportunity.due", { date: day(a.due_date) }) : ""))))
+        : h("p", { class: "muted" }, this.record ? t("workspace.opportunity.noActivities") : t("workspace.opportunity.activitiesAfterSave")));
   }
 
   commentsCard() {
@@ -333,10 +337,10 @@ class OpportunityForm {
     const slot = h("div", { class: "slot" });
     const add = h("button", { type: "button", class: "button", disabled: !this.record, onclick: async () => {
       if (comments.value !== this.record.comments) {
-        show(slot, notice("warning", "Save your changes to the comments first."));
+        show(slot, notice("warning", t("workspace.opportunity.saveCommentsFirst")));
         return;
       }
-      await withBusy(add, "Adding…", async () => {
+      await withBusy(add, t("workspace.opportunity.adding"), async () => {
         try {
           const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
           const updated = await this.ctx.api.post(`/opportunities/${encodeURIComponent(this.record.id)}/comments`,
@@ -346,34 +350,34 @@ class OpportunityForm {
           comments.value = updated.comments;
           addText.value = "";
           replace(slot);
-          announce("Comment added with a time stamp.");
+          announce(t("workspace.opportunity.commentAdded"));
         } catch (error) {
           reportError(slot, add.closest("section"), error);
         }
       });
-    } }, "Add time stamp");
+    } }, t("workspace.opportunity.addTimeStamp"));
     return h("section", { class: "card", "aria-labelledby": "comments-title" },
-      h("h2", { id: "comments-title" }, "Comments"),
-      field("Comments", comments, { name: "comments" }),
+      h("h2", { id: "comments-title" }, t("workspace.opportunity.comments")),
+      field(t("workspace.opportunity.comments"), comments, { name: "comments" }),
       slot,
-      h("div", { class: "inline-form" }, field("New comment", addText, { name: "text" }), add),
-      this.record ? null : h("p", { class: "hint" }, "Save the opportunity before adding time-stamped comments."));
+      h("div", { class: "inline-form" }, field(t("workspace.opportunity.newComment"), addText, { name: "text" }), add),
+      this.record ? null : h("p", { class: "hint" }, t("workspace.opportunity.saveBeforeComments")));
   }
 
   historyCard() {
-    this.historyList = h("ul", { class: "history" }, h("li", { class: "muted" }, "Loading…"));
-    const kinds = Object.entries(HISTORY_KINDS).map(([kind, label]) =>
+    this.historyList = h("ul", { class: "history" }, h("li", { class: "muted" }, t("workspace.loading")));
+    const kinds = HISTORY_KINDS.map((kind) =>
       h("button", { type: "button", class: "button small", dataset: { keep: "1" }, onclick: async () => {
         const item = await historyDialog(this.ctx, this.record.id, kind);
         if (item) {
-          announce(`${label} added to the history.`);
+          announce(t("workspace.history.added", { kind }));
           this.loadHistory();
         }
-      } }, `New ${label.toLowerCase()}`));
+      } }, t("workspace.history.new", { kind })));
     this.loadHistory();
     return h("section", { class: "card", "aria-labelledby": "history-title" },
-      h("h2", { id: "history-title" }, "History"),
-      this.readOnly ? null : h("div", { class: "toolbar", role: "group", "aria-label": "New history item" }, kinds),
+      h("h2", { id: "history-title" }, t("workspace.history.title")),
+      this.readOnly ? null : h("div", { class: "toolbar", role: "group", "aria-label": t("workspace.history.newItem") }, kinds),
       this.historyList);
   }
 
@@ -381,14 +385,14 @@ class OpportunityForm {
     try {
       const page = await this.ctx.api.get(`/opportunities/${encodeURIComponent(this.record.id)}/history`, { limit: 50 });
       replace(this.historyList, page.items.length ? page.items.map((item) => h("li", null,
-        h("div", { class: "history-head" }, h("span", { class: "kind" }, KIND_NAMES[item.kind] || item.kind),
+        h("div", { class: "history-head" }, h("span", { class: "kind" }, kindName(item.kind)),
           h("span", null, dateTime(item.occurred_at))),
-        h("p", { class: "history-subject" }, item.subject || "(no subject)"),
+        h("p", { class: "history-subject" }, item.subject || t("workspace.history.noSubject")),
         item.summary ? h("p", { class: "history-summary" }, item.summary) : null,
-        item.cancelled ? h("p", { class: "muted" }, "Cancelled by the organizer.") : null,
-        item.removed_in_mailbox ? h("p", { class: "muted" }, "No longer in the mailbox.") : null,
-        item.file && item.file.url ? h("p", { class: "history-summary" }, "File: ", item.file.name || "", " — ", item.file.url) : null))
-        : h("li", { class: "muted" }, "No history yet."));
+        item.cancelled ? h("p", { class: "muted" }, t("workspace.history.cancelled")) : null,
+        item.removed_in_mailbox ? h("p", { class: "muted" }, t("workspace.history.removed")) : null,
+        item.file && item.file.url ? h("p", { class: "history-summary" }, t("workspace.history.file", { name: item.file.name || "", url: item.file.url })) : null))
+        : h("li", { class: "muted" }, t("workspace.history.none")));
     } catch (error) {
       replace(this.historyList, h("li", null, errorNotice(error)));
     }
@@ -440,8 +444,8 @@ class OpportunityForm {
     replace(this.messages);
     const data = this.payload();
     if (!this.link) {
-      reportError(this.messages, this.form, { kind: "invalid", errors: [{ field: "link", message: "Choose an account or a business contact." }],
-        detail: "link: choose an account or a business contact." });
+      reportError(this.messages, this.form, { kind: "invalid", errors: [{ field: "link", message: t("workspace.opportunity.chooseLink") }],
+        detail: t("workspace.opportunity.chooseLinkDetail") });
       return;
     }
     const buttons = Array.from(document.querySelectorAll(".form-head button"));
@@ -450,15 +454,15 @@ class OpportunityForm {
       const saved = this.record
         ? await ctx.api.patch(`/opportunities/${encodeURIComponent(this.record.id)}`, data, this.record.version)
         : await ctx.api.post("/opportunities", data);
-      announce(`Saved ${saved.title}.`);
+      announce(t("workspace.savedName", { name: saved.title }));
       if (then === "close") ctx.go("#/opportunities");
       else if (then === "new") {
-        ctx.flash = `Saved “${saved.title}”. Enter the next one.`;
+        ctx.flash = t("workspace.opportunity.savedNext", { name: saved.title });
         ctx.go("#/opportunities/new");
       } else if (!this.record) {
-        ctx.flash = "Saved.";
+        ctx.flash = t("workspace.saved");
         ctx.go(`#/opportunities/${encodeURIComponent(saved.id)}`);
-      } else await render(ctx, saved.id, "Saved.");
+      } else await render(ctx, saved.id, t("workspace.saved"));
     } catch (error) {
       buttons.forEach((b) => { b.disabled = false; });
       reportError(this.messages, this.form, error);
@@ -466,12 +470,12 @@ class OpportunityForm {
   }
 
   async remove() {
-    const ok = await confirmAction("Delete this opportunity?",
-      `“${this.record.title}” and its lines are deleted. Its history items stay with the linked account or contact.`);
+    const ok = await confirmAction(t("workspace.opportunity.deleteTitle"),
+      t("workspace.opportunity.deleteText", { name: this.record.title }));
     if (!ok) return;
     try {
       await this.ctx.api.del(`/opportunities/${encodeURIComponent(this.record.id)}`, this.record.version);
-      announce("Opportunity deleted.");
+      announce(t("workspace.opportunity.deleted"));
       this.ctx.go("#/opportunities");
     } catch (error) {
       show(this.messages, errorNotice(error));
@@ -479,7 +483,7 @@ class OpportunityForm {
   }
 
   async print(button) {
-    await withBusy(button, "Preparing…", async () => {
+    await withBusy(button, t("workspace.opportunity.preparing"), async () => {
       try {
         const page = await this.ctx.api.text(`/opportunities/${encodeURIComponent(this.record.id)}/print`, "text/html");
         printHtml(page.text);
@@ -494,7 +498,7 @@ class OpportunityForm {
     const stage = options(h("select", { autofocus: true }), open.map((s) => [s.id, s.name]), (open[open.length - 1] || {}).id);
     const probability = h("input", { type: "number", min: 0, max: 100, step: 1 });
     const slot = h("div", { class: "slot" });
-    const done = await dialog("Reopen the opportunity", (close) => {
+    const done = await dialog(t("workspace.opportunity.reopenTitle"), (close) => {
       const form = h("form", { onsubmit: async (event) => {
         event.preventDefault();
         const body = { stage_id: stage.value };
@@ -505,13 +509,13 @@ class OpportunityForm {
           reportError(slot, form, error);
         }
       } },
-      slot, field("Open sales stage", stage, { name: "stage_id" }),
-      field("Probability (%)", probability, { name: "probability", hint: "Leave empty to keep it." }),
+      slot, field(t("workspace.opportunity.openStage"), stage, { name: "stage_id" }),
+      field(t("workspace.opportunity.probability"), probability, { name: "probability", hint: t("workspace.opportunity.keepEmpty") }),
       h("div", { class: "dialog-actions" },
-        h("button", { type: "button", class: "button", onclick: () => close() }, "Cancel"),
-        h("button", { type: "submit", class: "button primary" }, "Reopen")));
+        h("button", { type: "button", class: "button", onclick: () => close() }, t("workspace.action.cancel")),
+        h("button", { type: "submit", class: "button primary" }, t("workspace.opportunity.reopen"))));
       return form;
     });
-    if (done) await render(this.ctx, done.id, "Reopened.");
+    if (done) await render(this.ctx, done.id, t("workspace.opportunity.reopened"));
   }
 }

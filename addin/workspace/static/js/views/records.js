@@ -1,63 +1,78 @@
 /* Accounts, business contacts, marketing activities and products: lists (search, paging) and forms. */
 import { h, field, replace, debounce } from "../../../shared/dom.js";
-import { dateTime, day, money, percent } from "../../../shared/format.js";
+import { dateTime, day, money, number, percent } from "../../../shared/format.js";
 import { announce, clearFieldErrors, confirmAction, errorNotice, notice, reportError, show } from "../ui.js";
 import { linkDialog } from "./dialogs.js";
-import { KIND_NAMES } from "./opportunities.js";
+import { kindName } from "./opportunities.js";
+import { t } from "../../../shared/i18n.js";
 
 const split = (text) => text.split(/[;,]/).map((v) => v.trim()).filter(Boolean);
 const joined = (values) => (values || []).join("; ");
 
-const KINDS = {
+/** A kind's own words: its title, "New …", "No … found.", "Search …", "Delete this …?". */
+const words = (name) => ({
+  title: t(`workspace.records.${name}.title`),
+  newLabel: t(`workspace.records.${name}.new`),
+  none: t(`workspace.records.${name}.none`),
+  searchLabel: t(`workspace.records.${name}.search`),
+  deleteTitle: t(`workspace.records.${name}.delete`),
+});
+
+// Built when a view renders: its words in the page's language.
+const kinds = () => ({
   accounts: {
-    title: "Accounts", singular: "account", nameField: "name", history: true, linkType: "account",
-    columns: [["Name", (r) => r.name], ["E-mail domains", (r) => joined(r.email_domains)], ["Business phone", (r) => r.phone || ""],
-      ["Web page", (r) => r.web_site || ""], ["Categories", (r) => joined(r.categories)]],
+    ...words("accounts"), nameField: "name", history: true, linkType: "account",
+    columns: [[t("workspace.records.name"), (r) => r.name], [t("workspace.records.emailDomains"), (r) => joined(r.email_domains)],
+      [t("workspace.records.phone"), (r) => r.phone || ""],
+      [t("workspace.records.webPage"), (r) => r.web_site || ""], [t("workspace.field.categories"), (r) => joined(r.categories)]],
     fields: [
-      { name: "name", label: "Account name", required: true },
-      { name: "email_domains", label: "E-mail domains", list: true, hint: "Separate with a semicolon, e.g. contoso.com; contoso.de" },
-      { name: "phone", label: "Business phone" },
-      { name: "web_site", label: "Web page address", type: "url" },
-      { name: "address", label: "Business address", textarea: true },
-      { name: "categories", label: "Categories", list: true, hint: "Separate with a semicolon." },
+      { name: "name", label: t("workspace.records.accountName"), required: true },
+      { name: "email_domains", label: t("workspace.records.emailDomains"), list: true, hint: t("workspace.records.domainsHint") },
+      { name: "phone", label: t("workspace.records.phone") },
+      { name: "web_site", label: t("workspace.records.webPageAddress"), type: "url" },
+      { name: "address", label: t("workspace.records.address"), textarea: true },
+      { name: "categories", label: t("workspace.field.categories"), list: true, hint: t("workspace.records.semicolon") },
     ],
   },
   contacts: {
-    title: "Business contacts", singular: "business contact", nameField: "display_name", history: true, linkType: "contact",
-    columns: [["Full name", (r) => r.display_name], ["E-mail", (r) => joined(r.email_addresses)],
-      ["Account", (r) => r.account_name || ""], ["Job title", (r) => r.job_title || ""], ["Business phone", (r) => r.phone || ""]],
+    ...words("contacts"), nameField: "display_name", history: true, linkType: "contact",
+    columns: [[t("workspace.records.fullName"), (r) => r.display_name], [t("workspace.records.email"), (r) => joined(r.email_addresses)],
+      [t("workspace.records.account"), (r) => r.account_name || ""], [t("workspace.records.jobTitle"), (r) => r.job_title || ""],
+      [t("workspace.records.phone"), (r) => r.phone || ""]],
     fields: [
-      { name: "display_name", label: "Full name", required: true },
-      { name: "email_addresses", label: "E-mail addresses", list: true, hint: "Separate with a semicolon." },
-      { name: "account_id", label: "Account", account: true },
-      { name: "job_title", label: "Job title" },
-      { name: "phone", label: "Business phone" },
-      { name: "categories", label: "Categories", list: true, hint: "Separate with a semicolon." },
+      { name: "display_name", label: t("workspace.records.fullName"), required: true },
+      { name: "email_addresses", label: t("workspace.records.emailAddresses"), list: true, hint: t("workspace.records.semicolon") },
+      { name: "account_id", label: t("workspace.records.account"), account: true },
+      { name: "job_title", label: t("workspace.records.jobTitle") },
+      { name: "phone", label: t("workspace.records.phone") },
+      { name: "categories", label: t("workspace.field.categories"), list: true, hint: t("workspace.records.semicolon") },
     ],
   },
   "marketing-activities": {
-    title: "Marketing activities", singular: "marketing activity", nameField: "name",
-    columns: [["Name", (r) => r.name], ["Kind", (r) => r.kind || ""], ["Start", (r) => day(r.start_date)], ["End", (r) => day(r.end_date)]],
+    ...words("marketing"), nameField: "name",
+    columns: [[t("workspace.records.name"), (r) => r.name], [t("workspace.records.kind"), (r) => r.kind || ""],
+      [t("workspace.records.start"), (r) => day(r.start_date)], [t("workspace.records.end"), (r) => day(r.end_date)]],
     fields: [
-      { name: "name", label: "Name", required: true },
-      { name: "kind", label: "Kind", hint: "e.g. Trade show, E-mail campaign" },
-      { name: "start_date", label: "Start date", type: "date" },
-      { name: "end_date", label: "End date", type: "date" },
+      { name: "name", label: t("workspace.records.name"), required: true },
+      { name: "kind", label: t("workspace.records.kind"), hint: t("workspace.records.kindHint") },
+      { name: "start_date", label: t("workspace.records.startDate"), type: "date" },
+      { name: "end_date", label: t("workspace.records.endDate"), type: "date" },
     ],
   },
   products: {
-    title: "Products and services", singular: "product", nameField: "name",
-    columns: [["Name", (r) => r.name], ["Description", (r) => r.description || ""], ["Unit price", (r, ctx) => money(r.unit_price, ctx.currency()), true]],
+    ...words("products"), nameField: "name",
+    columns: [[t("workspace.records.name"), (r) => r.name], [t("workspace.field.description"), (r) => r.description || ""],
+      [t("workspace.field.unitPrice"), (r, ctx) => money(r.unit_price, ctx.currency()), true]],
     fields: [
-      { name: "name", label: "Name", required: true },
-      { name: "description", label: "Description", textarea: true },
-      { name: "unit_price", label: "Unit price", decimal: true, hint: "A decimal number with at most two places, e.g. 1250.00" },
+      { name: "name", label: t("workspace.records.name"), required: true },
+      { name: "description", label: t("workspace.field.description"), textarea: true },
+      { name: "unit_price", label: t("workspace.field.unitPrice"), decimal: true, hint: t("workspace.records.priceHint") },
     ],
   },
-};
+});
 
 export async function render(ctx, path, id) {
-  const kind = KINDS[path];
+  const kind = kinds()[path];
   if (id) await renderForm(ctx, path, kind, id);
   else await renderList(ctx, path, kind);
 }
@@ -66,7 +81,7 @@ async function renderList(ctx, path, kind) {
   const messages = h("div", { class: "slot" });
   const body = h("tbody");
   const foot = h("div", { class: "list-foot" });
-  const q = h("input", { type: "search", maxlength: 200, placeholder: "Name starts with…" });
+  const q = h("input", { type: "search", maxlength: 200, placeholder: t("workspace.records.nameStarts") });
   let cursor = null;
   let shown = 0;
   const row = (record) => h("tr", null, kind.columns.map(([, value, num], index) => h("td", { class: num ? "num" : index === 0 ? "title-cell" : "" },
@@ -81,9 +96,9 @@ async function renderList(ctx, path, kind) {
       body.append(...page.items.map(row));
       shown += page.items.length;
       cursor = page.next_cursor;
-      if (!shown) replace(body, h("tr", null, h("td", { colspan: kind.columns.length, class: "empty" }, `No ${kind.title.toLowerCase()} found.`)));
-      replace(foot, `${shown} shown${cursor ? ", more available" : ""}.`,
-        cursor ? h("button", { type: "button", class: "button", onclick: () => load(true) }, "Load more") : null);
+      if (!shown) replace(body, h("tr", null, h("td", { colspan: kind.columns.length, class: "empty" }, kind.none)));
+      replace(foot, t("workspace.shown", { count: shown, more: cursor ? "yes" : "no" }),
+        cursor ? h("button", { type: "button", class: "button", onclick: () => load(true) }, t("workspace.loadMore")) : null);
       replace(messages);
     } catch (error) {
       show(messages, errorNotice(error));
@@ -92,9 +107,9 @@ async function renderList(ctx, path, kind) {
   q.addEventListener("input", debounce(() => load(false), 250));
   replace(ctx.main,
     h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, kind.title), h("span", { class: "spacer" }),
-      h("button", { type: "button", class: "button primary", onclick: () => ctx.go(`#/${path}/new`) }, `New ${kind.singular}`)),
-    h("form", { class: "filters", role: "search", "aria-label": `Search ${kind.title.toLowerCase()}`, onsubmit: (e) => { e.preventDefault(); load(false); } },
-      h("div", { class: "field search" }, h("label", { for: "record-search" }, "Search"), Object.assign(q, { id: "record-search" }))),
+      h("button", { type: "button", class: "button primary", onclick: () => ctx.go(`#/${path}/new`) }, kind.newLabel)),
+    h("form", { class: "filters", role: "search", "aria-label": kind.searchLabel, onsubmit: (e) => { e.preventDefault(); load(false); } },
+      h("div", { class: "field search" }, h("label", { for: "record-search" }, t("workspace.search")), Object.assign(q, { id: "record-search" }))),
     messages,
     h("div", { class: "table-wrap" }, h("table", { class: "list", "aria-label": kind.title },
       h("thead", null, h("tr", null, kind.columns.map(([label, , num]) => h("th", { scope: "col", class: num ? "num" : "" }, label)))),
@@ -116,13 +131,14 @@ async function renderForm(ctx, path, kind, id) {
       return h("div", { class: "field", dataset: { field: "account_id" } }, h("label", { for: "account-name" }, f.label),
         h("div", { class: "with-button" }, shownName,
           h("button", { type: "button", class: "button", onclick: async () => {
-            const chosen = await linkDialog(ctx, { title: "Account of this contact", types: ["account"] });
+            const chosen = await linkDialog(ctx, { title: t("workspace.records.accountOfContact"), types: ["account"] });
             if (chosen) {
               accountChoice = chosen;
               shownName.value = chosen.name;
             }
-          } }, "Change…"),
-          h("button", { type: "button", class: "button", onclick: () => { accountChoice = null; shownName.value = ""; } }, "Clear")));
+          } }, t("workspace.action.change")),
+          h("button", { type: "button", class: "button", onclick: () => { accountChoice = null; shownName.value = ""; } },
+            t("workspace.action.clear"))));
     }
     const control = f.textarea ? h("textarea", { rows: 3 })
       : h("input", { type: f.type || "text", inputmode: f.decimal ? "decimal" : undefined, maxlength: f.type === "date" ? undefined : 2000 });
@@ -147,10 +163,10 @@ async function renderForm(ctx, path, kind, id) {
       const saved = record
         ? await ctx.api.patch(`/${path}/${encodeURIComponent(record.id)}`, data(), record.version)
         : await ctx.api.post(`/${path}`, data());
-      announce(`Saved ${saved[kind.nameField]}.`);
+      announce(t("workspace.savedName", { name: saved[kind.nameField] }));
       if (andClose) ctx.go(`#/${path}`);
       else {
-        ctx.flash = "Saved.";
+        ctx.flash = t("workspace.saved");
         if (record) await renderForm(ctx, path, kind, saved.id);
         else ctx.go(`#/${path}/${encodeURIComponent(saved.id)}`);
       }
@@ -159,7 +175,7 @@ async function renderForm(ctx, path, kind, id) {
     }
   };
   const remove = async () => {
-    if (!await confirmAction(`Delete this ${kind.singular}?`, `“${record[kind.nameField]}” is deleted.`)) return;
+    if (!await confirmAction(kind.deleteTitle, t("workspace.records.deleteText", { name: record[kind.nameField] }))) return;
     try {
       await ctx.api.del(`/${path}/${encodeURIComponent(record.id)}`, record.version);
       ctx.go(`#/${path}`);
@@ -169,12 +185,12 @@ async function renderForm(ctx, path, kind, id) {
   };
   replace(ctx.main,
     h("div", { class: "form-head" },
-      h("h1", { tabindex: "-1", id: "form-title" }, record ? record[kind.nameField] : `New ${kind.singular}`),
+      h("h1", { tabindex: "-1", id: "form-title" }, record ? record[kind.nameField] : kind.newLabel),
       h("div", { class: "toolbar" },
-        h("button", { type: "button", class: "button primary", onclick: () => save(false) }, "Save"),
-        h("button", { type: "button", class: "button", onclick: () => save(true) }, "Save and close"),
-        record ? h("button", { type: "button", class: "button", onclick: remove }, "Delete") : null,
-        h("button", { type: "button", class: "button subtle", onclick: () => ctx.go(`#/${path}`) }, "Back to the list"))),
+        h("button", { type: "button", class: "button primary", onclick: () => save(false) }, t("workspace.action.save")),
+        h("button", { type: "button", class: "button", onclick: () => save(true) }, t("workspace.action.saveAndClose")),
+        record ? h("button", { type: "button", class: "button", onclick: remove }, t("workspace.action.delete")) : null,
+        h("button", { type: "button", class: "button subtle", onclick: () => ctx.go(`#/${path}`) }, t("workspace.action.backToList")))),
     messages, form,
     record && path === "marketing-activities" ? marketingResults(ctx, record) : null,
     record && kind.history ? related(ctx, kind, record) : null);
@@ -186,30 +202,31 @@ async function renderForm(ctx, path, kind, id) {
 }
 
 function marketingResults(ctx, record) {
-  return h("section", { class: "card", "aria-labelledby": "results-title" }, h("h2", { id: "results-title" }, "Results"),
+  return h("section", { class: "card", "aria-labelledby": "results-title" }, h("h2", { id: "results-title" }, t("workspace.records.results")),
     h("dl", { class: "facts" },
-      h("div", null, h("dt", null, "Opportunities initiated"), h("dd", null, String(record.opportunity_count ?? 0))),
-      h("div", null, h("dt", null, "Pipeline total"), h("dd", null, money(record.pipeline_total, ctx.currency()))),
-      h("div", null, h("dt", null, "Won"), h("dd", null, String(record.won_count ?? 0))),
-      h("div", null, h("dt", null, "Won total"), h("dd", null, money(record.won_total, ctx.currency())))));
+      h("div", null, h("dt", null, t("workspace.records.initiated")), h("dd", null, number(record.opportunity_count ?? 0))),
+      h("div", null, h("dt", null, t("workspace.records.pipelineTotal")), h("dd", null, money(record.pipeline_total, ctx.currency()))),
+      h("div", null, h("dt", null, t("workspace.status.won")), h("dd", null, number(record.won_count ?? 0))),
+      h("div", null, h("dt", null, t("workspace.records.wonTotal")), h("dd", null, money(record.won_total, ctx.currency())))));
 }
 
 function related(ctx, kind, record) {
-  const opportunities = h("ul", { class: "mini-list" }, h("li", { class: "muted" }, "Loading…"));
-  const history = h("ul", { class: "history" }, h("li", { class: "muted" }, "Loading…"));
+  const opportunities = h("ul", { class: "mini-list" }, h("li", { class: "muted" }, t("workspace.loading")));
+  const history = h("ul", { class: "history" }, h("li", { class: "muted" }, t("workspace.loading")));
   const path = kind.linkType === "account" ? "accounts" : "contacts";
   ctx.api.get("/opportunities", { link_id: record.id, link_type: kind.linkType, limit: 50, sort: "title" }).then((page) => {
     replace(opportunities, page.items.length ? page.items.map((o) => h("li", null,
       h("a", { href: `#/opportunities/${encodeURIComponent(o.id)}` }, o.title),
       h("span", { class: "muted" }, `${o.stage_name || "—"} · ${percent(o.probability)} · ${money(o.total, ctx.currency())}`)))
-      : h("li", { class: "muted" }, "No opportunities."));
+      : h("li", { class: "muted" }, t("workspace.records.noOpportunities")));
   }, (error) => replace(opportunities, h("li", null, errorNotice(error))));
   ctx.api.get(`/${path}/${encodeURIComponent(record.id)}/history`, { limit: 30 }).then((page) => {
     replace(history, page.items.length ? page.items.map((item) => h("li", null,
-      h("div", { class: "history-head" }, h("span", { class: "kind" }, KIND_NAMES[item.kind] || item.kind), h("span", null, dateTime(item.occurred_at))),
-      h("p", { class: "history-subject" }, item.subject || "(no subject)"))) : h("li", { class: "muted" }, "No history yet."));
+      h("div", { class: "history-head" }, h("span", { class: "kind" }, kindName(item.kind)), h("span", null, dateTime(item.occurred_at))),
+      h("p", { class: "history-subject" }, item.subject || t("workspace.history.noSubject"))))
+      : h("li", { class: "muted" }, t("workspace.history.none")));
   }, (error) => replace(history, h("li", null, errorNotice(error))));
   return h("div", { class: "grid-2" },
-    h("section", { class: "card", "aria-labelledby": "rel-opps" }, h("h2", { id: "rel-opps" }, "Opportunities"), opportunities),
-    h("section", { class: "card", "aria-labelledby": "rel-hist" }, h("h2", { id: "rel-hist" }, "History"), history));
+    h("section", { class: "card", "aria-labelledby": "rel-opps" }, h("h2", { id: "rel-opps" }, t("workspace.opportunities.title")), opportunities),
+    h("section", { class: "card", "aria-labelledby": "rel-hist" }, h("h2", { id: "rel-hist" }, t("workspace.history.title")), history));
 }

@@ -1,8 +1,10 @@
 /* Import and export: CSV files with BCM's column names; a dry run first, then all or nothing. */
 import { h, field, options, replace } from "../../../shared/dom.js";
 import { announce, errorNotice, notice, saveFile, show, withBusy } from "../ui.js";
+import { t } from "../../../shared/i18n.js";
 
-const KIND_LABELS = { opportunities: "Opportunities", accounts: "Accounts", contacts: "Business contacts" };
+// The kinds of file, their label's message. The columns are the files' own (BCM's names): not translated.
+const KINDS = ["opportunities", "accounts", "contacts"];
 const COLUMNS = {
   accounts: "Account Name*, E-mail Domains, Business Phone, Web Page Address, Business Address, Categories",
   contacts: "Full Name*, E-mail Address, Job Title, Business Phone, Account, Categories",
@@ -14,26 +16,26 @@ const COLUMNS = {
 
 export async function render(ctx) {
   const messages = h("div", { class: "slot", id: "transfer-messages" });
-  const exportButtons = Object.entries(KIND_LABELS).map(([kind, label]) =>
-    h("button", { type: "button", class: "button", onclick: (event) => withBusy(event.currentTarget, "Exporting…", async () => {
+  const exportButtons = KINDS.map((kind) =>
+    h("button", { type: "button", class: "button", onclick: (event) => withBusy(event.currentTarget, t("workspace.transfer.exporting"), async () => {
       try {
         const file = await ctx.api.text(`/export/${kind}.csv`, "text/csv");
         const text = file.text.startsWith("\ufeff") ? file.text : `\ufeff${file.text}`;
         saveFile(text, file.filename || `${kind}.csv`, "text/csv;charset=utf-8");
-        announce(`${label} exported.`);
+        announce(t("workspace.transfer.exported", { kind }));
       } catch (error) {
         show(messages, errorNotice(error));
       }
-    }) }, `Export ${label.toLowerCase()}`));
+    }) }, t("workspace.transfer.export", { kind })));
 
-  const kind = options(h("select", { id: "import-kind" }), Object.entries(KIND_LABELS), "accounts");
+  const kind = options(h("select", { id: "import-kind" }), KINDS.map((name) => [name, t("workspace.transfer.kind", { kind: name })]), "accounts");
   const file = h("input", { type: "file", id: "import-file", accept: ".csv,text/csv" });
   const columns = h("p", { class: "hint", id: "import-columns" });
   const report = h("div", { id: "import-report", "aria-live": "polite" });
-  const importButton = h("button", { type: "button", class: "button primary", disabled: true }, "Import");
-  const checkButton = h("button", { type: "button", class: "button" }, "Check file");
+  const importButton = h("button", { type: "button", class: "button primary", disabled: true }, t("workspace.transfer.import"));
+  const checkButton = h("button", { type: "button", class: "button" }, t("workspace.transfer.check"));
   let checked = null; // {kind, text} of the last dry run that found no problem
-  const paintColumns = () => { columns.textContent = `Columns: ${COLUMNS[kind.value]} (* required).`; };
+  const paintColumns = () => { columns.textContent = t("workspace.transfer.columns", { columns: COLUMNS[kind.value] }); };
   paintColumns();
   const reset = () => {
     checked = null;
@@ -44,7 +46,7 @@ export async function render(ctx) {
   file.addEventListener("change", reset);
 
   const readFile = async () => {
-    if (!file.files.length) throw new Error("Choose a CSV file first.");
+    if (!file.files.length) throw new Error(t("workspace.transfer.chooseFile"));
     return file.files[0].text();
   };
   const run = async (dryRun, text) => {
@@ -57,7 +59,7 @@ export async function render(ctx) {
       throw error;
     }
   };
-  checkButton.addEventListener("click", () => withBusy(checkButton, "Checking…", async () => {
+  checkButton.addEventListener("click", () => withBusy(checkButton, t("workspace.transfer.checking"), async () => {
     replace(messages);
     try {
       const text = await readFile();
@@ -65,13 +67,13 @@ export async function render(ctx) {
       replace(report, summary(result, true), reportTable(result));
       checked = result.ok ? { kind: kind.value, text } : null;
       importButton.disabled = !result.ok;
-      announce(result.ok ? `${result.would_import} records can be imported.` : `${result.failed} records have problems; nothing can be imported yet.`);
+      announce(result.ok ? t("workspace.transfer.canImport", { count: result.would_import }) : t("workspace.transfer.haveProblems", { count: result.failed }));
     } catch (error) {
       show(messages, errorNotice(error));
     }
   }));
   importButton.addEventListener("click", async () => {
-    await withBusy(importButton, "Importing…", () => importChecked());
+    await withBusy(importButton, t("workspace.transfer.importing"), () => importChecked());
     importButton.disabled = true; // a file is imported once; check it again to import it again
   });
   const importChecked = async () => {
@@ -81,7 +83,7 @@ export async function render(ctx) {
       replace(report, error ? errorNotice(error) : summary(result, false), reportTable(result));
       if (!error) {
         ctx.lists = {};
-        announce(`${result.imported} records imported.`);
+        announce(t("workspace.transfer.imported", { count: result.imported }));
       }
     } catch (error) {
       show(messages, errorNotice(error));
@@ -90,40 +92,42 @@ export async function render(ctx) {
   };
 
   replace(ctx.main,
-    h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, "Import and export")),
+    h("div", { class: "page-head" }, h("h1", { tabindex: "-1" }, t("workspace.nav.transfer"))),
     messages,
     h("div", { class: "dash" },
       h("section", { class: "card", "aria-labelledby": "export-title" },
-        h("h2", { id: "export-title" }, "Export"),
-        h("p", null, "CSV files (UTF-8) with Business Contact Manager's column names. Opportunities have one row per product or service line."),
+        h("h2", { id: "export-title" }, t("workspace.transfer.exportTitle")),
+        h("p", null, t("workspace.transfer.exportText")),
         h("div", { class: "toolbar" }, exportButtons)),
       h("section", { class: "card", "aria-labelledby": "import-title" },
-        h("h2", { id: "import-title" }, "Import"),
-        h("p", null, "Import accounts first, then business contacts, then opportunities: names link them. ",
-          "Check the file first; an import creates every record or none."),
-        h("div", { class: "grid-2" }, field("What the file holds", kind), field("CSV file", file)),
+        h("h2", { id: "import-title" }, t("workspace.transfer.import")),
+        h("p", null, t("workspace.transfer.importText")),
+        h("div", { class: "grid-2" }, field(t("workspace.transfer.holds"), kind), field(t("workspace.transfer.file"), file)),
         columns,
         h("div", { class: "toolbar actions-row" }, checkButton, importButton)),
       h("section", { class: "card wide", "aria-labelledby": "report-title" },
-        h("h2", { id: "report-title" }, "Report"), report)));
+        h("h2", { id: "report-title" }, t("workspace.transfer.report")), report)));
 }
 
 function summary(result, dryRun) {
   const n = result.records.length;
-  if (dryRun && result.ok) return notice("success", `The file is fine: ${n} record${n === 1 ? "" : "s"} can be imported.`, "Nothing has been imported yet.");
-  if (dryRun) return notice("error", `Nothing can be imported: ${result.failed} of ${n} record${n === 1 ? "" : "s"} ${result.failed === 1 ? "has" : "have"} problems.`, "Correct the rows named below and check the file again.");
-  return notice("success", `${result.imported} record${result.imported === 1 ? "" : "s"} imported.`);
+  if (dryRun && result.ok) return notice("success", t("workspace.transfer.fine", { count: n }), t("workspace.transfer.nothingYet"));
+  if (dryRun) {
+    return notice("error", t("workspace.transfer.problems", { failed: result.failed, count: n }), t("workspace.transfer.correct"));
+  }
+  return notice("success", t("workspace.transfer.importedNotice", { count: result.imported }));
 }
 
 function reportTable(result) {
-  return h("div", { class: "table-wrap" }, h("table", { class: "list", "aria-label": "Import report" },
-    h("thead", null, h("tr", null, ["Row", "Record", "Result", "Problems"].map((t) => h("th", { scope: "col" }, t)))),
+  return h("div", { class: "table-wrap" }, h("table", { class: "list", "aria-label": t("workspace.transfer.importReport") },
+    h("thead", null, h("tr", null, [t("workspace.transfer.row"), t("workspace.transfer.record"), t("workspace.transfer.result"),
+      t("workspace.transfer.problemsHead")].map((text) => h("th", { scope: "col" }, text)))),
     h("tbody", null, result.records.map((r) => h("tr", { class: r.status === "error" ? "row-error" : "" },
       h("td", null, r.rows.length > 1 ? `${r.rows[0]}–${r.rows[r.rows.length - 1]}` : String(r.row)),
-      h("td", null, r.name || "(no name)", r.lines ? h("span", { class: "muted" }, ` · ${r.lines} line${r.lines === 1 ? "" : "s"}`) : null),
+      h("td", null, r.name || t("workspace.transfer.noName"), r.lines ? h("span", { class: "muted" }, t("workspace.transfer.lines", { count: r.lines })) : null),
       h("td", null, r.status === "ok"
-        ? h("span", { class: "badge badge-success" }, result.dry_run ? "Would be created" : (r.id ? "Created" : "Not imported"))
-        : h("span", { class: "badge badge-danger" }, "Error")),
+        ? h("span", { class: "badge badge-success" }, result.dry_run ? t("workspace.transfer.wouldCreate") : (r.id ? t("workspace.transfer.created") : t("workspace.transfer.notImported")))
+        : h("span", { class: "badge badge-danger" }, t("workspace.transfer.error"))),
       h("td", null, r.errors.length ? h("ul", { class: "report-errors" }, r.errors.map((e) =>
-        h("li", null, `Row ${e.row}${e.column ? `, ${e.column}` : ""}: ${e.message}`))) : ""))))));
+        h("li", null, t("workspace.transfer.rowError", { row: String(e.row), hasColumn: e.column ? "yes" : "no", column: e.column || "", message: e.message })))) : ""))))));
 }
