@@ -132,7 +132,7 @@ $(CHROMIUM_STAMP): | $(STAMP)
 
 .PHONY: demo
 demo: venv node
-	$(VENV)/bin/dealpane demo --port $${PORT:-$(PORT_DEFAULT)}
+	$(VENV)/bin/dealpane demo --port $${PORT:-$(PORT_DEFAULT)} --lang $${DEMO_LANG:-en}
 
 .PHONY: test
 test: venv node chromium

@@ -31,6 +31,17 @@ def main() -> None:
     configure_logging()
 
 
+def _demo_language(_ctx, _param, value: str) -> str:
+    """--lang: 'fr', 'fr-FR', 'en' ... -> a language the demo has (storage.demo.DEMOS)."""
+    from storage.demo import DEMO_LANGUAGES  # noqa: PLC0415 - keep `dealpane --help` fast
+    from storage.i18n import supported  # noqa: PLC0415
+
+    language = supported(value)
+    if language not in DEMO_LANGUAGES:
+        raise click.BadParameter(f"{value!r}: the demo speaks {', '.join(DEMO_LANGUAGES)}")
+    return language
+
+
 @main.command()
 @click.option("--port", type=int, default=_default_port, show_default="5000 or $PORT")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -38,9 +49,12 @@ def main() -> None:
               show_default=True, help="SQLite file of the demo")
 @click.option("--mailbox", "mailbox_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="mailbox file for the built-in fake Graph (default: the demo mailbox)")
-def demo(port: int, host: str, db_path: Path, mailbox_file: Path | None) -> None:
-    """Serve the demo: SQLite, dev auth (X-Dev-User), the seeded Demo workspace, the demo mailbox on the
-    built-in fake Graph (or DEALPANE_GRAPH_BASE_URL), and the sync worker in-process."""
+@click.option("--lang", "language", default="en", show_default=True, callback=_demo_language,
+              help="the demo workspace's language: en (Demo, USD) or fr (Démo: French stages, lists and data, EUR)")
+def demo(port: int, host: str, db_path: Path, mailbox_file: Path | None, language: str) -> None:
+    """Serve the demo: SQLite, dev auth (X-Dev-User), the seeded demo workspace (in English, or in French
+    with --lang fr), the demo mailbox on the built-in fake Graph (or DEALPANE_GRAPH_BASE_URL), and the sync
+    worker in-process."""
     from graph_sync.fake import FakeGraph  # noqa: PLC0415 - keep `dealpane --help` fast
     from graph_sync.fake.cli import DEMO_MAILBOX
     from graph_sync.worker import SyncWorker
@@ -63,13 +77,14 @@ def demo(port: int, host: str, db_path: Path, mailbox_file: Path | None) -> None
     migrate.upgrade(engine)
     session_factory = make_session_factory(engine)
     with UnitOfWork(session_factory) as uow:
-        workspace, created = seed_demo(uow.session)
+        workspace, created = seed_demo(uow.session, language=language)
         connect_mailbox(uow.session, workspace.id, DEMO_OWNER, "dev")
         uow.commit()
     app = create_app(config, engine=engine)
     worker = SyncWorker(session_factory, app.extensions["dealpane"].graph, interval=dt.timedelta(seconds=60))
     threading.Thread(target=worker.run_forever, kwargs={"poll": 5}, name="sync-worker", daemon=True).start()
-    click.echo(f"Database: {db_path} ({'seeded the Demo workspace' if created else 'Demo workspace kept as it was'})")
+    click.echo(f"Database: {db_path} ({'seeded' if created else 'kept as it was'}: the {workspace.name} workspace, "
+               f"{workspace.language})")
     click.echo(f"Graph: {config.graph_base_url} ({'built-in fake, ' + str(mailbox_file or DEMO_MAILBOX) if fake else 'DEALPANE_GRAPH_BASE_URL'})")
     click.echo(f"Dealpane demo on http://{host}:{port}/  (pane preview: http://{host}:{port}/pane/preview, "
                f"API docs: http://{host}:{port}/api/docs/)")
