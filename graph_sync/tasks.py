@@ -32,7 +32,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from storage.db import UnitOfWork
-from storage.models import ChecklistMark, Mailbox, Opportunity, ReminderTask, SalesStage, SyncCursor
+from storage.i18n import _, translate
+from storage.models import ChecklistMark, Mailbox, Opportunity, ReminderTask, SalesStage, SyncCursor, User, Workspace
 from storage.services.opportunities import checklist
 from storage.types import utcnow
 
@@ -223,6 +224,9 @@ class TaskKeeper:
         mailbox = session.get(Mailbox, self.mailbox_id)
         if not mailbox.user_id:
             return {}
+        # The task is the user's, in their To Do: in the language they chose, else their workspace's.
+        language = (session.get(User, mailbox.user_id).language
+                    or session.get(Workspace, mailbox.workspace_id).language)
         closed = sa.select(SalesStage.id).where(SalesStage.workspace_id == mailbox.workspace_id,
                                                 SalesStage.outcome.is_not(None))
         wanted: dict[str, Wanted] = {}
@@ -231,7 +235,8 @@ class TaskKeeper:
                 sa.or_(Opportunity.stage_id.is_(None), Opportunity.stage_id.not_in(closed)))):
             if opp.reminder_at is not None:
                 key = f"o:{opp.id}:reminder"
-                wanted[key] = Wanted(key, opp.id, None, f"Follow up: {opp.title}", opp.title,
+                wanted[key] = Wanted(key, opp.id, None,
+                                     translate(_("Follow up: %(title)s", title=opp.title), language), opp.title,
                                      opp.reminder_at.date(), opp.reminder_at)
             for item in checklist(opp):
                 if item["due_date"] is not None and not item["done"]:

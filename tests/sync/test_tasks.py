@@ -218,3 +218,25 @@ def test_a_task_deleted_in_to_do_whose_activity_is_done_is_not_made_again(sessio
     fake.clear_requests()
     keeper(session_factory, graph, mailbox_id).run()
     assert [r for r in fake.requests() if r["method"] in ("POST", "PATCH")] == []
+
+
+def test_a_reminder_task_is_titled_in_the_users_language(session_factory, graph, mailbox_id, fake):
+    """The task is the user's, in their To Do: their chosen language, else their workspace's."""
+    from storage.models import User, Workspace
+
+    opp_id, _due = an_opportunity_with_due_activities(session_factory, mailbox_id)
+    with session_factory() as session:
+        opp = session.get(Opportunity, opp_id)
+        opp.reminder_at = dt.datetime(2026, 12, 1, 8, 30, tzinfo=dt.timezone.utc)
+        title = opp.title
+        mailbox = session.get(Mailbox, mailbox_id)
+        session.get(Workspace, mailbox.workspace_id).language = "fr"
+        session.commit()
+    keeper(session_factory, graph, mailbox_id).run()
+    assert ours(dealpane_tasks(fake)[1])[f"o:{opp_id}:reminder"]["title"] == f"Relancer : {title}"
+    with session_factory() as session:
+        session.get(User, session.get(Mailbox, mailbox_id).user_id).language = "en"
+        session.commit()
+    report = keeper(session_factory, graph, mailbox_id).run()
+    assert report.updated >= 1
+    assert ours(dealpane_tasks(fake)[1])[f"o:{opp_id}:reminder"]["title"] == f"Follow up: {title}"
