@@ -16,9 +16,11 @@ config.json, shared, icons, vendor and the security headers come from addin/page
 """
 from __future__ import annotations
 
+import re
+from html import escape
 from pathlib import Path
 
-from flask import Blueprint, current_app, send_from_directory
+from flask import Blueprint, Response, current_app
 
 from addin.pages import MESSAGEFORMAT_VENDOR, MSAL_DIR, NODE_MODULES, REDIRECT_PATH, register_page_routes
 
@@ -37,9 +39,35 @@ VENDOR_FILES = {
 bp = Blueprint("workspace", __name__, url_prefix="/workspace", static_folder="static", static_url_path="/static")
 
 
+_MARKED = re.compile(r'(<(?P<tag>[a-z0-9]+)\b[^>]*\bdata-i18n="(?P<key>[\w.-]+)"[^>]*>)[^<]*(</(?P=tag)>)')
+_ATTRIBUTE = re.compile(r'\bdata-i18n-(?P<name>[a-z-]+)="(?P<key>[\w.-]+)"')
+
+
+def _in_language(name: str) -> Response:
+    """A page of ours in the request's language (Accept-Language): <html lang> and the text of each
+    element marked data-i18n="key" from the workspace's catalogue, so the first paint (and the redirect
+    page, which loads no catalogue) reads right. The workspace then says it again in the user's choice."""
+    from addin.i18n import request_language  # noqa: PLC0415
+    from storage.i18n import ui_messages  # noqa: PLC0415
+
+    language = request_language()
+    messages = ui_messages(language, ("common", "workspace"))
+    html = (STATIC_DIR / name).read_text(encoding="utf-8")
+    html = html.replace('<html lang="en">', f'<html lang="{language}">', 1)
+    html = _MARKED.sub(lambda m: m.group(1) + escape(messages.get(m.group("key"), "")) + m.group(4)
+                       if m.group("key") in messages else m.group(0), html)
+    html = _ATTRIBUTE.sub(lambda m: f'{m.group(0)} data-{m.group("name")}="{escape(messages[m.group("key")])}"'
+                          if m.group("key") in messages and m.group("name") == "text" else m.group(0), html)
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Content-Language"] = language
+    response.vary.add("Accept-Language")
+    return response
+
+
 @bp.get("/")
 def page():
-    return send_from_directory(STATIC_DIR, "index.html", mimetype="text/html", max_age=0)
+    return _in_language("index.html")
 
 
 @bp.get("/auth-redirect.html")
@@ -48,7 +76,7 @@ def auth_redirect():
     hidden renewal frame or, after a redirect sign-in or sign-out, this window) and the bridge hands it
     to the workspace. It must run no app code and must not be served with Cross-Origin-Opener-Policy:
     https://learn.microsoft.com/entra/msal/javascript/browser/redirect-bridge"""
-    return send_from_directory(STATIC_DIR, "auth-redirect.html", mimetype="text/html", max_age=0)
+    return _in_language("auth-redirect.html")
 
 
 def content_security_policy(authority_host: str) -> str:

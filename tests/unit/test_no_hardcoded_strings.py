@@ -28,11 +28,12 @@ ROOT = Path(__file__).resolve().parents[2]
 SCANNED_FOLDERS = [
     ("addin/pane/static", True),
     ("addin/shared", True),
-    ("addin/workspace/static/js", False),  # the workspace helper's; the lead flips this to True
+    ("addin/workspace/static/js", True),
 ]
 # Folders of Jinja templates whose text must be marked data-i18n.
 TEMPLATE_FOLDERS = [
     ("addin/pane/templates/pane", True),
+    ("addin/workspace/static", True),  # index.html, auth-redirect.html (the server fills the latter's keys)
 ]
 
 # Files whose strings are not ours to translate.

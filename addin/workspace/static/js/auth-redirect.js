@@ -19,7 +19,8 @@
   }
   window.msalRedirectBridge.broadcastResponseToMainFrame().catch(function (error) {
     // Opened without an answer from Entra (a bookmark, a reload): nothing to hand over.
-    status.textContent = "This page only completes a sign-in to Dealpane. ("
-      + String((error && error.errorCode) || "no sign-in answer") + ")";
+    // The sentence in the page's language (data-text, from the server: workspace.redirect.unanswered).
+    var code = String((error && error.errorCode) || "no_answer");
+    status.textContent = String(status.getAttribute("data-text") || "({code})").replace("{code}", code);
   });
 }());

@@ -65,8 +65,8 @@ export async function render(ctx, assignedTo = "") {
       h("section", { class: "card", "aria-labelledby": "forecast-title" },
         h("h2", { id: "forecast-title" }, t("workspace.dashboard.forecast")),
         h("div", { class: "chart-box" }, forecastCanvas),
-        dataTable([t("workspace.dashboard.month"), t("workspace.status.open"), t("workspace.dashboard.openTotal"),
-          t("workspace.opportunities.col.expectedRevenue"), t("workspace.status.won"), t("workspace.records.wonTotal")], forecast.items.map((r) =>
+        dataTable([t("workspace.dashboard.month"), t("workspace.dashboard.openHead"), t("workspace.dashboard.openTotal"),
+          t("workspace.opportunities.col.expectedRevenue"), t("workspace.dashboard.wonHead"), t("workspace.records.wonTotal")], forecast.items.map((r) =>
           [monthLabel(r.month), number(r.count), money(r.total, currency), money(r.expected_revenue, currency), number(r.won_count),
             money(r.won_total, currency)]))),
       h("section", { class: "card wide", "aria-labelledby": "quarter-title" },
@@ -103,7 +103,7 @@ export async function render(ctx, assignedTo = "") {
       datasets: [
         { label: t("workspace.opportunities.col.expectedRevenue"), data: forecast.items.map((r) => Number(r.expected_revenue)), backgroundColor: BRAND },
         { label: t("workspace.dashboard.openTotal"), data: forecast.items.map((r) => Number(r.total)), backgroundColor: BRAND_LIGHT },
-        { label: t("workspace.status.won"), data: forecast.items.map((r) => Number(r.won_total)), backgroundColor: SUCCESS },
+        { label: t("workspace.dashboard.wonHead"), data: forecast.items.map((r) => Number(r.won_total)), backgroundColor: SUCCESS },
       ],
     },
     options: common,

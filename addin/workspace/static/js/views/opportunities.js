@@ -192,7 +192,7 @@ class ListView {
       h("td", { class: "num" }, percent(o.probability)),
       h("td", { class: "num" }, money(o.total, o.currency || ctx.currency())),
       h("td", { class: "num" }, money(o.expected_revenue, o.currency || ctx.currency())),
-      h("td", null, day(o.close_date)),
+      h("td", { class: "date" }, day(o.close_date)),
       h("td", null, o.assigned_to_name || "—"))));
     }
     const more = this.cursor

@@ -3,16 +3,9 @@ import { h, field, options, replace } from "../../../shared/dom.js";
 import { announce, errorNotice, notice, saveFile, show, withBusy } from "../ui.js";
 import { t } from "../../../shared/i18n.js";
 
-// The kinds of file, their label's message. The columns are the files' own (BCM's names): not translated.
+// The kinds of file (their words: workspace.transfer.kind). The column names a file has are in the
+// catalogue (workspace.transfer.columnNames.<kind>): the headers the import reads.
 const KINDS = ["opportunities", "accounts", "contacts"];
-const COLUMNS = {
-  accounts: "Account Name*, E-mail Domains, Business Phone, Web Page Address, Business Address, Categories",
-  contacts: "Full Name*, E-mail Address, Job Title, Business Phone, Account, Categories",
-  opportunities: "Opportunity ID, Opportunity Title*, Link To Type*, Link To*, Assigned To, Type, Sales Stage, Probability, "
-    + "Close Date, Payment Terms, Expiration Date, Delivery Date, Source, Initiated By Type, Initiated By, Competitors, "
-    + "Reminder, Categories, Comments, Total, Expected Revenue, Product or Service, Line Description, Quantity, Unit Price, "
-    + "Discount (%), Line Total",
-};
 
 export async function render(ctx) {
   const messages = h("div", { class: "slot", id: "transfer-messages" });
@@ -35,7 +28,9 @@ export async function render(ctx) {
   const importButton = h("button", { type: "button", class: "button primary", disabled: true }, t("workspace.transfer.import"));
   const checkButton = h("button", { type: "button", class: "button" }, t("workspace.transfer.check"));
   let checked = null; // {kind, text} of the last dry run that found no problem
-  const paintColumns = () => { columns.textContent = t("workspace.transfer.columns", { columns: COLUMNS[kind.value] }); };
+  const paintColumns = () => {
+    columns.textContent = t("workspace.transfer.columns", { columns: t(`workspace.transfer.columnNames.${kind.value}`) });
+  };
   paintColumns();
   const reset = () => {
     checked = null;
