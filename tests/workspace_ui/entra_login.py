@@ -152,9 +152,9 @@ class EntraSession:
     else off the machine refused, and what every page of the context (the workspace, the sign-in
     popup, the hidden renewal frame) reported: uncaught errors, CSP refusals."""
 
-    def __init__(self, browser, world: EntraWorld, *, viewport: dict, timeout_ms: int):
+    def __init__(self, browser, world: EntraWorld, *, viewport: dict, timeout_ms: int, locale: str = "en-US"):
         self.world = world
-        self.context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="Europe/Berlin",
+        self.context = browser.new_context(viewport=viewport, locale=locale, timezone_id="Europe/Berlin",
                                            service_workers="block")
         self.context.set_default_timeout(timeout_ms)
         self.errors: list[str] = []

@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 from storage.demo import DEMO_COLLEAGUE, DEMO_OWNER
 from tests.i18n_scan import english_left
 from tests.workspace_ui.conftest import TIMEOUT_MS, WIDE, WorkspaceSession
+from tests.workspace_ui.entra_login import EntraSession
 
 SCREENS = Path("/tmp/dealpane-screens")
 DEAL = "Northwind – EMEA rollout"
@@ -160,6 +161,16 @@ def test_main_views_in_french(french, demo_api, axe):
     assert said in [e["message"] for e in answer["errors"]], (said, answer)
     in_french(page, axe)
 
+    lines = len(deal["lines"])  # an amount typed the French way: "1 234,56"
+    page.get_by_role("button", name="Ajouter une ligne").click()
+    page.get_by_label(f"Ligne {lines + 1} : nom").fill("Atelier")
+    page.get_by_label(f"Ligne {lines + 1} : prix unitaire").fill("1 234,56")
+    amount = page.locator(f"[data-amount='{lines}']")
+    expect(amount).to_have_text(re.compile(r"\d"))
+    assert spaces(amount.inner_text()) == euros("1234.56", deal["currency"])
+    total = Decimal(deal["total"]) + Decimal("1234.56")
+    assert spaces(page.locator("#total").inner_text()) == euros(str(total), deal["currency"])
+
     french.go("dashboard")
     expect(page.get_by_role("heading", name="Pipeline par étape de vente")).to_be_visible()
     page.wait_for_function("() => document.querySelectorAll('canvas').length === 2 && window.Chart")
@@ -277,3 +288,25 @@ def test_english_browser_unchanged(workspace):
     assert page.evaluate("() => document.documentElement.lang") == "en"
     expect(page.get_by_label("Language")).to_have_value("")
     expect(page.get_by_role("columnheader", name="Expected revenue")).to_be_visible()
+
+
+def test_the_sign_in_screen_and_the_redirect_page_in_a_french_browser(browser, entra, axe):
+    """Before anyone signs in, the workspace speaks the browser's language (Entra mode's sign-in screen);
+    the redirect page, which loads no catalogue, is said in French by the server."""
+    session = EntraSession(browser, entra, viewport=WIDE, timeout_ms=TIMEOUT_MS, locale="fr-FR")
+    try:
+        page = session.open()
+        expect(page.locator("main h1")).to_have_text("Connexion à Dealpane")
+        expect(page.get_by_role("button", name="Se connecter", exact=True)).to_be_visible()
+        in_french(page, axe)
+
+        page.goto(f"{entra.base_url}/workspace/auth-redirect.html")  # opened without an answer from Entra
+        assert page.evaluate("() => document.documentElement.lang") == "fr"
+        expect(page.locator("h1")).to_have_text("Connexion à Dealpane")
+        expect(page.locator("#status")).to_have_text(
+            re.compile(r"^Cette page ne fait que terminer une connexion à Dealpane\. \(.+\)$"))
+        assert not english_left(page, "fr")
+        assert not session.errors, session.errors
+        assert not session.csp, session.csp
+    finally:
+        session.close()

@@ -1,7 +1,7 @@
 /* Pieces every view uses: notices, problem+json errors next to their fields, dialogs, busy buttons. */
 import { describeError } from "./api.js";
 import { h, replace, uid } from "../../shared/dom.js";
-import { t } from "../../shared/i18n.js";
+import { locale, t } from "../../shared/i18n.js";
 
 // The views take withBusy from here with the rest of their pieces.
 export { withBusy } from "../../shared/dom.js";
@@ -83,6 +83,23 @@ export function reportError(slot, root, error) {
   const { unplaced, first } = showFieldErrors(root, error.errors || []);
   show(slot, errorNotice(error, unplaced));
   if (first) first.focus();
+}
+
+/** The page's decimal separator: "." in English, "," in French. */
+function decimalSeparator() {
+  return new Intl.NumberFormat(locale()).formatToParts(1.5).find((part) => part.type === "decimal").value;
+}
+
+/** A decimal the API gave ("1250.50") as the page writes it ("1250,50" in French) in an input. */
+export function shownDecimal(value) {
+  if (value === null || value === undefined) return "";
+  return decimalSeparator() === "," ? String(value).replace(".", ",") : String(value);
+}
+
+/** A decimal the user typed, as the API takes it: in French "1 250,50" (or "1250.50") -> "1250.50". */
+export function typedDecimal(text) {
+  const value = String(text ?? "").trim();
+  return decimalSeparator() === "," ? value.replace(/[\s\u00a0\u202f]/g, "").replace(",", ".") : value;
 }
 
 let announcer = null;

@@ -8,7 +8,8 @@ import {
   centsToMoney, dateTime, day, expectedCents, fromLocalInput, lineAmount, localInput, money, percent, sumCents,
 } from "../../../shared/format.js";
 import {
-  announce, clearFieldErrors, confirmAction, dialog, errorNotice, notice, printHtml, reportError, show, withBusy,
+  announce, clearFieldErrors, confirmAction, dialog, errorNotice, notice, printHtml, reportError, show, shownDecimal, typedDecimal,
+  withBusy,
 } from "../ui.js";
 import { editListDialog, historyDialog, HISTORY_KINDS, linkDialog } from "./dialogs.js";
 import { kindName } from "./opportunities.js";
@@ -266,9 +267,9 @@ class OpportunityForm {
       const name = h("input", { type: "text", value: line.name, maxlength: 200, "aria-label": t("workspace.opportunity.lineName", { n }) });
       const description = h("input", { type: "text", value: line.description || "", maxlength: 4000, placeholder: t("workspace.field.description"),
         "aria-label": t("workspace.opportunity.lineDescription", { n }) });
-      const quantity = h("input", { type: "text", inputmode: "decimal", class: "qty", value: line.quantity, "aria-label": t("workspace.opportunity.lineQuantity", { n }) });
-      const price = h("input", { type: "text", inputmode: "decimal", class: "price", value: line.unit_price ?? "", "aria-label": t("workspace.opportunity.linePrice", { n }) });
-      const discount = h("input", { type: "text", inputmode: "decimal", class: "disc", value: line.discount_percent, "aria-label": t("workspace.opportunity.lineDiscount", { n }) });
+      const quantity = h("input", { type: "text", inputmode: "decimal", class: "qty", value: shownDecimal(line.quantity), "aria-label": t("workspace.opportunity.lineQuantity", { n }) });
+      const price = h("input", { type: "text", inputmode: "decimal", class: "price", value: shownDecimal(line.unit_price), "aria-label": t("workspace.opportunity.linePrice", { n }) });
+      const discount = h("input", { type: "text", inputmode: "decimal", class: "disc", value: shownDecimal(line.discount_percent), "aria-label": t("workspace.opportunity.lineDiscount", { n }) });
       const amount = h("td", { class: "num", dataset: { amount: String(index) } });
       product.addEventListener("change", () => {
         const chosen = this.products.find((p) => p.id === product.value);
@@ -277,16 +278,21 @@ class OpportunityForm {
           line.name = chosen.name;
           name.value = chosen.name;
           line.unit_price = chosen.unit_price;
-          price.value = chosen.unit_price;
+          price.value = shownDecimal(chosen.unit_price);
         }
         this.updateTotals();
       });
       const bind = (input, key) => input.addEventListener("input", () => { line[key] = input.value; this.updateTotals(); });
       bind(name, "name");
       bind(description, "description");
-      bind(quantity, "quantity");
-      bind(price, "unit_price");
-      bind(discount, "discount_percent");
+      // Amounts as typed in the page's language ("1 250,50" in French), kept as the API takes them.
+      const bindDecimal = (input, key) => input.addEventListener("input", () => {
+        line[key] = typedDecimal(input.value);
+        this.updateTotals();
+      });
+      bindDecimal(quantity, "quantity");
+      bindDecimal(price, "unit_price");
+      bindDecimal(discount, "discount_percent");
       return h("tr", { dataset: { field: `lines[${index}]` } },
         h("td", { dataset: { field: `lines[${index}].product_id` } }, product,
           h("div", { dataset: { field: `lines[${index}].name` } }, name),

@@ -1,7 +1,7 @@
 /* Accounts, business contacts, marketing activities and products: lists (search, paging) and forms. */
 import { h, field, replace, debounce } from "../../../shared/dom.js";
 import { dateTime, day, money, number, percent } from "../../../shared/format.js";
-import { announce, clearFieldErrors, confirmAction, errorNotice, notice, reportError, show } from "../ui.js";
+import { announce, clearFieldErrors, confirmAction, errorNotice, notice, reportError, show, shownDecimal, typedDecimal } from "../ui.js";
 import { linkDialog } from "./dialogs.js";
 import { kindName } from "./opportunities.js";
 import { t } from "../../../shared/i18n.js";
@@ -142,7 +142,7 @@ async function renderForm(ctx, path, kind, id) {
     }
     const control = f.textarea ? h("textarea", { rows: 3 })
       : h("input", { type: f.type || "text", inputmode: f.decimal ? "decimal" : undefined, maxlength: f.type === "date" ? undefined : 2000 });
-    control.value = f.list ? joined(value) : (value ?? "");
+    control.value = f.list ? joined(value) : f.decimal ? shownDecimal(value) : (value ?? "");
     inputs[f.name] = control;
     return field(f.label, control, { name: f.name, required: f.required, hint: f.hint });
   });
@@ -151,7 +151,8 @@ async function renderForm(ctx, path, kind, id) {
     for (const f of kind.fields) {
       if (f.account) out.account_id = accountChoice ? accountChoice.id : null;
       else if (f.list) out[f.name] = split(inputs[f.name].value);
-      else out[f.name] = inputs[f.name].value.trim() === "" ? null : inputs[f.name].value;
+      else if (inputs[f.name].value.trim() === "") out[f.name] = null;
+      else out[f.name] = f.decimal ? typedDecimal(inputs[f.name].value) : inputs[f.name].value;
     }
     return out;
   };
