@@ -252,8 +252,8 @@ def microsoft_cdn_files() -> None:
         unavailable(f"{MICROSOFT_AJAX_JS} is missing (run `make node`)")
 
 
-def _session(browser, base_url: str, shots_dir: Path, viewport: dict):
-    context = browser.new_context(viewport=viewport, locale="en-US", timezone_id="Europe/Berlin",
+def _session(browser, base_url: str, shots_dir: Path, viewport: dict, locale: str = "en-US"):
+    context = browser.new_context(viewport=viewport, locale=locale, timezone_id="Europe/Berlin",
                                   service_workers="block")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -283,6 +283,15 @@ def _check_session(session: PaneSession, what: str) -> None:
 @pytest.fixture
 def pane(browser, base_url, shots_dir, microsoft_cdn_files):
     context, session = _session(browser, base_url, shots_dir, PANE_VIEWPORT)
+    yield session
+    _close(context)
+    _check_session(session, "the pane")
+
+
+@pytest.fixture
+def french_browser_pane(browser, base_url, shots_dir, microsoft_cdn_files):
+    """The pane in a browser whose languages are French (navigator.languages: fr-FR)."""
+    context, session = _session(browser, base_url, shots_dir, PANE_VIEWPORT, locale="fr-FR")
     yield session
     _close(context)
     _check_session(session, "the pane")

@@ -11,6 +11,7 @@ git-ignored) as well as bench/results/pane-screenshots/.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shutil
 from decimal import Decimal
@@ -279,3 +280,35 @@ def test_preview_shows_the_pane_in_the_language_chosen_for_outlook(wide_page, ax
     expect(frame.get_by_role("heading", level=1)).to_have_text("Fabrikam – licence quote for 50 seats")
     expect(frame.get_by_role("region", name="Open opportunities")).to_be_visible()
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+@pytest.mark.parametrize("tag, notice", [
+    ("fr-FR", "Choisissez Dealpane dans le ruban pour voir les affaires de cet élément."),
+    ("de-DE", "Choose Dealpane on the ribbon to see this item's deals."),
+])
+def test_ribbon_notice_in_outlooks_language(pane, find_item, tag, notice):
+    """The function file (no shared runtime in the stand-in) tells where the pane is, on the item's
+    notification bar, in Outlook's language (English for a language we lack)."""
+    page = pane.page
+    state = {"user": {"emailAddress": "demo@contoso.com"}, "displayLanguage": tag,
+             "item": find_item("Fabrikam – licence quote", MEGAN)}
+    page.add_init_script(f"window.__DEALPANE_STANDIN__ = {json.dumps(state)};")
+    page.goto(f"{pane.origin}/pane/commands.html?standin=1")
+    page.wait_for_function("Object.keys(window.OfficeStandin.actions).length === 2")
+    messages = page.evaluate("""() => new Promise((resolve) => {
+        window.OfficeStandin.actions.openDealpane({completed: () =>
+            Office.context.mailbox.item.notificationMessages.getAllAsync((r) => resolve(r.value))});
+        setTimeout(() => resolve(null), 3000);
+    })""")
+    assert [m["message"] for m in messages] == [notice]
+    assert page.locator("html").get_attribute("lang") == tag[:2].replace("de", "en")
+
+
+def test_outside_outlook_the_browsers_language(french_browser_pane, axe_source):
+    """Not in Outlook (office.js answers without a mailbox): no displayLanguage, the browser's languages."""
+    page = french_browser_pane.page
+    page.goto(f"{french_browser_pane.origin}/pane/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ouvrez Dealpane depuis Outlook")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert english_left(page, "fr") == []
+    assert serious_violations(page, axe_source) == []
