@@ -42,7 +42,7 @@ const ctx = {
   stages: [],
   lists: {},
   languageChoice: null, // the user's saved language ("en", "fr") or null: the browser's
-  dirty: false, // a record form of the current view has unsaved input
+  dirtyForm: null, // the record form with unsaved input (a saved one is drawn again: a new form)
   announce,
   go(hash) {
     if (window.location.hash === hash) route();
@@ -108,7 +108,7 @@ async function route() {
     else link.removeAttribute("aria-current");
   }
   main.setAttribute("aria-busy", "true");
-  ctx.dirty = false;
+  ctx.dirtyForm = null;
   replace(main, h("p", { class: "muted" }, t("workspace.loading")));
   try {
     await ROUTES[name](params);
@@ -184,7 +184,8 @@ function paintLanguagePicker() {
 /** The picker changed: saved on the server for this user (PATCH /api/v1/me), then the view again in it. */
 async function chooseLanguage(select) {
   const choice = select.value || null;
-  if (ctx.dirty && !await confirmAction(t("workspace.language.confirmTitle"), t("workspace.language.confirmText"),
+  const unsaved = ctx.dirtyForm && ctx.dirtyForm.isConnected;
+  if (unsaved && !await confirmAction(t("workspace.language.confirmTitle"), t("workspace.language.confirmText"),
     t("workspace.language.confirmAction"))) {
     select.value = ctx.languageChoice || "";
     return;
@@ -194,8 +195,7 @@ async function chooseLanguage(select) {
     ctx.languageChoice = (answer && answer.user ? answer.user.language : answer && answer.language) ?? choice;
   } catch (error) {
     select.value = ctx.languageChoice || "";
-    replace(graphBanner, errorNotice(error));
-    graphBanner.hidden = false;
+    main.prepend(errorNotice(error)); // above the view, which stays as it was
     return;
   }
   await speak(ctx.languageChoice, true);
@@ -452,7 +452,8 @@ async function boot() {
   document.getElementById("language-select").addEventListener("change", (event) => chooseLanguage(event.target));
   // Input in a record form (not the list filters, nor dialogs) is unsaved until the view changes.
   main.addEventListener("input", (event) => {
-    if (event.target.closest && event.target.closest("form.form-layout, form.card")) ctx.dirty = true;
+    const form = event.target.closest && event.target.closest("form.form-layout, form.card");
+    if (form) ctx.dirtyForm = form;
   });
   window.addEventListener("hashchange", route);
   await start();
