@@ -312,3 +312,18 @@ def test_outside_outlook_the_browsers_language(french_browser_pane, axe_source):
     assert page.locator("html").get_attribute("lang") == "fr"
     assert english_left(page, "fr") == []
     assert serious_violations(page, axe_source) == []
+
+
+def test_compose_meeting_filed_in_french(french, axe_source):
+    draft = {"itemType": "appointment", "mode": "compose", "subject": "Suivi tarifaire",
+             "start": "2026-12-10T09:00:00Z", "end": "2026-12-10T09:30:00Z",
+             "requiredAttendees": [{"displayName": "Lee Gu", "emailAddress": LEE}]}
+    page = french.open_french(draft)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Classer cette réunion sous une opportunité")
+    check_french(french, axe_source)
+    page.get_by_role("list", name="Opportunités correspondantes").get_by_role("button").filter(
+        has_text="Northwind – EMEA rollout").click()
+    expect(page.locator("main")).to_contain_text(
+        "Cette réunion sera classée sous Northwind – EMEA rollout à l’envoi.")
+    expect(page.locator("main")).to_contain_text("dès qu’elle est dans vos Éléments envoyés.")
+    check_french(french, axe_source, "pane-fr-10-compose-meeting")
