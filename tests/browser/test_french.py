@@ -141,7 +141,7 @@ def test_opportunity_view_and_meeting_request_in_french(french, find_item, demo_
     assert french_day(full["close_date"]) in text
     expect(page.get_by_role("region", name="Modification rapide")).to_be_visible()
     expect(page.get_by_role("region", name="Historique récent")).to_be_visible()
-    expect(page.get_by_role("region", name="Ajouter une note ou un appel")).to_be_visible()
+    expect(page.get_by_role("region", name="Ajouter une note ou un journal téléphonique")).to_be_visible()
     expect(page.get_by_label("Étape de vente")).to_be_visible()
     check_french(french, axe_source, "pane-fr-03-opportunity", stages)
 
