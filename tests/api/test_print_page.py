@@ -53,10 +53,10 @@ def test_the_print_page_in_french_by_accept_language(printed):
     for label in ("Général", "Affecté à", "Étape de vente", "Probabilité", "Chiffre d’affaires prévu",
                   "Date de clôture", "Conditions de paiement", "Produits et services", "Quantité",
                   "Prix unitaire", "Remise %", "Montant", "Historique des communications", "Objet",
-                  "Appel téléphonique", "Compte", "Ouverte", "Imprimé le"):
+                  "Journal téléphonique", "Compte", "Ouverte", "Imprimé le"):
         assert label in text, label
     for english in ("General", "Assigned to", "Sales stage", "Expected revenue", "Close date", "Products and services",
-                    "Unit price", "History", "Phone call", "Printed", "(Account)", "Open"):
+                    "Unit price", "History", "Phone log", "Printed", "(Account)", "Open"):
         assert english not in text, english
     # money: 2 × 617.28 + 1.5 × 10.00 − 12.5 % = 1234.56 + 13.125 -> total 1 247,69 € (or ,68: as the API rounds)
     total = api.ok(api.get(f"/opportunities/{created['id']}"))["total"]
@@ -97,7 +97,7 @@ def test_the_print_page_in_english_as_before(printed):
     text = text_of(page)
     for label in ("General", "Assigned to", "Sales stage", "Probability", "Expected revenue", "Close date",
                   "Products and services", "Quantity", "Unit price", "Discount %", "Amount", "History",
-                  "Phone call", "Account", "Open", "Printed"):
+                  "Phone log", "Account", "Open", "Printed"):
         assert label in text, label
     for french in ("Général", "Probabilité", "Historique", "Imprimé"):
         assert french not in text, french
