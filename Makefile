@@ -144,12 +144,10 @@ clean:
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 	find . -path ./.git -prune -o -type f -name '*.py[co]' -exec rm -f {} +
 
-# The server's catalogues (storage/locales): extract every _(), ngettext() and N_() into messages.pot,
-# then add the new msgids to each language's messages.po (translations already there are kept).
-# Translate the empty msgstr of storage/locales/<lang>/LC_MESSAGES/messages.po; tests/i18n checks them.
+# The server's catalogues (storage/locales): extract every _(), ngettext(), N_() and template gettext into
+# storage/locales/messages.pot, then add the msgids no .po of a language has yet to its messages.po
+# (tools/messages.py; translations already there, in whichever area file, are kept). Translate the empty
+# msgstr; tests/unit/test_server_catalogue.py checks every language.
 .PHONY: messages
 messages: venv
-	$(VENV)/bin/pybabel extract --quiet -F storage/locales/babel.cfg -k N_ -k ngettext:1,2 \
-		--no-location --sort-output --project Dealpane -o storage/locales/messages.pot .
-	$(VENV)/bin/pybabel update --quiet -i storage/locales/messages.pot -d storage/locales -D messages \
-		--no-fuzzy-matching --ignore-obsolete --no-location
+	$(VENV_PY) tools/messages.py
