@@ -14,7 +14,9 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
 from addin.errors import problem
+from addin.i18n import request_language, say, tr
 from storage.errors import BadInput, FieldError, RuleViolation
+from storage.i18n import _, ngettext
 from storage.services import transfer as service
 
 from . import schemas as s
@@ -69,7 +71,7 @@ def _report(report: service.ImportReport) -> dict:
         imported=len(report.records) if report.imported else 0,
         would_import=len(report.records) - len(report.failed), failed=len(report.failed),
         records=[ImportRecordOut(row=r.row, rows=r.rows, name=r.name, lines=r.lines, status="ok" if r.ok else "error",
-                                 id=r.id, errors=[CellErrorOut(row=e.row, column=e.column, message=e.message)
+                                 id=r.id, errors=[CellErrorOut(row=e.row, column=e.column, message=tr(e.message))
                                                   for e in r.errors])
                  for r in report.records],
     ).model_dump(mode="json")
@@ -81,16 +83,16 @@ def _body_text() -> str | None:
     if request.is_json:
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or not isinstance(body.get("csv"), str):
-            raise BadInput("Send the file as text/csv, or as JSON {\"csv\": \"...\"}.",
-                           [FieldError("csv", "must be a string holding the CSV file")])
+            raise BadInput(_("Send the file as text/csv, or as JSON {\"csv\": \"...\"}."),
+                           [FieldError("csv", _("must be a string holding the CSV file"))])
         return body["csv"]
     if request.mimetype not in CSV_TYPES:
         return None
     try:
         return request.get_data(cache=True).decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise BadInput("The file is not UTF-8 text: save it as \"CSV UTF-8\" and try again.",
-                       [FieldError("csv", "is not UTF-8 text")]) from error
+        raise BadInput(_("The file is not UTF-8 text: save it as \"CSV UTF-8\" and try again."),
+                       [FieldError("csv", _("is not UTF-8 text"))]) from error
 
 
 @bp.get("/export/<kind>.csv", responses={
@@ -98,10 +100,13 @@ def _body_text() -> str | None:
           "content": {"text/csv": {"schema": {"type": "string"}}}}, **PROBLEMS})
 def export_csv(path: WsKindPath):
     """All opportunities (one row per product/service line), accounts or business contacts as CSV,
-    with BCM's column names. Cells that a spreadsheet would run as a formula start with an apostrophe."""
+    with BCM's column names in the request's language (Accept-Language; English by default). A French
+    file is as a French spreadsheet reads it: columns separated by `;`, decimal commas, dates DD/MM/YYYY.
+    Cells that a spreadsheet would run as a formula start with an apostrophe."""
     m = member(path.ws)
-    columns, rows = service.export_rows(session(), m.workspace_id, path.kind)
-    response = current_app.response_class(service.write_csv(columns, rows), mimetype="text/csv")
+    language = request_language()
+    columns, rows = service.export_rows(session(), m.workspace_id, path.kind, language)
+    response = current_app.response_class(service.write_csv(columns, rows, language), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     stamp = dt.date.today().isoformat()
     response.headers["Content-Disposition"] = f'attachment; filename="{path.kind}-{stamp}.csv"'
@@ -122,21 +127,28 @@ def import_csv(path: WsKindPath, query: ImportQuery):
     m = member(path.ws)
     text = _body_text()
     if text is None:
-        return problem(415, "Send the file as text/csv (or as JSON {\"csv\": \"...\"}).")
+        return problem(415, _("Send the file as text/csv (or as JSON {\"csv\": \"...\"})."))
     if not text.strip():
-        raise RuleViolation.on("csv", "is empty: the first row must name the columns")
+        raise RuleViolation.on("csv", _("is empty: the first row must name the columns"))
     report = service.import_csv(session(), m, path.kind, text, dry_run=query.dry_run)
     data = _report(report)
     if report.imported:
         commit()
     if report.ok or query.dry_run:
         return current_app.response_class(json.dumps(data), mimetype="application/json")
-    errors = [{"field": f"row {e.row}: {e.column}" if e.column else f"row {e.row}", "message": e.message}
+    errors = [{"field": f"row {e.row}: {e.column}" if e.column else f"row {e.row}", "message": tr(e.message)}
               for e in report.errors()]
     first = errors[0]
-    failed = len(report.failed)
-    detail = (f"Nothing was imported: {failed} of {len(report.records)} record{'s' if len(report.records) != 1 else ''}"
-              f" {'has' if failed == 1 else 'have'} errors (first: {first['field']} {first['message']}).")
-    body = {"type": "https://dealpane.dev/problems/import-failed", "title": "Unprocessable content", "status": 422,
-            "detail": detail, "errors": errors, "report": data}
+    failed, total = len(report.failed), len(report.records)
+    if total == 1:
+        detail = _("Nothing was imported: the record has errors (first: %(field)s %(message)s).",
+                   field=first["field"], message=first["message"])
+    else:
+        detail = ngettext("Nothing was imported: %(failed)s of %(total)s records has errors (first: %(field)s "
+                          "%(message)s).",
+                          "Nothing was imported: %(failed)s of %(total)s records have errors (first: %(field)s "
+                          "%(message)s).", failed, failed=failed, total=total, field=first["field"],
+                          message=first["message"])
+    body = {"type": "https://dealpane.dev/problems/import-failed", "title": say("Unprocessable content"),
+            "status": 422, "detail": tr(detail), "errors": errors, "report": data}
     return current_app.response_class(json.dumps(body), status=422, mimetype="application/problem+json")

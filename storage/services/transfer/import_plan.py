@@ -25,6 +25,7 @@ from sqlalchemy import orm as so
 
 from storage import limits
 from storage.errors import FieldError
+from storage.i18n import Text, _
 from storage.models import (
     Account, AccountDomain, Category, Contact, ListValue, MarketingActivity, Member, Product, SalesStage, User,
 )
@@ -38,7 +39,7 @@ from .columns import (
     ACCOUNT_FIELDS, CONTACT_FIELDS, INITIATOR_TYPES, LINE_COLUMNS, LINE_FIELDS, LINK_TYPES, OPPORTUNITY_FIELDS,
     READ_ONLY, RECORD_COLUMNS,
 )
-from .csv_reading import CellError, Cells, Row, read_csv
+from .csv_reading import CellError, Cells, Header, Row, read_csv
 from .import_write import Batch
 
 
@@ -85,12 +86,49 @@ class ImportReport:
 # ---- the workspace, read once per file -------------------------------------------------------
 
 NAMED = {
-    "account": (Account, Account.name, "account"),
-    "contact": (Contact, Contact.display_name, "business contact"),
-    "marketing_activity": (MarketingActivity, MarketingActivity.name, "marketing activity"),
-    "product": (Product, Product.name, "product"),
-    "stage": (SalesStage, SalesStage.name, "sales stage"),
+    "account": (Account, Account.name),
+    "contact": (Contact, Contact.display_name),
+    "marketing_activity": (MarketingActivity, MarketingActivity.name),
+    "product": (Product, Product.name),
+    "stage": (SalesStage, SalesStage.name),
 }
+
+
+def _nobody_named(kind: str, name: str) -> Text:
+    """One whole sentence per kind: languages do not build it alike (« aucun compte », « aucune étape »)."""
+    if kind == "account":
+        return _("no account is named '%(name)s'", name=name)
+    if kind == "contact":
+        return _("no business contact is named '%(name)s'", name=name)
+    if kind == "marketing_activity":
+        return _("no marketing activity is named '%(name)s'", name=name)
+    if kind == "product":
+        return _("no product is named '%(name)s'", name=name)
+    return _("no sales stage is named '%(name)s'", name=name)
+
+
+def _several_named(kind: str, name: str, count: int) -> Text:
+    if kind == "account":
+        return _("%(count)s accounts are named '%(name)s'; rename one of them first", count=count, name=name)
+    if kind == "contact":
+        return _("%(count)s business contacts are named '%(name)s'; rename one of them first", count=count, name=name)
+    if kind == "marketing_activity":
+        return _("%(count)s marketing activities are named '%(name)s'; rename one of them first", count=count,
+                 name=name)
+    if kind == "product":
+        return _("%(count)s products are named '%(name)s'; rename one of them first", count=count, name=name)
+    return _("%(count)s sales stages are named '%(name)s'; rename one of them first", count=count, name=name)
+
+
+def _not_of_workspace(kind: str) -> Text:
+    """The services' message when an id is no record of this kind in the workspace (storage.services.records)."""
+    if kind == "account":
+        return _("is not an account of this workspace")
+    if kind == "contact":
+        return _("is not a contact of this workspace")
+    if kind == "marketing_activity":
+        return _("is not a marketing activity of this workspace")
+    return _("is not a product of this workspace")
 
 
 @dataclass
@@ -116,7 +154,7 @@ class Directory:
         return self._cache[key]
 
     def _rows(self, kind: str) -> list[tuple]:
-        cls, column, _noun = NAMED[kind]
+        cls, column = NAMED[kind]
         extra = {"product": (Product.unit_price,), "stage": (SalesStage.outcome, SalesStage.is_default)}.get(kind, ())
         return self._once(f"rows:{kind}", lambda: self.session.execute(
             sa.select(cls.id, column, *extra).where(cls.workspace_id == self.workspace_id)).all())
@@ -131,12 +169,11 @@ class Directory:
 
     def find(self, kind: str, name: str) -> tuple[str | None, str | None]:
         """(id, None) or (None, what is wrong)."""
-        noun = NAMED[kind][2]
         ids = self._index(kind).get(name.casefold(), [])
         if not ids:
-            return None, f"no {noun} is named '{name}'"
+            return None, _nobody_named(kind, name)
         if len(ids) > 1:
-            return None, f"{len(ids)} {noun}s are named '{name}'; rename one of them first"
+            return None, _several_named(kind, name, len(ids))
         return ids[0], None
 
     def exists(self, kind: str, record_id: str | None) -> bool:
@@ -159,8 +196,8 @@ class Directory:
         if len(ids) == 1:
             return ids[0], None
         if ids:
-            return None, f"'{text}' names {len(ids)} members; use the e-mail address"
-        return None, f"'{text}' is not a member of this workspace (use the e-mail address)"
+            return None, _("'%(text)s' names %(count)s members; use the e-mail address", text=text, count=len(ids))
+        return None, _("'%(text)s' is not a member of this workspace (use the e-mail address)", text=text)
 
     def _members(self) -> dict[str, list[str]]:
         def load() -> dict[str, list[str]]:
@@ -198,6 +235,15 @@ class Directory:
         return self._once("domains", lambda: dict(self.session.execute(
             sa.select(AccountDomain.domain, Account.name).join(Account, Account.id == AccountDomain.account_id)
             .where(AccountDomain.workspace_id == self.workspace_id)).all()))
+
+
+def _not_a_list_value(field: str, value: str) -> Text:
+    """The services' message for a value that is not one of a list's (storage.services.opportunities)."""
+    if field == "type":
+        return _("'%(value)s' is not a value of the type list", value=value)
+    if field == "payment_terms":
+        return _("'%(value)s' is not a value of the payment terms list", value=value)
+    return _("'%(value)s' is not a value of the source list", value=value)
 
 
 # ---- the services' rules, against the directory ------------------------------------------------
@@ -238,7 +284,8 @@ class Rules:
             for i, domain in enumerate(domains):
                 owner = owners.get(domain) or self.claimed_domains.get(domain)
                 if owner is not None:
-                    problems.add(f"email_domains[{i}]", f"{domain} already belongs to the account {owner}")
+                    problems.add(f"email_domains[{i}]", _("%(domain)s already belongs to the account %(account)s",
+                                                           domain=domain, account=owner))
         categories = self.categories(problems, data["categories"] or []) if "categories" in data else []
         if not problems:
             for domain in domains:
@@ -252,13 +299,13 @@ class Rules:
             values[name] = optional_text(problems, name, data[name], max_len) if name in data else None
         account_id = data.get("account_id")
         if account_id and not self.directory.exists("account", account_id):
-            problems.add("account_id", "is not an account of this workspace")
+            problems.add("account_id", _("is not an account of this workspace"))
         values["account_id"] = account_id or None
         addresses: list[str] = []
         for i, value in enumerate(data.get("email_addresses") or []):
             address = (value or "").strip().lower()
             if not crm.is_email(address):
-                problems.add(f"email_addresses[{i}]", "is not an e-mail address")
+                problems.add(f"email_addresses[{i}]", _("is not an e-mail address"))
             elif address not in addresses:
                 addresses.append(address)
         categories = self.categories(problems, data["categories"] or []) if "categories" in data else []
@@ -276,21 +323,21 @@ class Rules:
                              "link_account_id": None, "link_contact_id": None}
         link = data.get("link")
         if not link:
-            problems.add("link", "is required: one account or one business contact")
+            problems.add("link", _("is required: one account or one business contact"))
         elif link.get("type") not in LINK_TYPES:
-            problems.add("link.type", "must be account or contact")
+            problems.add("link.type", _("must be account or contact"))
         elif not directory.exists(link["type"], link.get("id")):
-            problems.add("link.id", f"is not a {link['type']} of this workspace")
+            problems.add("link.id", _not_of_workspace(link["type"]))
         else:
             v[f"link_{link['type']}_id"] = link["id"]
         user_id = data["assigned_to"]
         if user_id is not None and not directory.is_member(user_id):
-            problems.add("assigned_to", "must be a member of the workspace")
+            problems.add("assigned_to", _("must be a member of the workspace"))
         v["assigned_to"] = user_id
         for name in opp_rules.LIST_FIELDS:
             value = optional_text(problems, name, data[name], limits.LIST_VALUE) if name in data else None
             if value is not None and value not in directory.list_values(name):
-                problems.add(name, f"'{value}' is not a value of the {name.replace('_', ' ')} list")
+                problems.add(name, _not_a_list_value(name, value))
             v[name] = value
         for name in opp_rules.DATE_FIELDS:
             v[name] = data.get(name)
@@ -298,7 +345,7 @@ class Rules:
         v["comments"] = optional_text(problems, "comments", data.get("comments"), limits.LONG_TEXT) or ""
         reminder = data.get("reminder_at")
         if reminder is not None and reminder.tzinfo is None:
-            problems.add("reminder_at", "needs a time zone offset")
+            problems.add("reminder_at", _("needs a time zone offset"))
         elif reminder is not None:
             reminder = reminder.astimezone(dt.timezone.utc)
         v["reminder_at"] = reminder
@@ -307,9 +354,9 @@ class Rules:
         if initiator:
             kind, record_id = initiator.get("type"), initiator.get("id")
             if kind not in INITIATOR_TYPES:
-                problems.add("initiated_by.type", "must be account, contact or marketing_activity")
+                problems.add("initiated_by.type", _("must be account, contact or marketing_activity"))
             elif not directory.exists(kind, record_id):
-                problems.add("initiated_by.id", f"is not a {kind.replace('_', ' ')} of this workspace")
+                problems.add("initiated_by.id", _not_of_workspace(kind))
             else:
                 v["initiated_by_type"], v["initiated_by_id"] = kind, record_id
         categories = self.categories(problems, data["categories"] or []) if "categories" in data else []
@@ -318,20 +365,21 @@ class Rules:
         stage_id = data["stage_id"]
         stage = directory.stage(stage_id) if stage_id else None
         if stage_id and stage is None:
-            problems.add("stage_id", "is not a sales stage of this workspace")
+            problems.add("stage_id", _("is not a sales stage of this workspace"))
         v["stage_id"] = stage.id if stage else None
         v["stage_entered_on"] = self.today
         if "probability" in data and data["probability"] is None:
-            problems.add("probability", "must be a number between 0 and 100")
+            problems.add("probability", _("must be a number between %(low)s and %(high)s", low=0, high=100))
             probability = 0
         else:
             probability = data.get("probability", 0)
             if not 0 <= probability <= 100:
-                problems.add("probability", "must be between 0 and 100")
+                problems.add("probability", _("must be between %(low)s and %(high)s", low=0, high=100))
         if stage is not None and stage.outcome:
             forced = opp_rules.OUTCOME_PROBABILITY[stage.outcome]
             if "probability" in data and data["probability"] != forced:
-                problems.add("probability", f"is {forced} for a {stage.name} opportunity")
+                problems.add("probability", _("is %(probability)s for a %(stage)s opportunity", probability=forced,
+                                              stage=stage.name))
             probability = forced
             if "close_date" not in data:
                 v["close_date"] = self.today
@@ -349,15 +397,15 @@ class Rules:
             if given.product_id:
                 product = self.directory.product(given.product_id)
                 if product is None:
-                    problems.add(f"{name_of}.product_id", "is not a product of this workspace")
+                    problems.add(f"{name_of}.product_id", _not_of_workspace("product"))
                     continue
             name = optional_text(problems, f"{name_of}.name", given.name, limits.NAME) or (product[0] if product else None)
             if name is None:
-                problems.add(f"{name_of}.name", "is required for a line without a product")
+                problems.add(f"{name_of}.name", _("is required for a line without a product"))
                 continue
             price = given.unit_price if given.unit_price is not None else (product[1] if product else None)
             if price is None:
-                problems.add(f"{name_of}.unit_price", "is required for a line without a product")
+                problems.add(f"{name_of}.unit_price", _("is required for a line without a product"))
                 continue
             crm.check_money(problems, f"{name_of}.unit_price", price)
             opp_rules._check_places(problems, f"{name_of}.quantity", given.quantity, 3,  # noqa: SLF001
@@ -369,7 +417,8 @@ class Rules:
             amount = opp_rules.line_amount(given.quantity, price, given.discount_percent)
             if amount > MAX_MONEY:  # each factor is in bounds, their product need not be
                 problems.add(f"{name_of}.quantity",
-                             f"quantity × unit price comes to {amount}; a line may be at most {MAX_MONEY}")
+                             _("quantity × unit price comes to %(amount)s; a line may be at most %(limit)s",
+                               amount=amount, limit=MAX_MONEY))
                 continue
             description = optional_text(problems, f"{name_of}.description", given.description, limits.DESCRIPTION)
             result.append({"product_id": given.product_id if product else None, "name": name,
@@ -377,7 +426,8 @@ class Rules:
                            "discount_percent": given.discount_percent, "amount": amount, "position": i})
         total = sum((line["amount"] for line in result), Decimal(0))
         if not problems and total > MAX_MONEY:
-            problems.add("lines", f"the lines add up to {total}; an opportunity's total may be at most {MAX_MONEY}")
+            problems.add("lines", _("the lines add up to %(total)s; an opportunity's total may be at most %(limit)s",
+                                    total=total, limit=MAX_MONEY))
         return result
 
 
@@ -412,7 +462,7 @@ class Group:
         return self.rows[0]
 
 
-def _groups(kind: str, header: list[str], rows: list[Row]) -> list[Group]:
+def _groups(kind: str, header: Header, rows: list[Row]) -> list[Group]:
     if kind != "opportunities" or "Opportunity ID" not in header:
         return [Group([row]) for row in rows]
     groups: dict[str, Group] = {}
@@ -435,6 +485,7 @@ def import_csv(session: so.Session, member: Member, kind: str, text: str, *, dry
     is written: the report says per record what would be created or what is wrong, row and column.
     `progress(done, total)` is called as records are checked (every 500) and when they are written."""
     header, rows = read_csv(text, kind)
+    zone = member.user.time_zone if member.user is not None else None
     directory = Directory(session, member.workspace_id)
     build = {"accounts": _account, "contacts": _contact, "opportunities": _opportunity}[kind]
     rules = Rules(directory, member, dt.date.today())
@@ -446,7 +497,7 @@ def import_csv(session: so.Session, member: Member, kind: str, text: str, *, dry
     for done, group in enumerate(groups):
         if progress is not None and done % 500 == 0:
             progress(done, len(groups))
-        cells = Cells(group.first, header)
+        cells = Cells(group.first, header, zone)
         plan = build(cells, group, directory)
         result = RecordResult(group.first.number, [r.number for r in group.rows], plan.name, len(plan.line_rows))
         report.records.append(result)
@@ -465,6 +516,8 @@ def import_csv(session: so.Session, member: Member, kind: str, text: str, *, dry
     else:
         for result in report.records:
             result.id = None  # nothing was created
+    for error in report.errors():  # the columns as the file names them (in its language)
+        error.column = header.shown(error.column)
     return report
 
 
@@ -542,14 +595,15 @@ def _opportunity(cells: Cells, group: Group, directory: Directory) -> Plan:
     for row in group.rows[1:]:  # the opportunity's own cells repeat on each line row, or stay empty
         for column in RECORD_COLUMNS:
             if row.get(column) and row.get(column) != first.get(column):
-                cells.fail(column, f"differs from row {first.number}, the first row of this opportunity", row.number)
+                cells.fail(column, _("differs from row %(row)s, the first row of this opportunity", row=first.number),
+                           row.number)
     data: dict[str, Any] = {"title": cells.text("Opportunity Title")}
     link_type = cells.record_type("Link To Type", LINK_TYPES)
     link_name = cells.text("Link To")
     if not link_name:
-        cells.fail("Link To", "is required: the name of one account or one business contact")
+        cells.fail("Link To", _("is required: the name of one account or one business contact"))
     elif not cells.text("Link To Type"):
-        cells.fail("Link To Type", "is required: Account or Business Contact")
+        cells.fail("Link To Type", _("is required: Account or Business Contact"))
     elif link_type:
         link_id, wrong = directory.find(link_type, link_name)
         if wrong:
@@ -586,7 +640,7 @@ def _opportunity(cells: Cells, group: Group, directory: Directory) -> Plan:
             data["initiated_by"] = {"type": initiator_type, "id": initiator_id}
     elif initiator and not cells.text("Initiated By Type"):
         cells.fail("Initiated By Type",
-                   "is required with Initiated By: Account, Business Contact or Marketing Activity")
+                   _("is required with Initiated By: Account, Business Contact or Marketing Activity"))
     lines, line_rows = [], []
     for row in group.rows:
         line = _line(cells, row, directory) if _has_line(row) else None
@@ -606,7 +660,7 @@ def _line(cells: Cells, row: Row, directory: Directory) -> LineInput | None:
     price = cells.decimal("Unit Price", row)
     discount = cells.decimal("Discount (%)", row)
     if name is None:
-        cells.fail("Product or Service", "is required on a row with a product or service line", row.number)
+        cells.fail("Product or Service", _("is required on a row with a product or service line"), row.number)
     if len(cells.errors) > before:
         return None
     product_id = None
