@@ -16,6 +16,8 @@ from addin.i18n import register_language
 from addin.observability import register_observability
 from addin.page_security import register_page_security
 from graph_sync.clients import GraphAccess
+from storage.i18n import _
+from storage.services.validation import field_message
 from storage.db import make_engine, make_session_factory, read_only, single_statement
 
 log = logging.getLogger(__name__)
@@ -163,8 +165,8 @@ def _register_request_hooks(app: OpenAPI) -> None:
             return problem(401, error.detail, headers={"WWW-Authenticate": challenge})
         bad_query = next((k for k, v in request.args.items() if "\x00" in v or "\x00" in k), None)
         if bad_query is not None:
-            return problem(400, f"{bad_query}: must not contain a NUL character",
-                           [{"field": bad_query, "message": "must not contain a NUL character"}])
+            message = _("must not contain a NUL character")
+            return problem(400, field_message(bad_query, message), [{"field": bad_query, "message": message}])
         # Every body, however it is sent. A chunked one (Transfer-Encoding, no Content-Length) is read
         # here through werkzeug's stream, which stops at MAX_CONTENT_LENGTH without a word: a byte left
         # beyond it means the body is too large (413), never a truncated body taken for the whole.
@@ -176,25 +178,26 @@ def _register_request_hooks(app: OpenAPI) -> None:
             if request.content_length is None:
                 request.get_data(cache=True)
                 if "wsgi.input_terminated" in request.environ and request.environ["wsgi.input"].read(1):
-                    return problem(413, "The request body is larger than this API accepts.")
+                    return problem(413, _("The request body is larger than this API accepts."))
             if "/import/" in request.path and request.mimetype in CSV_TYPES:
                 return None  # the import endpoint reads the CSV itself (UTF-8 checked, NUL refused)
             if not request.is_json and (request.content_length or request.get_data(cache=True)):
-                return problem(415, "Send the body as application/json.")
+                return problem(415, _("Send the body as application/json."))
             data = request.get_data(cache=True)
             if not data:
                 return None  # an empty chunked body: as if none was sent
             try:
                 body = json.loads(data)
             except (ValueError, RecursionError):  # deeply nested JSON is refused, not a crash
-                return problem(400, "The body is not valid JSON.", [{"field": "body", "message": "malformed JSON"}])
+                return problem(400, _("The body is not valid JSON."),
+                               [{"field": "body", "message": _("malformed JSON")}])
             if not isinstance(body, dict):
-                return problem(400, "The body must be a JSON object.",
-                               [{"field": "body", "message": "must be a JSON object"}])
+                return problem(400, _("The body must be a JSON object."),
+                               [{"field": "body", "message": _("must be a JSON object")}])
             nul_at = _nul_path(body)
             if nul_at:  # PostgreSQL cannot store U+0000: refuse it the same way on every database (400, as README)
-                return problem(400, f"{nul_at}: must not contain a NUL character (\\u0000)",
-                               [{"field": nul_at, "message": "must not contain a NUL character (\\u0000)"}])
+                message = _("must not contain a NUL character (\\u0000)")
+                return problem(400, field_message(nul_at, message), [{"field": nul_at, "message": message}])
         return None
 
     app.teardown_request(close_uow)

@@ -5,11 +5,14 @@ from dataclasses import dataclass
 
 from flask import request
 
+from storage.i18n import _
+
 
 class AuthError(Exception):
     """No or invalid credentials: 401 with a WWW-Authenticate challenge, and no detail that helps an attacker."""
 
-    def __init__(self, detail: str = "A valid access token is required.", error: str | None = "invalid_token"):
+    def __init__(self, detail: str | None = None, error: str | None = "invalid_token"):
+        detail = detail or _("A valid access token is required.")
         super().__init__(detail)
         self.detail = detail
         self.error = error
@@ -43,15 +46,15 @@ class DevAuthenticator:
     def identify(self) -> Identity:
         email = (request.headers.get(self.header) or "").strip()
         if not email:
-            raise AuthError(f"Send the {self.header} header (dev mode).", error=None)
+            raise AuthError(_("Send the %(header)s header (dev mode).", header=self.header), error=None)
         if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
-            raise AuthError(f"{self.header} must be an e-mail address.", error=None)
+            raise AuthError(_("%(header)s must be an e-mail address.", header=self.header), error=None)
         return Identity(email=email.lower())
 
 
 def bearer_token() -> str:
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _space, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthError(error=None)
     return token.strip()

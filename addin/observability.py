@@ -20,6 +20,7 @@ from flask import Flask, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Histogram, generate_latest, multiprocess
 
 from addin.errors import problem
+from storage.i18n import _
 from storage import migrate
 
 REQUEST_LATENCY = Histogram(
@@ -109,9 +110,9 @@ def register_observability(app: Flask) -> None:
 
         @app.get("/metrics", doc_ui=False)
         def metrics():
-            scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+            scheme, _space, given = request.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode("utf-8"), expected):
-                return problem(401, "The metrics need their bearer token (DEALPANE_METRICS_TOKEN).",
+                return problem(401, _("The metrics need their bearer token (DEALPANE_METRICS_TOKEN)."),
                                headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
             return app.response_class(generate_latest(metrics_registry()), mimetype=CONTENT_TYPE_LATEST)
 

@@ -13,6 +13,7 @@ from typing import Callable
 import sqlalchemy as sa
 
 from storage.errors import Conflict
+from storage.i18n import _
 from storage.models import Mailbox, User
 
 from .msgraph_adapter import MsGraphClient
@@ -113,7 +114,7 @@ class GraphAccess:
                 client = build()
                 self._clients[key] = client
                 while len(self._clients) > MAX_CLIENTS:
-                    _, old = self._clients.popitem(last=False)
+                    _key, old = self._clients.popitem(last=False)
                     old.close()
             self._clients.move_to_end(key)
             return client
@@ -125,7 +126,7 @@ class GraphAccess:
                 Mailbox.user_id == user_id, Mailbox.mode == "application")
                 .order_by(Mailbox.created_at.desc(), Mailbox.id.desc()).limit(1))
         if address is None:
-            raise Conflict("No mailbox of yours is connected to Dealpane: ask your administrator to connect it.")
+            raise Conflict(_("No mailbox of yours is connected to Dealpane: ask your administrator to connect it."))
         return address
 
     def _tenant_of(self, user_id: str) -> str | None:

@@ -6,6 +6,7 @@ import re
 from sqlalchemy import orm as so
 
 from storage.errors import RuleViolation
+from storage.i18n import _
 from storage.models import HistoryItem, Opportunity
 from storage.services.mail import link_item, upsert_mail_item
 
@@ -42,8 +43,12 @@ def check_item_id(item_id: str, item_id_format: str | None, field: str = "item_i
     pattern = ITEM_ID_PATTERNS.get(item_id_format or "", ANY_ITEM_ID)
     if not isinstance(item_id, str) or not 0 < len(item_id) <= MAX_ITEM_ID_LENGTH \
             or not pattern.fullmatch(item_id):
-        kind = f"an Outlook item id in {item_id_format} format" if item_id_format else "an Outlook item id"
-        raise RuleViolation.on(field, f"is not {kind} (base64 or base64url, at most {MAX_ITEM_ID_LENGTH} characters)")
+        if item_id_format:
+            raise RuleViolation.on(field, _("is not an Outlook item id in %(format)s format (base64 or base64url, "
+                                            "at most %(max_length)s characters)", format=item_id_format,
+                                            max_length=MAX_ITEM_ID_LENGTH))
+        raise RuleViolation.on(field, _("is not an Outlook item id (base64 or base64url, at most %(max_length)s "
+                                        "characters)", max_length=MAX_ITEM_ID_LENGTH))
     return item_id
 
 
@@ -55,7 +60,7 @@ def immutable_id(client: GraphClient, item_id: str, item_id_format: str) -> str:
         return item_id
     translated = client.translate_ids([item_id], SOURCE_ID_TYPES[item_id_format]).get(item_id)
     if not translated:
-        raise RuleViolation.on("item_id", "is not an item of your mailbox")
+        raise RuleViolation.on("item_id", _("is not an item of your mailbox"))
     return check_item_id(translated, "immutable")
 
 
@@ -78,12 +83,12 @@ def link_from_mailbox(session: so.Session, opportunity: Opportunity, client: Gra
     try:
         raw = client.get_message(graph_id) if item_type == "message" else client.get_event(graph_id)
     except GraphNotFound:
-        raise RuleViolation.on("item_id", "is not an item of your mailbox (moved or deleted?)") from None
+        raise RuleViolation.on("item_id", _("is not an item of your mailbox (moved or deleted?)")) from None
     mapper = message_fields if item_type == "message" else event_fields
     fields = mapper(raw, mailbox_address=mailbox_address, keep_body=keep_body)
-    item, _ = upsert_mail_item(session, opportunity.workspace_id, fields)
+    item, _created = upsert_mail_item(session, opportunity.workspace_id, fields)
     if item_id_format != "immutable":
         item.client_item_id = item_id[:500]
-    _, linked = link_item(item, opportunity_id=opportunity.id, origin="manual", reason="linked from Outlook")
+    _link, linked = link_item(item, opportunity_id=opportunity.id, origin="manual", reason="linked from Outlook")
     session.flush()
     return item, linked

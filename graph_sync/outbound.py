@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from storage.errors import RuleViolation
+from storage.i18n import _
 from storage.models import Contact, ContactEmail, HistoryItem, Opportunity, User
 from storage.services.crm import EMAIL_RE
 from storage.services.mail import link_item, upsert_mail_item
@@ -43,7 +44,7 @@ def default_recipients(session: so.Session, opportunity: Opportunity, given: lis
         for i, address in enumerate(given):
             address = (address or "").strip().lower()
             if not EMAIL_RE.match(address):
-                problems.add(f"{field}[{i}]", "is not an e-mail address")
+                problems.add(f"{field}[{i}]", _("is not an e-mail address"))
             else:
                 result.append((_contact_name(session, opportunity.workspace_id, address) or address, address))
         problems.raise_if_any()
@@ -52,8 +53,8 @@ def default_recipients(session: so.Session, opportunity: Opportunity, given: lis
         contact = session.get(Contact, opportunity.link_contact_id)
         if contact is not None and contact.email_addresses:
             return [(contact.display_name, contact.email_addresses[0])]
-        raise RuleViolation.on(field, "the linked contact has no e-mail address; give the recipients")
-    raise RuleViolation.on(field, "the opportunity is linked to an account: pick its contacts to write to")
+        raise RuleViolation.on(field, _("the linked contact has no e-mail address; give the recipients"))
+    raise RuleViolation.on(field, _("the opportunity is linked to an account: pick its contacts to write to"))
 
 
 def _contact_name(session: so.Session, workspace_id: str, address: str) -> str | None:
@@ -68,9 +69,9 @@ def parse_local(value: Any, zone_name: str, field: str) -> dt.datetime:
         try:
             value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            raise RuleViolation.on(field, "is not a date-time (YYYY-MM-DDTHH:MM)") from None
+            raise RuleViolation.on(field, _("is not a date-time (YYYY-MM-DDTHH:MM)")) from None
     if not isinstance(value, dt.datetime):
-        raise RuleViolation.on(field, "is not a date-time (YYYY-MM-DDTHH:MM)")
+        raise RuleViolation.on(field, _("is not a date-time (YYYY-MM-DDTHH:MM)"))
     if value.tzinfo is not None and zone is not None:
         value = value.astimezone(zone)
     return value.replace(tzinfo=None)
@@ -85,17 +86,18 @@ def send_meeting_request(session: so.Session, opportunity: Opportunity, user: Us
     subject = require_text(problems, "subject", data.get("subject"), 255)
     zone_name = data.get("time_zone") or ""
     if zone_info(zone_name) is None:
-        problems.add("time_zone", f"'{zone_name}' is not a time zone Outlook knows (IANA or Windows name)")
+        problems.add("time_zone", _("'%(zone)s' is not a time zone Outlook knows (IANA or Windows name)",
+                                    zone=zone_name))
     problems.raise_if_any()
     start = parse_local(data.get("start"), zone_name, "start")
     end = parse_local(data.get("end"), zone_name, "end")
     if end <= start:
-        raise RuleViolation.on("end", "must be after start")
+        raise RuleViolation.on("end", _("must be after start"))
     if end - start > MAX_MEETING:
-        raise RuleViolation.on("end", "a meeting request may last at most 14 days")
+        raise RuleViolation.on("end", _("a meeting request may last at most %(days)s days", days=MAX_MEETING.days))
     attendees = default_recipients(session, opportunity, data.get("attendees"), "attendees")
     fingerprint = "|".join([opportunity.id, user.id, subject, start.isoformat(), end.isoformat(), zone_name,
-                            ",".join(sorted(a for _, a in attendees))])
+                            ",".join(sorted(address for _name, address in attendees))])
     spec = EventSpec(
         subject=subject, start=start, end=end, time_zone=zone_name, attendees=attendees,
         transaction_id=str(uuid.uuid5(TRANSACTION_NAMESPACE, fingerprint)),
@@ -126,7 +128,7 @@ def send_email(session: so.Session, opportunity: Opportunity, user: User, client
     subject = require_text(problems, "subject", data.get("subject"), 255)
     body = data.get("body_html") or ""
     if len(body) > 1_000_000:
-        problems.add("body_html", "is too long")
+        problems.add("body_html", _("is too long"))
     problems.raise_if_any()
     to = default_recipients(session, opportunity, data.get("to"), "to")
     cc = default_recipients(session, opportunity, data.get("cc"), "cc") if data.get("cc") else []
@@ -135,13 +137,13 @@ def send_email(session: so.Session, opportunity: Opportunity, user: User, client
     try:
         client.send_draft(draft["id"])
     except GraphError as error:
-        raise SendFailed(f"The e-mail was saved in Drafts but could not be sent ({error}); open it in Outlook "
-                         "to send it.", draft.get("id")) from error
+        raise SendFailed(_("The e-mail was saved in Drafts but could not be sent (%(error)s); open it in Outlook "
+                           "to send it.", error=str(error)), draft.get("id")) from error
     fields = message_fields(draft, mailbox_address=user.email, keep_body=False)
     fields["direction"] = "outgoing"
     fields["occurred_at"] = fields["occurred_at"] or dt.datetime.now(dt.timezone.utc)
     fields["from_address"] = fields["from_address"] or user.email
-    item, _ = upsert_mail_item(session, opportunity.workspace_id, fields)
+    item, _created = upsert_mail_item(session, opportunity.workspace_id, fields)
     link_item(item, opportunity_id=opportunity.id, origin="manual", reason="e-mail sent from Dealpane")
     session.flush()
     return item

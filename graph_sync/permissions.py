@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from storage.i18n import N_
+
 LEARN = "https://learn.microsoft.com/graph/api/{}?view=graph-rest-1.0#permissions"
 
 
@@ -21,7 +23,7 @@ LEARN = "https://learn.microsoft.com/graph/api/{}?view=graph-rest-1.0#permission
 class Call:
     method: str
     path: re.Pattern  # the path after /me or /users/{id} (or from the version root: /subscriptions)
-    what: str  # "read mail": said to the user when Graph refuses it
+    what: str  # "read mail": said to the user when Graph refuses it (marked N_, translated by port.explain)
     delegated: str
     application: str
     doc: str
@@ -37,33 +39,34 @@ def _call(method: str, path: str, what: str, delegated: str, application: str, p
 _ID = r"[^/]+"
 _DELTA = r"delta(?:\(\))?"
 CALLS: tuple[Call, ...] = (
-    _call("GET", rf"/mailFolders/{_ID}/messages/{_DELTA}", "read mail", "Mail.Read", "Mail.Read", "message-delta"),
-    _call("GET", rf"/messages/{_ID}", "read a message", "Mail.Read", "Mail.Read", "message-get"),
-    _call("GET", rf"/mailFolders/{_ID}", "read a mail folder", "Mail.Read", "Mail.Read", "mailfolder-get"),
-    _call("POST", r"/messages", "create a draft", "Mail.ReadWrite", "Mail.ReadWrite", "user-post-messages"),
-    _call("POST", rf"/messages/{_ID}/permanentDelete", "delete a draft", "Mail.ReadWrite", "Mail.ReadWrite",
+    _call("GET", rf"/mailFolders/{_ID}/messages/{_DELTA}", N_("read mail"), "Mail.Read", "Mail.Read", "message-delta"),
+    _call("GET", rf"/messages/{_ID}", N_("read a message"), "Mail.Read", "Mail.Read", "message-get"),
+    _call("GET", rf"/mailFolders/{_ID}", N_("read a mail folder"), "Mail.Read", "Mail.Read", "mailfolder-get"),
+    _call("POST", r"/messages", N_("create a draft"), "Mail.ReadWrite", "Mail.ReadWrite", "user-post-messages"),
+    _call("POST", rf"/messages/{_ID}/permanentDelete", N_("delete a draft"), "Mail.ReadWrite", "Mail.ReadWrite",
           "message-permanentdelete"),
-    _call("POST", rf"/messages/{_ID}/send", "send mail", "Mail.Send", "Mail.Send", "message-send"),
-    _call("POST", r"/sendMail", "send mail", "Mail.Send", "Mail.Send", "user-sendmail"),
-    _call("GET", rf"(?:/calendar|/calendars/{_ID})?/calendarView/{_DELTA}", "read the calendar", "Calendars.Read",
+    _call("POST", rf"/messages/{_ID}/send", N_("send mail"), "Mail.Send", "Mail.Send", "message-send"),
+    _call("POST", r"/sendMail", N_("send mail"), "Mail.Send", "Mail.Send", "user-sendmail"),
+    _call("GET", rf"(?:/calendar|/calendars/{_ID})?/calendarView/{_DELTA}", N_("read the calendar"), "Calendars.Read",
           "Calendars.Read", "event-delta"),
-    _call("GET", rf"/events/{_ID}", "read a meeting", "Calendars.Read", "Calendars.Read", "event-get"),
-    _call("POST", rf"(?:/calendar|/calendars/{_ID})?/events", "create a meeting", "Calendars.ReadWrite",
+    _call("GET", rf"/events/{_ID}", N_("read a meeting"), "Calendars.Read", "Calendars.Read", "event-get"),
+    _call("POST", rf"(?:/calendar|/calendars/{_ID})?/events", N_("create a meeting"), "Calendars.ReadWrite",
           "Calendars.ReadWrite", "user-post-events"),
-    _call("POST", rf"/events/{_ID}/permanentDelete", "delete a meeting", "Calendars.ReadWrite", "Calendars.ReadWrite",
-          "event-permanentdelete"),
-    _call("POST", r"/translateExchangeIds", "translate Outlook's item ids", "User.Read", "User.Read.All",
+    _call("POST", rf"/events/{_ID}/permanentDelete", N_("delete a meeting"), "Calendars.ReadWrite",
+          "Calendars.ReadWrite", "event-permanentdelete"),
+    _call("POST", r"/translateExchangeIds", N_("translate Outlook's item ids"), "User.Read", "User.Read.All",
           "user-translateexchangeids"),
-    _call("GET", r"/todo/lists", "read To Do lists", "Tasks.ReadWrite", "Tasks.ReadWrite.All", "todo-list-lists"),
-    _call("POST", r"/todo/lists", "create a To Do list", "Tasks.ReadWrite", "Tasks.ReadWrite.All", "todo-post-lists"),
-    _call("DELETE", rf"/todo/lists/{_ID}", "delete a To Do list", "Tasks.ReadWrite", "Tasks.ReadWrite.All",
+    _call("GET", r"/todo/lists", N_("read To Do lists"), "Tasks.ReadWrite", "Tasks.ReadWrite.All", "todo-list-lists"),
+    _call("POST", r"/todo/lists", N_("create a To Do list"), "Tasks.ReadWrite", "Tasks.ReadWrite.All",
+          "todo-post-lists"),
+    _call("DELETE", rf"/todo/lists/{_ID}", N_("delete a To Do list"), "Tasks.ReadWrite", "Tasks.ReadWrite.All",
           "todotasklist-delete"),
-    _call("GET", rf"/todo/lists/{_ID}/tasks/{_DELTA}", "read To Do tasks", "Tasks.ReadWrite", "Tasks.ReadWrite.All",
+    _call("GET", rf"/todo/lists/{_ID}/tasks/{_DELTA}", N_("read To Do tasks"), "Tasks.ReadWrite", "Tasks.ReadWrite.All",
           "todotask-delta"),
-    _call("POST", rf"/todo/lists/{_ID}/tasks", "create a To Do task", "Tasks.ReadWrite", "Tasks.ReadWrite.All",
+    _call("POST", rf"/todo/lists/{_ID}/tasks", N_("create a To Do task"), "Tasks.ReadWrite", "Tasks.ReadWrite.All",
           "todotasklist-post-tasks"),
-    _call("PATCH", rf"/todo/lists/{_ID}/tasks/{_ID}", "update a To Do task", "Tasks.ReadWrite", "Tasks.ReadWrite.All",
-          "todotask-update"),
+    _call("PATCH", rf"/todo/lists/{_ID}/tasks/{_ID}", N_("update a To Do task"), "Tasks.ReadWrite",
+          "Tasks.ReadWrite.All", "todotask-update"),
 )
 _USER_PREFIX = re.compile(r"^(?:/v1\.0)?(?:/me|/users/[^/]+)(?=/|$)", re.IGNORECASE)
 

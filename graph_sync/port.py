@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from storage.i18n import Text, _
+
 
 class GraphError(Exception):
     """A Graph call failed; `status` and Graph's error `code` when there was a response."""
@@ -38,12 +40,18 @@ class GraphPermissionError(GraphAuthError):
         super().__init__(message, status=status, code=code)
         self.permission, self.what, self.doc, self.application = permission, what, doc, application
 
-    def explain(self) -> str:
-        kind = "application" if self.application else "delegated"
+    def explain(self) -> Text:
+        """What the user or admin reads (the API's 403 detail, the mailbox's status): a Text, `what`
+        being one of graph_sync.permissions' marked phrases ("read mail")."""
         if not self.permission:
-            return f"Microsoft Graph refused a call ({self.code or 'access denied'}): a permission is missing."
-        return (f"Microsoft Graph refused to {self.what}: Dealpane needs the {kind} permission {self.permission} "
-                f"({self.doc}).")
+            return _("Microsoft Graph refused a call (%(code)s): a permission is missing.",
+                     code=self.code or "access denied")
+        what = Text(self.what or "")
+        if self.application:
+            return _("Microsoft Graph refused to %(what)s: Dealpane needs the application permission "
+                     "%(permission)s (%(doc)s).", what=what, permission=self.permission, doc=self.doc)
+        return _("Microsoft Graph refused to %(what)s: Dealpane needs the delegated permission "
+                 "%(permission)s (%(doc)s).", what=what, permission=self.permission, doc=self.doc)
 
 
 class GraphTransientError(GraphError):
@@ -230,7 +238,7 @@ def graph_datetime(value: Any) -> dt.datetime | None:
 def _parse_iso(value: str) -> dt.datetime | None:
     text = value.strip().replace("Z", "+00:00")
     if "." in text:  # Graph sends 7 fractional digits; Python takes at most 6
-        head, _, rest = text.partition(".")
+        head, _dot, rest = text.partition(".")
         digits = "".join(c for c in rest if c.isdigit())
         zone = rest[len(digits):]
         text = f"{head}.{digits[:6]}{zone}"

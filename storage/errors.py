@@ -1,4 +1,7 @@
-"""Domain errors. The API maps each class to one HTTP status in one place (addin/errors.py)."""
+"""Domain errors. The API maps each class to one HTTP status in one place (addin/errors.py).
+
+Details and field messages are sentences for people: made with storage.i18n's `_()` (a Text), so the
+API says them in the request's language (addin/errors.py `problem`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,8 +9,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FieldError:
-    field: str
-    message: str
+    field: str  # the request's field path, never translated: "lines[0].quantity"
+    message: str  # a Text: "is required"
 
 
 class DomainError(Exception):
@@ -32,6 +35,7 @@ class RuleViolation(DomainError):
 
     @classmethod
     def on(cls, field: str, message: str) -> "RuleViolation":
+        """One field's rule broken; the detail is the message itself (a Text, translated with it)."""
         return cls(message, [FieldError(field, message)])
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from storage.errors import BadInput, FieldError
+from storage.i18n import _
 
 T = TypeVar("T")
 
@@ -66,8 +67,9 @@ def decode_cursor(cursor: str, sort_key: str, python_type: type) -> tuple[Any, s
             raise ValueError("cursor of another listing")
         return _decode_value(data["v"], python_type), data["id"]
     except (ValueError, ArithmeticError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as error:
-        message = "is not valid for this listing; start again without it"
-        raise BadInput(f"cursor: {message}", [FieldError("cursor", message)]) from error
+        message = _("is not valid for this listing; start again without it")
+        raise BadInput(_("%(field)s: %(message)s", field="cursor", message=message),
+                       [FieldError("cursor", message)]) from error
 
 
 def keyset_page(session: so.Session, stmt: sa.Select, *, sort_key: str, column, id_column, descending: bool,

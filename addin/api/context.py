@@ -7,6 +7,7 @@ from flask import current_app, g, request
 from addin.auth import Identity
 from storage.db import UnitOfWork
 from storage.errors import VersionMismatch
+from storage.i18n import _
 from storage.models import Member, User, Workspace
 from storage.services import access
 
@@ -68,9 +69,9 @@ def check_if_match(record) -> None:
         return
     wanted = {tag.strip().removeprefix("W/").strip('"') for tag in header.split(",")}
     if str(record.version) not in wanted:
-        raise VersionMismatch(
-            f"The record is at version {record.version}, not {header.strip()}; load it again before changing it."
-        )
+        raise VersionMismatch(_(
+            "The record is at version %(version)s, not %(asked)s; load it again before changing it.",
+            version=record.version, asked=header.strip()))
 
 
 def record_response(data: dict, status: int = 200):
@@ -105,5 +106,5 @@ def graph_client(user):
 def pane_token() -> str | None:
     """The caller's bearer token (Entra mode), for on-behalf-of exchange; None in dev mode."""
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _space, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None

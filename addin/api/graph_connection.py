@@ -16,7 +16,9 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel
 
 from addin.errors import GraphChallenge, problem
+from addin.i18n import tr
 from graph_sync.tokens import NeedsSignIn
+from storage.i18n import _
 from storage.models.mailbox import MAILBOX_STATUSES
 from storage.services.mailboxes import grant_renewed, own_delegated_mailboxes
 from storage.types import utcnow
@@ -52,10 +54,10 @@ class GraphChallengeProblem(s.Problem):
     scopes: list[str] = []
 
 
-DETAILS = {
-    "connected": "Dealpane can reach your mailbox through Microsoft Graph.",
-    "application": "Your administrator connects mailboxes for Dealpane; there is nothing to sign in to.",
-    "dev": "Demo mode: the mailbox is the built-in fake Graph.",
+DETAILS = {  # said in the request's language
+    "connected": lambda: _("Dealpane can reach your mailbox through Microsoft Graph."),
+    "application": lambda: _("Your administrator connects mailboxes for Dealpane; there is nothing to sign in to."),
+    "dev": lambda: _("Demo mode: the mailbox is the built-in fake Graph."),
 }
 
 
@@ -76,7 +78,7 @@ def connect_graph():
     if mode == "delegated":
         token = pane_token()
         if not token:
-            return problem(401, "Sign in with your work account.", headers={"WWW-Authenticate": "Bearer"})
+            return problem(401, _("Sign in with your work account."), headers={"WWW-Authenticate": "Bearer"})
         release_read_transaction()
         try:
             services.graph.connect(user, token)
@@ -89,17 +91,18 @@ def connect_graph():
                                       ).model_dump(mode="json")
                  for m in own_delegated_mailboxes(session(), user.id)]
     commit()
-    return json_response({"state": state, "detail": DETAILS[state], "recovered": recovered, "mailboxes": mailboxes})
+    return json_response({"state": state, "detail": tr(DETAILS[state]()), "recovered": recovered,
+                          "mailboxes": mailboxes})
 
 
 def _challenge(error: NeedsSignIn):
     found = GraphChallenge.of(error)
     if found is None:  # not a refusal the user can answer (cannot happen right after an exchange)
-        return problem(409, "Dealpane has no access to your mailbox yet: sign in from the Outlook pane.",
+        return problem(409, _("Dealpane has no access to your mailbox yet: sign in from the Outlook pane."),
                        type_="https://dealpane.dev/problems/mailbox-needs-sign-in")
-    detail = ("Dealpane needs your consent to use your mailbox: choose Reconnect."
+    detail = (_("Dealpane needs your consent to use your mailbox: choose Reconnect.")
               if found.error == "consent_required" else
-              "Your organization asks you to sign in again (for example with multi-factor authentication) "
-              "before Dealpane can use your mailbox: choose Reconnect.")
+              _("Your organization asks you to sign in again (for example with multi-factor authentication) "
+                "before Dealpane can use your mailbox: choose Reconnect."))
     return problem(401, detail, type_=CHALLENGE_TYPE, headers={"WWW-Authenticate": found.header()},
                    extra=found.members())

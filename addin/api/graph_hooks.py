@@ -9,6 +9,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
 from addin.errors import problem
+from storage.i18n import _
 from graph_sync import notifications as graph_notifications
 from storage.services.mailboxes import cursors_of, mailboxes_for_user, set_aside_of
 from storage.types import utcnow
@@ -50,7 +51,7 @@ def notifications(query: NotificationQuery):
     except ValueError:
         payload = None
     if not graph_notifications.is_batch(payload):
-        return problem(400, "Not a Graph notification payload.")
+        return problem(400, _("Not a Graph notification payload."))
     graph_notifications.accept(current_app.extensions["dealpane"].session_factory, payload["value"])
     return "", 202
 

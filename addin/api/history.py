@@ -6,6 +6,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from graph_sync.linking import check_item_id, link_from_mailbox
 
 from storage.errors import NotFound, RuleViolation
+from storage.i18n import _
 from storage.models import Account, Contact
 from storage.services import history as service
 from storage.services.opportunities import get_opportunity
@@ -99,7 +100,8 @@ def search_records(path: WsPath, query: s.SearchQuery):
     types = [t.strip() for t in query.types.split(",") if t.strip()]
     unknown = [t for t in types if t not in SEARCH_TYPES]
     if unknown or not types:
-        raise RuleViolation.on("types", f"must be a comma-separated list of {', '.join(SEARCH_TYPES)}")
+        raise RuleViolation.on("types", _("must be a comma-separated list of %(expected)s",
+                                          expected=", ".join(SEARCH_TYPES)))
     return json_response({"items": search(session(), m.workspace_id, query.q, types, query.limit)})
 
 
@@ -147,7 +149,7 @@ def item_context(path: WsPath, query: s.ContextQuery):
         member(path.ws)
         result = _pane_context(services.single_statement_engine, path.ws, ask)
         if result.caller is None:
-            raise NotFound("No such workspace.")
+            raise NotFound(_("No such workspace."))
     return json_response({
         "linked_opportunities": [serializers.opportunity_row_summary(o) for o in result.linked_opportunities],
         "linked_items": result.linked_items,

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from graph_sync.outbound import send_email, send_meeting_request
 from storage.errors import RuleViolation
+from storage.i18n import _
 from storage.services.opportunities import get_opportunity
 
 from . import schemas as s
@@ -62,7 +63,8 @@ def email(path: WsRecordPath, body: EmailIn):
     m = member(path.ws)
     opportunity = get_opportunity(session(), m.workspace_id, path.id)
     if len(body.to or []) + len(body.cc or []) > s.MAX_RECIPIENTS:
-        raise RuleViolation.on("cc", f"to and cc together may name at most {s.MAX_RECIPIENTS} recipients")
+        raise RuleViolation.on("cc", _("to and cc together may name at most %(count)s recipients",
+                                       count=s.MAX_RECIPIENTS))
     user = current_user()
     item = send_email(session(), opportunity, user, graph_client(user), body.model_dump())
     result = serializers.history_item(item)

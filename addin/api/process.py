@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
+from storage.i18n import _
 from storage.models import SalesStage
 from storage.services import reports
 from storage.services import stages as stage_service
@@ -67,7 +68,7 @@ def _activity_model(a) -> s.ActivityOut:
 
 def _owner(ws: str):
     m = member(ws)
-    require_owner(m, "customise sales stages and activities")
+    require_owner(m, _("customise sales stages and activities"))
     return m
 
 

@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 from flask_openapi3 import APIBlueprint, Tag
 
+from storage.i18n import _
 from storage.models import Project, ProjectTemplate
 from storage.paging import keyset_page
 from storage.services import projects as service
@@ -114,7 +115,7 @@ def list_templates(path: WsPath):
 def create_template(path: WsPath, body: ps.TemplateIn):
     """Create a project template (owner only)."""
     m = member(path.ws)
-    require_owner(m, "edit project templates")
+    require_owner(m, _("edit project templates"))
     template = service.save_template(session(), m.workspace_id, None, body.model_dump(exclude_unset=True))
     data = template_out(template)
     commit()
@@ -131,7 +132,7 @@ def get_template(path: WsRecordPath):
 def update_template(path: WsRecordPath, body: ps.TemplateIn):
     """Change a project template (owner only); projects made from it keep their tasks."""
     m = member(path.ws)
-    require_owner(m, "edit project templates")
+    require_owner(m, _("edit project templates"))
     template = service.get_template(session(), m.workspace_id, path.id)
     check_if_match(template)
     template = service.save_template(session(), m.workspace_id, template, body.model_dump(exclude_unset=True))
@@ -143,7 +144,7 @@ def update_template(path: WsRecordPath, body: ps.TemplateIn):
 @bp.delete("/project-templates/<id>", responses={204: None, **PROBLEMS})
 def delete_template(path: WsRecordPath):
     m = member(path.ws)
-    require_owner(m, "edit project templates")
+    require_owner(m, _("edit project templates"))
     template = service.get_template(session(), m.workspace_id, path.id)
     check_if_match(template)
     session().delete(template)

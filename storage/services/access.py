@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from storage.errors import Forbidden, NotFound, RuleViolation
+from storage.i18n import _
 from storage.models import Member, User, Workspace, new_id
 
 from .records import is_valid_id
@@ -26,7 +27,7 @@ def member_by_email(session: so.Session, workspace_id: str, email: str) -> User 
     found = list(session.scalars(sa.select(User).join(Member, Member.user_id == User.id).where(
         Member.workspace_id == workspace_id, User.email == normalise_email(email)).limit(2)))
     if len(found) > 1:
-        raise RuleViolation.on("address", "several members of the workspace have this address")
+        raise RuleViolation.on("address", _("several members of the workspace have this address"))
     return found[0] if found else None
 
 
@@ -134,7 +135,7 @@ def membership(session: so.Session, workspace_id: str, user: User) -> Member:
     """The caller's membership, or 404: outsiders never learn that a workspace exists."""
     member = session.get(Member, (workspace_id, user.id)) if is_valid_id(workspace_id) else None
     if member is None:
-        raise NotFound("No such workspace.")
+        raise NotFound(_("No such workspace."))
     return member
 
 
@@ -143,9 +144,10 @@ def workspace_for(session: so.Session, workspace_id: str, user: User) -> tuple[W
     return member.workspace, member
 
 
-def require_owner(member: Member, action: str = "do this") -> None:
+def require_owner(member: Member, action: str | None = None) -> None:
+    """`action`: what only an owner may do, a Text that completes the sentence ("add members")."""
     if member.role != "owner":
-        raise Forbidden(f"Only an owner of the workspace may {action}.")
+        raise Forbidden(_("Only an owner of the workspace may %(action)s.", action=action or _("do this")))
 
 
 def is_member(session: so.Session, workspace_id: str, user_id: str) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy import orm as so
 
 from storage import limits
 from storage.errors import Conflict
+from storage.i18n import _, ngettext
 from storage.models import (
     Account, AccountDomain, Category, Contact, ContactEmail, MarketingActivity, Opportunity, Product, SalesStage,
 )
@@ -50,7 +51,7 @@ def category_names(problems: Problems, names: list[str], field: str = "categorie
     for i, raw in enumerate(names):
         name = optional_text(problems, f"{field}[{i}]", raw, limits.LIST_VALUE)
         if name is None:
-            problems.add(f"{field}[{i}]", "must not be empty")
+            problems.add(f"{field}[{i}]", _("must not be empty"))
         else:
             wanted.setdefault(name.casefold(), name)
     return wanted
@@ -117,9 +118,10 @@ def _clean_domains(problems: Problems, raw: list[str]) -> list[str]:
     for i, value in enumerate(raw):
         domain = (value or "").strip().lower().lstrip("@")
         if len(domain) > limits.DOMAIN_NAME or not DOMAIN_RE.match(domain):
-            problems.add(f"email_domains[{i}]", "is not a domain name such as contoso.com")
+            problems.add(f"email_domains[{i}]", _("is not a domain name such as contoso.com"))
         elif domain in FREE_MAIL_DOMAINS:
-            problems.add(f"email_domains[{i}]", f"{domain} is a free-mail domain and cannot identify an account")
+            problems.add(f"email_domains[{i}]",
+                         _("%(domain)s is a free-mail domain and cannot identify an account", domain=domain))
         elif domain not in result:
             result.append(domain)
     return result
@@ -136,7 +138,8 @@ def _check_domains_free(session, workspace_id, account, domains, problems) -> No
         )
     ).all()
     for domain, name in taken:
-        problems.add(f"email_domains[{domains.index(domain)}]", f"{domain} already belongs to the account {name}")
+        problems.add(f"email_domains[{domains.index(domain)}]",
+                     _("%(domain)s already belongs to the account %(account)s", domain=domain, account=name))
 
 
 def delete_account(session: so.Session, account: Account) -> None:
@@ -164,7 +167,7 @@ def save_contact(session: so.Session, workspace_id: str, contact: Contact | None
         account_id = data["account_id"]
         if account_id and find_record(session, Account, workspace_id, account_id) is None:
             # not assigned: a later query would flush the unknown key and fail as a conflict (409)
-            problems.add("account_id", "is not an account of this workspace")
+            problems.add("account_id", _("is not an account of this workspace"))
         else:
             contact.account_id = account_id or None
     if "email_addresses" in data:
@@ -172,7 +175,7 @@ def save_contact(session: so.Session, workspace_id: str, contact: Contact | None
         for i, value in enumerate(data["email_addresses"] or []):
             address = (value or "").strip().lower()
             if not is_email(address):
-                problems.add(f"email_addresses[{i}]", "is not an e-mail address")
+                problems.add(f"email_addresses[{i}]", _("is not an e-mail address"))
             elif address not in addresses:
                 addresses.append(address)
         keep = {a.address: a for a in contact.addresses}
@@ -211,7 +214,7 @@ def save_marketing_activity(session: so.Session, workspace_id: str, activity: Ma
         if field in data:
             setattr(activity, field, data[field])
     if activity.start_date and activity.end_date and activity.end_date < activity.start_date:
-        problems.add("end_date", "must not be before start_date")
+        problems.add("end_date", _("must not be before start_date"))
     problems.raise_if_any()
     if creating:
         session.add(activity)
@@ -289,22 +292,28 @@ def delete_product(session: so.Session, product: Product) -> None:
 
 def check_money(problems: Problems, field: str, value: Decimal, *, allow_negative: bool = False) -> None:
     if not value.is_finite():
-        problems.add(field, "must be a number")
+        problems.add(field, _("must be a number"))
     elif value.as_tuple().exponent < -2:  # type: ignore[operator]
-        problems.add(field, "must have at most 2 decimal places")
+        problems.add(field, _("must have at most %(places)s decimal places", places=2))
     elif value < 0 and not allow_negative:
-        problems.add(field, "must not be negative")
+        problems.add(field, _("must not be negative"))
     elif abs(value) > MAX_MONEY:
-        problems.add(field, f"must be at most {MAX_MONEY}")
+        problems.add(field, _("must be at most %(limit)s", limit=MAX_MONEY))
 
 
 def _refuse_if_linked(session: so.Session, condition, noun: str) -> None:
     count = session.scalar(sa.select(sa.func.count()).select_from(Opportunity).where(condition))
-    if count:
-        raise Conflict(
-            f"This {noun} is the link of {count} opportunit{'y' if count == 1 else 'ies'}; "
-            "link them elsewhere or delete them first."
-        )
+    if not count:
+        return
+    if noun == "account":
+        raise Conflict(ngettext(
+            "This account is the link of %(count)s opportunity; link it elsewhere or delete it first.",
+            "This account is the link of %(count)s opportunities; link them elsewhere or delete them first.",
+            count, count=count))
+    raise Conflict(ngettext(
+        "This contact is the link of %(count)s opportunity; link it elsewhere or delete it first.",
+        "This contact is the link of %(count)s opportunities; link them elsewhere or delete them first.",
+        count, count=count))
 
 
 def _touch(record) -> None:

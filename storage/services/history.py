@@ -9,6 +9,7 @@ from sqlalchemy import orm as so
 
 from storage import limits
 from storage.errors import NotFound
+from storage.i18n import _
 from storage.models import HistoryItem, HistoryLink, Opportunity, User
 from storage.types import utcnow
 
@@ -28,16 +29,16 @@ def add_manual_item(session: so.Session, opportunity: Opportunity, user: User, d
     item.body = optional_text(problems, "body", data.get("body"), limits.LONG_TEXT)
     occurred = data.get("occurred_at") or utcnow()
     if occurred.tzinfo is None:
-        problems.add("occurred_at", "needs a time zone offset")
+        problems.add("occurred_at", _("needs a time zone offset"))
         occurred = utcnow()
     item.occurred_at = occurred.astimezone(dt.timezone.utc)  # stored and answered in UTC
     minutes = data.get("duration_minutes")
     if minutes is not None and not 0 <= minutes <= 60 * 24 * 31:
-        problems.add("duration_minutes", "must be between 0 and 44640")
+        problems.add("duration_minutes", _("must be between %(low)s and %(high)s", low=0, high=60 * 24 * 31))
     item.duration_minutes = minutes
     item.direction = data.get("direction")
     if item.direction and kind != "phone_log":
-        problems.add("direction", "applies to phone logs only")
+        problems.add("direction", _("applies to phone logs only"))
     if kind == "task":
         item.due_date = data.get("due_date")
         item.done = bool(data.get("done"))
@@ -46,15 +47,15 @@ def add_manual_item(session: so.Session, opportunity: Opportunity, user: User, d
         item.file_name = optional_text(problems, "file.name", file.get("name"), limits.FILE_NAME)
         item.file_url = optional_text(problems, "file.url", file.get("url"), limits.URL)
         if not item.file_name:
-            problems.add("file.name", "is required for a file link")
+            problems.add("file.name", _("is required for a file link"))
         if not item.file_url or urlsplit(item.file_url).scheme.lower() not in FILE_SCHEMES:
-            problems.add("file.url", "must be an http, https or file URL of an existing file")
+            problems.add("file.url", _("must be an http, https or file URL of an existing file"))
         if not item.subject:
             item.subject = item.file_name or ""
     elif data.get("file"):
-        problems.add("file", "applies to file links only")
+        problems.add("file", _("applies to file links only"))
     if not item.subject and not item.body:
-        problems.add("subject", "a subject or a body is required")
+        problems.add("subject", _("a subject or a body is required"))
     problems.raise_if_any()
     item.summary = summarise(item.body or item.subject)
     item.links = [HistoryLink(opportunity_id=opportunity.id, origin="manual", reason="created from the opportunity")]
@@ -75,7 +76,7 @@ def unlink(session: so.Session, opportunity: Opportunity, item_id: str) -> None:
     link = next((l for l in item.links if l.opportunity_id == opportunity.id and not l.suppressed), None) \
         if item else None
     if item is None or link is None:
-        raise NotFound("No such history item on this opportunity.")
+        raise NotFound(_("No such history item on this opportunity."))
     others = [l for l in item.links if l is not link and not l.suppressed]
     if not others and item.kind not in ("email", "appointment"):
         session.delete(item)

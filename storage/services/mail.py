@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from storage.errors import Conflict
+from storage.i18n import _
 from storage.models import HistoryItem, HistoryLink
 
 # Two copies of one e-mail (the sender's sent copy, each recipient's) carry the same Date header:
@@ -51,7 +52,7 @@ def upsert_mail_item(session: so.Session, workspace_id: str, fields: dict[str, A
     already looked the item up (the sync does it for a whole page at once) passes `existing`."""
     item = find_mail_item(session, workspace_id, fields) if existing is _LOOK_IT_UP else existing
     if item is not None and not same_message(item.kind, item.from_address, item.sent_at, fields):
-        raise NotTheSameMessage("A different message with the same Message-ID is already in the history.")
+        raise NotTheSameMessage(_("A different message with the same Message-ID is already in the history."))
     created = item is None
     if created:
         item = HistoryItem(workspace_id=workspace_id, kind=fields["kind"],

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from storage.errors import NotFound, RuleViolation
+from storage.i18n import _
 from storage.models import Mailbox, Member, SetAsideItem, SyncCursor, Workspace
 
 from storage.types import utcnow
@@ -20,14 +21,14 @@ def check_connection(session: so.Session, workspace_id: str, address: str, mode:
     Returns the address as stored."""
     address = (address or "").strip().lower()
     if not is_email(address):
-        raise RuleViolation.on("address", "is not an e-mail address")
+        raise RuleViolation.on("address", _("is not an e-mail address"))
     if mode not in ("delegated", "application", "dev"):
-        raise RuleViolation.on("mode", "must be delegated, application or dev")
+        raise RuleViolation.on("mode", _("must be delegated, application or dev"))
     if session.get(Workspace, workspace_id) is None:
-        raise NotFound("No such workspace.")
+        raise NotFound(_("No such workspace."))
     user = member_by_email(session, workspace_id, address)
     if mode == "delegated" and user is None:
-        raise RuleViolation.on("address", "a delegated mailbox must be a workspace member's own")
+        raise RuleViolation.on("address", _("a delegated mailbox must be a workspace member's own"))
     return address
 
 

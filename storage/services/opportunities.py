@@ -12,6 +12,7 @@ from sqlalchemy import orm as so
 
 from storage import limits
 from storage.errors import Conflict, DomainError, Forbidden, RuleViolation
+from storage.i18n import Text, _
 from storage.models import (
     Account, ChecklistMark, Contact, MarketingActivity, Member, Opportunity, OpportunityLine, Product, SalesStage,
     User,
@@ -20,7 +21,7 @@ from storage.types import MAX_MONEY, MAX_PERCENT, MAX_QUANTITY, round_money, utc
 
 from .changes import record_differences, snapshot
 from .crm import check_money, resolve_categories
-from .records import find_record, get_record
+from .records import find_record, get_record, not_of_workspace
 from .validation import Problems, optional_text, require_text
 from .workspaces import list_values
 
@@ -91,10 +92,9 @@ def delete_opportunity(session: so.Session, opportunity: Opportunity) -> None:
 
 def refuse_if_read_only(opportunity: Opportunity) -> None:
     if opportunity.read_only:
-        raise Conflict(
-            f"This opportunity is {'Closed Won' if opportunity.status == 'won' else 'Closed Lost'} and read-only; "
-            "reopen it to change it."
-        )
+        raise Conflict(_("This opportunity is Closed Won and read-only; reopen it to change it.")
+                       if opportunity.status == "won" else
+                       _("This opportunity is Closed Lost and read-only; reopen it to change it."))
 
 
 def _apply(session: so.Session, opp: Opportunity, data: dict[str, Any], *, creating: bool, today: dt.date) -> None:
@@ -108,13 +108,13 @@ def _apply(session: so.Session, opp: Opportunity, data: dict[str, Any], *, creat
     if "assigned_to" in data:
         user_id = data["assigned_to"]
         if user_id is not None and session.get(Member, (ws, user_id)) is None:
-            problems.add("assigned_to", "must be a member of the workspace")
+            problems.add("assigned_to", _("must be a member of the workspace"))
         opp.assigned_to = user_id
     for field in LIST_FIELDS:
         if field in data:
             value = optional_text(problems, field, data[field], limits.LIST_VALUE)
             if value is not None and value != getattr(opp, field) and value not in list_values(session, ws, field):
-                problems.add(field, f"'{value}' is not a value of the {field.replace('_', ' ')} list")
+                problems.add(field, _not_a_list_value(field, value))
             setattr(opp, field, value)
     for field in DATE_FIELDS:
         if field in data:
@@ -126,7 +126,7 @@ def _apply(session: so.Session, opp: Opportunity, data: dict[str, Any], *, creat
     if "reminder_at" in data:
         reminder = data["reminder_at"]
         if reminder is not None and reminder.tzinfo is None:
-            problems.add("reminder_at", "needs a time zone offset")
+            problems.add("reminder_at", _("needs a time zone offset"))
         elif reminder is not None:
             reminder = reminder.astimezone(dt.timezone.utc)  # stored and answered in UTC
         opp.reminder_at = reminder
@@ -142,24 +142,25 @@ def _apply(session: so.Session, opp: Opportunity, data: dict[str, Any], *, creat
         stage_id = data["stage_id"]
         stage = find_record(session, SalesStage, ws, stage_id) if stage_id else None
         if stage_id and stage is None:
-            problems.add("stage_id", "is not a sales stage of this workspace")
+            problems.add("stage_id", _("is not a sales stage of this workspace"))
         else:
             opp.stage_id, opp.stage = (stage.id if stage else None), stage
             opp.stage_entered_on = today
             stage_changed = True
     if "probability" in data:
         if data["probability"] is None:
-            problems.add("probability", "must be a number between 0 and 100")
+            problems.add("probability", _("must be a number between %(low)s and %(high)s", low=0, high=100))
         else:
             opp.probability = data["probability"]
     elif creating:
         opp.probability = 0
     if opp.probability is not None and not 0 <= opp.probability <= 100:
-        problems.add("probability", "must be between 0 and 100")
+        problems.add("probability", _("must be between %(low)s and %(high)s", low=0, high=100))
     if stage_changed and opp.stage is not None and opp.stage.outcome:
         forced = OUTCOME_PROBABILITY[opp.stage.outcome]
         if "probability" in data and data["probability"] != forced:
-            problems.add("probability", f"is {forced} for a {opp.stage.name} opportunity")
+            problems.add("probability", _("is %(probability)s for a %(stage)s opportunity", probability=forced,
+                                          stage=opp.stage.name))
         opp.probability = forced
         if "close_date" not in data:
             opp.close_date = today  # once closed, the close date is the actual one
@@ -170,17 +171,25 @@ def _apply(session: so.Session, opp: Opportunity, data: dict[str, Any], *, creat
     recompute_totals(opp)
 
 
+def _not_a_list_value(field: str, value: str) -> Text:
+    if field == "type":
+        return _("'%(value)s' is not a value of the type list", value=value)
+    if field == "payment_terms":
+        return _("'%(value)s' is not a value of the payment terms list", value=value)
+    return _("'%(value)s' is not a value of the source list", value=value)
+
+
 def _apply_link(session: so.Session, opp: Opportunity, link: dict | None, problems: Problems) -> None:
     if not link:
-        problems.add("link", "is required: one account or one business contact")
+        problems.add("link", _("is required: one account or one business contact"))
         return
     kind, record_id = link.get("type"), link.get("id")
     cls = {"account": Account, "contact": Contact}.get(kind)
     if cls is None:
-        problems.add("link.type", "must be account or contact")
+        problems.add("link.type", _("must be account or contact"))
         return
     if find_record(session, cls, opp.workspace_id, record_id) is None:
-        problems.add("link.id", f"is not a {kind} of this workspace")
+        problems.add("link.id", not_of_workspace(kind))
         return
     opp.link_account_id = record_id if kind == "account" else None
     opp.link_contact_id = record_id if kind == "contact" else None
@@ -196,9 +205,9 @@ def _apply_initiator(session: so.Session, opp: Opportunity, initiator: dict | No
     kind, record_id = initiator.get("type"), initiator.get("id")
     cls = INITIATOR_CLASSES.get(kind)
     if cls is None:
-        problems.add("initiated_by.type", "must be account, contact or marketing_activity")
+        problems.add("initiated_by.type", _("must be account, contact or marketing_activity"))
     elif find_record(session, cls, opp.workspace_id, record_id) is None:
-        problems.add("initiated_by.id", f"is not a {kind.replace('_', ' ')} of this workspace")
+        problems.add("initiated_by.id", not_of_workspace(kind))
     else:
         opp.initiated_by_type, opp.initiated_by_id = kind, record_id
 
@@ -212,21 +221,21 @@ def _apply_lines(session: so.Session, opp: Opportunity, lines: list[LineInput], 
         field = f"lines[{i}]"
         line = current.pop(given.id, None) if given.id else None
         if given.id and line is None:
-            problems.add(f"{field}.id", "is not a line of this opportunity")
+            problems.add(f"{field}.id", _("is not a line of this opportunity"))
             continue
         product = None
         if given.product_id:
             product = find_record(session, Product, opp.workspace_id, given.product_id)
             if product is None:
-                problems.add(f"{field}.product_id", "is not a product of this workspace")
+                problems.add(f"{field}.product_id", not_of_workspace("product"))
                 continue
         name = optional_text(problems, f"{field}.name", given.name, limits.NAME) or (product.name if product else None)
         if name is None:
-            problems.add(f"{field}.name", "is required for a line without a product")
+            problems.add(f"{field}.name", _("is required for a line without a product"))
             continue
         price = given.unit_price if given.unit_price is not None else (product.unit_price if product else None)
         if price is None:
-            problems.add(f"{field}.unit_price", "is required for a line without a product")
+            problems.add(f"{field}.unit_price", _("is required for a line without a product"))
             continue
         check_money(problems, f"{field}.unit_price", price)
         _check_places(problems, f"{field}.quantity", given.quantity, 3, MAX_QUANTITY)
@@ -236,7 +245,8 @@ def _apply_lines(session: so.Session, opp: Opportunity, lines: list[LineInput], 
         amount = line_amount(given.quantity, price, given.discount_percent)
         if amount > MAX_MONEY:  # each factor is in bounds, their product need not be
             problems.add(f"{field}.quantity",
-                         f"quantity × unit price comes to {amount}; a line may be at most {MAX_MONEY}")
+                         _("quantity × unit price comes to %(amount)s; a line may be at most %(limit)s",
+                           amount=amount, limit=MAX_MONEY))
             continue
         line = line or OpportunityLine()
         line.product_id = product.id if product else None
@@ -247,20 +257,21 @@ def _apply_lines(session: so.Session, opp: Opportunity, lines: list[LineInput], 
         result.append(line)
     total = sum((line.amount for line in result), Decimal(0))
     if not problems and total > MAX_MONEY:
-        problems.add("lines", f"the lines add up to {total}; an opportunity's total may be at most {MAX_MONEY}")
+        problems.add("lines", _("the lines add up to %(total)s; an opportunity's total may be at most %(limit)s",
+                                total=total, limit=MAX_MONEY))
     if not problems:
         opp.lines = result
 
 
 def _check_places(problems: Problems, field: str, value: Decimal, places: int, maximum: Decimal) -> None:
     if not value.is_finite():
-        problems.add(field, "must be a number")
+        problems.add(field, _("must be a number"))
     elif value.as_tuple().exponent < -places:  # type: ignore[operator]
-        problems.add(field, f"must have at most {places} decimal places")
+        problems.add(field, _("must have at most %(places)s decimal places", places=places))
     elif value < 0:
-        problems.add(field, "must not be negative")
+        problems.add(field, _("must not be negative"))
     elif value > maximum:
-        problems.add(field, f"must be at most {maximum}")
+        problems.add(field, _("must be at most %(limit)s", limit=maximum))
 
 
 def _apply_checklist(opp: Opportunity, marks: list[dict], problems: Problems) -> None:
@@ -270,7 +281,7 @@ def _apply_checklist(opp: Opportunity, marks: list[dict], problems: Problems) ->
     for i, mark in enumerate(marks):
         activity_id = mark.get("activity_id")
         if activity_id not in stage_activities:
-            problems.add(f"activities[{i}].activity_id", "is not an activity of the opportunity's current stage")
+            problems.add(f"activities[{i}].activity_id", _("is not an activity of the opportunity's current stage"))
             continue
         if mark.get("done") and activity_id not in done:
             opp.checklist.append(ChecklistMark(activity_id=activity_id, done_at=utcnow()))
@@ -320,18 +331,18 @@ def reopen_opportunity(session: so.Session, member: Member, opp: Opportunity, st
                        probability: int | None, today: dt.date | None = None) -> Opportunity:
     """Put a closed opportunity back in an open stage (owner or assignee only)."""
     if member.role != "owner" and opp.assigned_to != member.user_id:
-        raise Forbidden("Only an owner of the workspace or the person it is assigned to may reopen it.")
+        raise Forbidden(_("Only an owner of the workspace or the person it is assigned to may reopen it."))
     if not opp.read_only:
-        raise Conflict("This opportunity is open already.")
+        raise Conflict(_("This opportunity is open already."))
     before = snapshot(opp)
     stage = find_record(session, SalesStage, opp.workspace_id, stage_id) if stage_id else None
     if stage is None or stage.outcome is not None:
-        raise RuleViolation.on("stage_id", "must be an open sales stage of this workspace")
+        raise RuleViolation.on("stage_id", _("must be an open sales stage of this workspace"))
     opp.stage_id, opp.stage = stage.id, stage
     opp.stage_entered_on = today or dt.date.today()
     if probability is not None:
         if not 0 <= probability <= 100:
-            raise RuleViolation.on("probability", "must be between 0 and 100")
+            raise RuleViolation.on("probability", _("must be between %(low)s and %(high)s", low=0, high=100))
         opp.probability = probability
     recompute_totals(opp)
     so.attributes.flag_modified(opp, "workspace_id")
@@ -373,7 +384,7 @@ def bulk_apply(session: so.Session, workspace_id: str, ids: list[str], change) -
 
 def check_assignee(session: so.Session, workspace_id: str, user_id: str | None) -> None:
     if user_id is not None and session.get(Member, (workspace_id, user_id)) is None:
-        raise RuleViolation.on("assigned_to", "must be a member of the workspace")
+        raise RuleViolation.on("assigned_to", _("must be a member of the workspace"))
 
 
 # ---- comments ------------------------------------------------------------------------------
@@ -388,7 +399,7 @@ def append_comment(opp: Opportunity, user: User, text: str | None, timestamp: bo
     try:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError):
-        problems.add("time_zone", f"'{zone_name}' is not a known time zone")
+        problems.add("time_zone", _("'%(zone)s' is not a known time zone", zone=zone_name))
         zone = None
     problems.raise_if_any()
     if timestamp:

@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from storage.errors import NotFound
+from storage.i18n import _
 from storage.types import ScaledDecimal
 from storage.models import (
     Account, AccountDomain, Contact, ContactEmail, HistoryItem, HistoryLink, Member, Opportunity, SalesStage, User,
@@ -336,7 +337,7 @@ def pane_context(conn: sa.Connection, workspace_id: str, *, internet_message_id:
     address is never matched. NotFound when they are not a member of the workspace (outsiders
     never learn that it exists); `caller` None when the user has no row yet."""
     if not is_valid_id(workspace_id):
-        raise NotFound("No such workspace.")
+        raise NotFound(_("No such workspace."))
     size, parameters = parameters_for(workspace_id, internet_message_id=internet_message_id, item_id=item_id,
                                       addresses=addresses, caller_email=caller_email, tenant_id=tenant_id,
                                       object_id=object_id)
@@ -357,7 +358,7 @@ def pane_context(conn: sa.Connection, workspace_id: str, *, internet_message_id:
             linked.append(_opportunity(id_, name, a, b, c, *opportunity))
         elif kind == CALLER:
             if b is None:
-                raise NotFound("No such workspace.")
+                raise NotFound(_("No such workspace."))
             caller = Caller(id_, a, b, c)
         elif kind == ITEM:
             items.append(id_)

@@ -9,11 +9,12 @@ from sqlalchemy import orm as so
 
 from storage import limits
 from storage.errors import RuleViolation
+from storage.i18n import _
 from storage.models import (
     Account, Contact, Member, Opportunity, Project, ProjectAssociation, ProjectTask, ProjectTemplate, TemplateTask,
 )
 
-from .records import find_record, get_record
+from .records import find_record, get_record, not_of_workspace
 from .validation import Problems, optional_text, require_text
 
 
@@ -27,7 +28,7 @@ def get_template(session: so.Session, workspace_id: str, template_id: str) -> Pr
 
 def _member_or_problem(session, workspace_id, user_id, problems, field) -> str | None:
     if user_id is not None and session.get(Member, (workspace_id, user_id)) is None:
-        problems.add(field, "must be a member of the workspace")
+        problems.add(field, _("must be a member of the workspace"))
         return None  # never an unknown key in the session: a later query would flush it and fail as a 409
     return user_id
 
@@ -38,9 +39,9 @@ def _set_link(session, project: Project, link: dict | None, problems: Problems, 
         return
     cls = {"account": Account, "contact": Contact}.get(link.get("type"))
     if cls is None:
-        problems.add(f"{field}.type", "must be account or contact")
+        problems.add(f"{field}.type", _("must be account or contact"))
     elif find_record(session, cls, project.workspace_id, link.get("id")) is None:
-        problems.add(f"{field}.id", f"is not a {link.get('type')} of this workspace")
+        problems.add(f"{field}.id", not_of_workspace(link.get("type")))
     else:
         project.link_account_id = link["id"] if cls is Account else None
         project.link_contact_id = link["id"] if cls is Contact else None
@@ -62,7 +63,7 @@ def save_project(session: so.Session, workspace_id: str, project: Project | None
     if "opportunity_id" in data:
         opp_id = data["opportunity_id"]
         if opp_id and find_record(session, Opportunity, workspace_id, opp_id) is None:
-            problems.add("opportunity_id", "is not an opportunity of this workspace")
+            problems.add("opportunity_id", _("is not an opportunity of this workspace"))
         else:
             project.opportunity_id = opp_id or None
     if "associated" in data:
@@ -84,10 +85,10 @@ def _associations(session, workspace_id, project, refs: list[dict], problems: Pr
     for i, ref in enumerate(refs):
         cls = {"account": Account, "contact": Contact}.get(ref.get("type"))
         if cls is None:
-            problems.add(f"associated[{i}].type", "must be account or contact")
+            problems.add(f"associated[{i}].type", _("must be account or contact"))
             continue
         if find_record(session, cls, workspace_id, ref.get("id")) is None:
-            problems.add(f"associated[{i}].id", f"is not a {ref.get('type')} of this workspace")
+            problems.add(f"associated[{i}].id", not_of_workspace(ref.get("type")))
             continue
         key = (ref["id"], None) if cls is Account else (None, ref["id"])
         if key in seen:
@@ -103,7 +104,7 @@ def _tasks(session, workspace_id, project, tasks: list[dict], problems: Problems
     for i, given in enumerate(tasks):
         task = current.pop(given.get("id"), None) if given.get("id") else None
         if given.get("id") and task is None:
-            problems.add(f"tasks[{i}].id", "is not a task of this project")
+            problems.add(f"tasks[{i}].id", _("is not a task of this project"))
             continue
         task = task or ProjectTask()
         task.subject = require_text(problems, f"tasks[{i}].subject", given.get("subject"), limits.TASK_SUBJECT)
@@ -142,7 +143,7 @@ def create_from_opportunity(session: so.Session, opportunity: Opportunity, data:
 def find_record_template(session, workspace_id, template_id) -> ProjectTemplate:
     template = find_record(session, ProjectTemplate, workspace_id, template_id)
     if template is None:
-        raise RuleViolation.on("template_id", "is not a project template of this workspace")
+        raise RuleViolation.on("template_id", _("is not a project template of this workspace"))
     return template
 
 
@@ -163,7 +164,7 @@ def save_template(session: so.Session, workspace_id: str, template: ProjectTempl
             ProjectTemplate.workspace_id == workspace_id, ProjectTemplate.name == template.name,
             ProjectTemplate.id != (template.id or "")))
         if clash:
-            problems.add("name", "a template with this name exists already")
+            problems.add("name", _("a template with this name exists already"))
     if "description" in data:
         template.description = optional_text(problems, "description", data["description"], limits.DESCRIPTION)
     if "tasks" in data:
@@ -172,7 +173,7 @@ def save_template(session: so.Session, workspace_id: str, template: ProjectTempl
             subject = require_text(problems, f"tasks[{i}].subject", given.get("subject"), limits.TASK_SUBJECT)
             offset = given.get("offset_days") or 0
             if not 0 <= offset <= 3650:
-                problems.add(f"tasks[{i}].offset_days", "must be between 0 and 3650")
+                problems.add(f"tasks[{i}].offset_days", _("must be between %(low)s and %(high)s", low=0, high=3650))
             tasks.append(TemplateTask(subject=subject, offset_days=offset, position=i))
         template.tasks = tasks
     problems.raise_if_any()

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from storage.errors import RuleViolation
+from storage.i18n import _
 from storage.models import (
     Account, Category, Contact, HistoryItem, HistoryLink, MarketingActivity, Opportunity,
     SalesStage, User,
@@ -80,7 +81,8 @@ def list_opportunities(session: so.Session, workspace_id: str, f: OpportunityFil
     descending = f.sort.startswith("-")
     key = f.sort.removeprefix("-")
     if key not in OPPORTUNITY_SORTS:
-        raise RuleViolation.on("sort", f"must be one of {', '.join(sorted(OPPORTUNITY_SORTS))}, optionally with '-'")
+        raise RuleViolation.on("sort", _("must be one of %(expected)s, optionally with '-'",
+                                         expected=", ".join(sorted(OPPORTUNITY_SORTS))))
     column, python_type, value_of = OPPORTUNITY_SORTS[key]
     stmt = sa.select(Opportunity).where(Opportunity.workspace_id == workspace_id)
     if key in SORT_JOINS:

@@ -6,6 +6,7 @@ from typing import TypeVar
 from sqlalchemy import orm as so
 
 from storage.errors import NotFound
+from storage.i18n import Text, _
 from storage.models import Account, Contact, MarketingActivity, Opportunity, Product
 
 T = TypeVar("T")
@@ -34,10 +35,32 @@ def load(session: so.Session, cls: type[T], workspace_id: str, record_id) -> T |
     return record
 
 
+def no_such(noun: str | None) -> Text:
+    """The 404 detail for a kind of record ("No such account."): one whole sentence per kind, as
+    languages do not build it alike ("Aucun compte", "Aucune opportunité")."""
+    sentences = {
+        "account": _("No such account."), "contact": _("No such contact."),
+        "marketing activity": _("No such marketing activity."), "product": _("No such product."),
+        "opportunity": _("No such opportunity."), "sales stage": _("No such sales stage."),
+        "project": _("No such project."), "project template": _("No such project template."),
+    }
+    return sentences.get(noun or "") or _("No such record.")
+
+
+def not_of_workspace(kind: str | None) -> Text:
+    """A field's message when the id it gives is no record of this kind in the workspace."""
+    sentences = {
+        "account": _("is not an account of this workspace"), "contact": _("is not a contact of this workspace"),
+        "marketing_activity": _("is not a marketing activity of this workspace"),
+        "product": _("is not a product of this workspace"),
+    }
+    return sentences.get(kind or "") or _("is not a record of this workspace")
+
+
 def get_record(session: so.Session, cls: type[T], workspace_id: str, record_id: str, noun: str | None = None) -> T:
     record = load(session, cls, workspace_id, record_id)
     if record is None:
-        raise NotFound(f"No such {noun or NOUNS.get(cls, 'record')}.")
+        raise NotFound(no_such(noun or NOUNS.get(cls)))
     return record
 
 

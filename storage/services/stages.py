@@ -12,6 +12,7 @@ from sqlalchemy import orm as so
 
 from storage import limits
 from storage.errors import Conflict, NotFound, RuleViolation
+from storage.i18n import _
 from storage.models import ChecklistMark, Opportunity, SalesActivity, SalesStage, Workspace
 
 from .changes import record_change
@@ -36,7 +37,7 @@ def get_stage(session: so.Session, workspace_id: str, stage_id: str) -> SalesSta
 def get_activity(stage: SalesStage, activity_id: str) -> SalesActivity:
     activity = next((a for a in stage.activities if a.id == activity_id), None)
     if activity is None:
-        raise NotFound("No such sales activity in this stage.")
+        raise NotFound(_("No such sales activity in this stage."))
     return activity
 
 
@@ -50,7 +51,7 @@ def _renumber(stages: list[SalesStage]) -> None:
 def _check_name(problems: Problems, stages: list[SalesStage], name: str | None, exclude: SalesStage | None = None):
     name = require_text(problems, "name", name, limits.LIST_VALUE)
     if name and any(s.name.casefold() == name.casefold() for s in stages if s is not exclude):
-        problems.add("name", f"a stage named '{name}' exists already")
+        problems.add("name", _("a stage named '%(name)s' exists already", name=name))
     return name
 
 
@@ -60,13 +61,13 @@ def _move(items: list, item, position: int | None, field: str = "position") -> l
     if position is None:
         return rest + [item]
     if not 0 <= position <= len(rest):
-        raise RuleViolation.on(field, f"must be between 0 and {len(rest)}")
+        raise RuleViolation.on(field, _("must be between %(low)s and %(high)s", low=0, high=len(rest)))
     return rest[:position] + [item] + rest[position:]
 
 
 def _refuse_built_in(stage: SalesStage) -> None:
     if stage.built_in:
-        raise Conflict(f"{stage.name} is built in and cannot be changed or removed.")
+        raise Conflict(_("%(stage)s is built in and cannot be changed or removed.", stage=stage.name))
 
 
 def add_stage(session: so.Session, workspace_id: str, name: str | None, position: int | None) -> SalesStage:
@@ -93,7 +94,7 @@ def update_stage(session: so.Session, workspace_id: str, stage_id: str, changes:
     problems.raise_if_any()
     if "position" in changes:
         if changes["position"] is None:
-            raise RuleViolation.on("position", "must be a number")
+            raise RuleViolation.on("position", _("must be a number"))
         open_stages = _move([s for s in stages if s.outcome is None], stage, changes["position"])
         _renumber(open_stages + [s for s in stages if s.outcome])
     if "is_default" in changes:
@@ -116,12 +117,12 @@ def delete_stage(session: so.Session, workspace_id: str, stage_id: str, replace_
     replacement = None
     if replace_with:
         if replace_with == stage.id:
-            raise RuleViolation.on("replace_with", "must be another stage than the one deleted")
+            raise RuleViolation.on("replace_with", _("must be another stage than the one deleted"))
         replacement = get_stage(session, workspace_id, replace_with)
         if replacement.outcome is not None:
-            raise RuleViolation.on("replace_with", "must be an open stage")
+            raise RuleViolation.on("replace_with", _("must be an open stage"))
     elif move_activities:
-        raise RuleViolation.on("move_activities", "needs replace_with: the stage the activities move to")
+        raise RuleViolation.on("move_activities", _("needs replace_with: the stage the activities move to"))
     today = today or dt.date.today()
     moved = list(session.scalars(sa.select(Opportunity).where(Opportunity.stage_id == stage.id)))
     for opportunity in moved:
@@ -153,7 +154,7 @@ def _activity_fields(problems: Problems, activity: SalesActivity, changes: dict,
     if "duration_days" in changes or creating:
         days = changes.get("duration_days") or 0
         if not 0 <= days <= 3650:
-            problems.add("duration_days", "must be between 0 and 3650")
+            problems.add("duration_days", _("must be between %(low)s and %(high)s", low=0, high=3650))
         activity.duration_days = days
     if "reminder" in changes or creating:
         activity.reminder = bool(changes.get("reminder"))
@@ -185,7 +186,7 @@ def update_activity(session: so.Session, workspace_id: str, stage_id: str, activ
     problems.raise_if_any()
     if "position" in changes:
         if changes["position"] is None:
-            raise RuleViolation.on("position", "must be a number")
+            raise RuleViolation.on("position", _("must be a number"))
         stage.activities = _move(list(stage.activities), activity, changes["position"])
         for position, item in enumerate(stage.activities):
             item.position = position

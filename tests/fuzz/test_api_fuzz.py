@@ -64,7 +64,7 @@ LIST_NAMES = ("type", "payment_terms", "source")
 KNOWN_FINDINGS = [
     ("ST202", 400, r"^GET /api/v1/workspaces/\{ws\}/[a-z-]+$", "cursor: is not valid",
      "a well-formed but unknown `cursor` is answered 400, while the schema allows any string"),
-    ("ST202", 400, r"^(POST|PATCH) ", "Input should be a valid decimal",
+    ("ST202", 400, r"^(POST|PATCH) ", "must be a decimal number",
      "a schema-valid number (unit_price, quantity) refused as not a valid decimal: the schema "
      "does not state the bounds or format the server enforces"),
     ("ST202", 400, r"^POST /api/v1/graph/notifications$", "Not a Graph notification payload",
