@@ -325,5 +325,5 @@ def test_compose_meeting_filed_in_french(french, axe_source):
         has_text="Northwind – EMEA rollout").click()
     expect(page.locator("main")).to_contain_text(
         "Cette réunion sera classée sous Northwind – EMEA rollout à l’envoi.")
-    expect(page.locator("main")).to_contain_text("dès qu’elle est dans vos Éléments envoyés.")
+    expect(page.locator("main")).to_contain_text("une fois dans vos Éléments envoyés.")
     check_french(french, axe_source, "pane-fr-10-compose-meeting")

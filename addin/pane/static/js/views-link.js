@@ -96,7 +96,7 @@ export function renderComposePicker(container, pane) {
           button.setAttribute("aria-pressed", "true");
           replace(slot);
           const message = t("pane.compose.filed", { noun, title: hit.name });
-          replace(stamped, notice("success", message, t("pane.compose.filedText", { noun })));
+          replace(stamped, notice("success", message, t("pane.compose.filedText")));
           pane.announce(message);
         } catch (error) {
           replace(slot, notice("error", t("pane.compose.failed", { noun }),
