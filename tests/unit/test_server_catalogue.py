@@ -6,6 +6,7 @@ The msgids are extracted as `make messages` does (storage/locales/babel.cfg, Bab
 plus N_ and ngettext:1,2). A failure lists each missing msgid with where the code says it."""
 from __future__ import annotations
 
+import ast
 from collections import defaultdict
 from pathlib import Path
 
@@ -75,6 +76,51 @@ def _report(missing: dict[Key, list[str]], where: str) -> str:
         shown = f"[{context}] {msgid!r}" if context else repr(msgid)
         lines.append(f"  {shown}  ({', '.join(places[:3])}{', ...' if len(places) > 3 else ''})")
     return "\n".join(lines)
+
+
+# What says a sentence to a person through the API: the domain errors (and their field errors), a
+# service's Problems.add / RuleViolation.on, addin.errors.problem, AuthError and SendFailed.
+SAYING = {"BadInput", "Conflict", "Forbidden", "NotFound", "RuleViolation", "VersionMismatch", "DomainError",
+          "NotTheSameMessage", "AuthError", "SendFailed"}
+
+
+def _said_literally(tree: ast.AST):
+    """The calls of `tree` that give a sentence as a plain string or f-string instead of a Text."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else \
+            node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if name in SAYING:
+            said = node.args[:1]
+        elif name == "FieldError" or name == "on" or name == "problem" or (
+                name == "add" and isinstance(node.func, ast.Attribute)
+                and getattr(node.func.value, "id", None) == "problems"):
+            said = node.args[1:2]
+        else:
+            continue
+        for argument in said:
+            plain = isinstance(argument, ast.Constant) and isinstance(argument.value, str) and argument.value
+            if plain or isinstance(argument, ast.JoinedStr):
+                yield node.lineno, ast.unparse(argument)
+
+
+def test_no_sentence_is_said_without_the_catalogue():
+    """A plain "..." or f"..." given to an error or a problem would reach people in English only."""
+    found = []
+    for folder in SOURCES:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for lineno, text in _said_literally(ast.parse(path.read_text(encoding="utf-8"))):
+                found.append(f"{path.relative_to(ROOT)}:{lineno}: {text[:90]}")
+    assert not found, "sentences not marked with _() / ngettext():\n" + "\n".join(found)
+
+
+def test_the_literal_scan_sees_a_plain_sentence():
+    tree = ast.parse('raise NotFound("No such thing.")\nproblems.add("name", f"is {x}")\n'
+                     'raise NotFound(_("No such thing."))\nproblem(404, _("Gone"))')
+    assert [line for line, _text in _said_literally(tree)] == [1, 2]
 
 
 def test_languages_have_catalogues():
