@@ -155,3 +155,17 @@ def test_a_bad_message_is_caught():
     result = parsed({"a": "{count, plural, one {# x}}", "b": "{name", "c": "Hello {name}"})
     assert "error" in result["a"] and "error" in result["b"]
     assert result["c"] == {"args": ["name"]}
+
+
+def test_the_import_view_lists_the_columns_the_import_reads():
+    """The workspace's import view names each kind's columns (workspace.transfer.columnNames.<kind>) as the
+    server reads them in that language (storage/services/transfer/columns.py), required ones starred."""
+    from storage.services.transfer.columns import COLUMNS, KINDS, REQUIRED, column_names
+
+    for language in languages():
+        messages = catalogue(language, "workspace")
+        for kind in KINDS:
+            names = column_names(kind, language)
+            expected = ", ".join(name + ("*" if english in REQUIRED[kind] else "")
+                                 for english, name in zip(COLUMNS[kind], names))
+            assert messages[f"workspace.transfer.columnNames.{kind}"] == expected, (language, kind)
