@@ -8,6 +8,7 @@ file (messages.po, workspace.po, transfer.po, ...) where it already is.
 """
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ TEMPLATE = LOCALES / "messages.pot"
 
 
 def extract() -> Catalog:
-    subprocess.run([str(Path(sys.executable).with_name("pybabel")), "extract", "--quiet",
+    subprocess.run([str(Path(sys.executable).with_name("pybabel")), "-q", "extract",
                     "-F", str(LOCALES / "babel.cfg"), "-k", "N_", "-k", "ngettext:1,2", "--no-location",
                     "--sort-output", "--project", "Dealpane", "-o", str(TEMPLATE), "."], cwd=REPO, check=True)
     with TEMPLATE.open("rb") as pot:
@@ -41,15 +42,18 @@ def update(language_dir: Path, template: Catalog) -> tuple[int, list]:
     have = {key(m) for catalogue in catalogues.values() for m in catalogue if m.id}
     wanted = {key(m) for m in template if m.id}
     main = language_dir / "LC_MESSAGES" / "messages.po"
-    added = 0
+    new = Catalog(locale=language_dir.name)
     for message in template:
         if message.id and key(message) not in have:
-            catalogues[main].add(message.id, "" if isinstance(message.id, str) else ("", ""),
-                                 context=message.context, flags=message.flags)
-            added += 1
+            new.add(message.id, "" if isinstance(message.id, str) else ("", ""),
+                    context=message.context, flags=message.flags)
+    added = len([m for m in new if m.id])
     if added:
-        with main.open("wb") as po:
-            write_po(po, catalogues[main], width=120, omit_header=False, no_location=True)
+        # Appended as they are: the file's header, order and wrapping stay the translators'.
+        text = io.BytesIO()
+        write_po(text, new, width=0, omit_header=True, no_location=True)
+        with main.open("ab") as po:
+            po.write(b"\n" + text.getvalue())
     unused = sorted(f"{path.name}: {m.id!r}" for path, c in catalogues.items() for m in c
                     if m.id and key(m) not in wanted)
     return added, unused
