@@ -114,7 +114,7 @@ def _apply(session: so.Session, opp: Opportunity, data: dict[str, Any], *, creat
         if field in data:
             value = optional_text(problems, field, data[field], limits.LIST_VALUE)
             if value is not None and value != getattr(opp, field) and value not in list_values(session, ws, field):
-                problems.add(field, _not_a_list_value(field, value))
+                problems.add(field, not_a_list_value(field, value))
             setattr(opp, field, value)
     for field in DATE_FIELDS:
         if field in data:
@@ -171,7 +171,8 @@ def _apply(session: so.Session, opp: Opportunity, data: dict[str, Any], *, creat
     recompute_totals(opp)
 
 
-def _not_a_list_value(field: str, value: str) -> Text:
+def not_a_list_value(field: str, value: str) -> Text:
+    """A value that is not one of the Type, Payment terms or Source list's (also the CSV import's message)."""
     if field == "type":
         return _("'%(value)s' is not a value of the type list", value=value)
     if field == "payment_terms":

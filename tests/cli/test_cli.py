@@ -66,33 +66,50 @@ def _get(url: str, user: str = "demo@contoso.com"):
         return json.load(response)
 
 
-def _run_demo_and_count(db, port) -> tuple[str, int]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DEALPANE_")}
-    process = subprocess.Popen([sys.executable, "-m", "addin.cli", "demo", "--port", str(port), "--db", str(db)],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
+class DemoRun:
+    """A `dealpane demo` process on a free port: `me` is its GET /api/v1/me, `output` what it printed
+    (once stopped)."""
+
+    def __init__(self, db, *args: str):
+        self.port = _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DEALPANE_")}
+        self.process = subprocess.Popen([sys.executable, "-m", "addin.cli", "demo", "--port", str(self.port),
+                                         "--db", str(db), *args],
+                                        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.output = ""
+
+    def __enter__(self) -> "DemoRun":
         deadline = time.monotonic() + 30
         while True:
             try:
-                me = _get(f"http://127.0.0.1:{port}/api/v1/me")
-                break
+                self.me = _get(f"http://127.0.0.1:{self.port}/api/v1/me")
+                return self
             except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise AssertionError(process.stdout.read().decode() if process.poll() is not None else "timeout")
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.__exit__()
+                    raise AssertionError(self.output or "timeout")
                 time.sleep(0.2)
-        ws = me["workspaces"][0]["id"]
-        page = _get(f"http://127.0.0.1:{port}/api/v1/workspaces/{ws}/opportunities?limit=500")
-        return ws, len(page["items"])
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stdout.close()
+
+    def get(self, path: str):
+        return _get(f"http://127.0.0.1:{self.port}{path}")
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.output = self.process.stdout.read().decode()
+        self.process.stdout.close()
+
+
+def _run_demo_and_count(db) -> tuple[str, int]:
+    with DemoRun(db) as demo:
+        ws = demo.me["workspaces"][0]["id"]
+        return ws, len(demo.get(f"/api/v1/workspaces/{ws}/opportunities?limit=500")["items"])
 
 
 def test_demo_serves_the_seeded_workspace_and_a_second_run_keeps_it(tmp_path):
     db = tmp_path / "demo.sqlite3"
-    ws1, count1 = _run_demo_and_count(db, _free_port())
-    ws2, count2 = _run_demo_and_count(db, _free_port())
+    ws1, count1 = _run_demo_and_count(db)
+    ws2, count2 = _run_demo_and_count(db)
     assert count1 >= 12
     assert (ws2, count2) == (ws1, count1)
 

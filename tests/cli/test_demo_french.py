@@ -2,11 +2,6 @@
 (the default) is the English Demo as before, and a language the demo does not speak is refused."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-
 import sqlalchemy as sa
 from click.testing import CliRunner
 
@@ -14,7 +9,7 @@ from addin.cli import main
 from storage.demo import DEMO_OWNER, seed_demo
 from storage.models import Account, Contact, HistoryItem, Opportunity, Product, SalesStage, User
 
-from .test_cli import _free_port, _get
+from .test_cli import DemoRun
 
 FRENCH_STAGES = ["Prospection", "Qualification", "Analyse des besoins", "Proposition", "Négociation",
                  "Fermée gagnée", "Fermée perdue"]
@@ -60,36 +55,18 @@ def test_the_french_demo_is_seeded_once_beside_the_english_one(session):
 
 
 def test_dealpane_demo_lang_fr_serves_a_french_workspace(tmp_path):
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DEALPANE_")}
-    process = subprocess.Popen([sys.executable, "-m", "addin.cli", "demo", "--port", str(port), "--db",
-                                str(tmp_path / "demo-fr.sqlite3"), "--lang", "fr"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                me = _get(f"http://127.0.0.1:{port}/api/v1/me")
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise AssertionError(process.stdout.read().decode() if process.poll() is not None else "timeout")
-                time.sleep(0.2)
+    with DemoRun(tmp_path / "demo-fr.sqlite3", "--lang", "fr") as demo:
+        me = demo.me
         assert me["user"]["language"] == "fr"
         (workspace,) = me["workspaces"]
         assert (workspace["name"], workspace["currency"], workspace["language"]) == ("Démo", "EUR", "fr")
-        base = f"http://127.0.0.1:{port}/api/v1/workspaces/{workspace['id']}"
-        assert [s["name"] for s in _get(f"{base}/sales-stages")["items"]] == FRENCH_STAGES
-        assert _get(f"{base}/lists/payment_terms")["values"] == ["Paiement à réception", "15 jours net",
-                                                                 "30 jours net", "60 jours net"]
-        titles = {o["title"] for o in _get(f"{base}/opportunities?limit=500")["items"]}
+        base = f"/api/v1/workspaces/{workspace['id']}"
+        assert [s["name"] for s in demo.get(f"{base}/sales-stages")["items"]] == FRENCH_STAGES
+        assert demo.get(f"{base}/lists/payment_terms")["values"] == ["Paiement à réception", "15 jours net",
+                                                                     "30 jours net", "60 jours net"]
+        titles = {o["title"] for o in demo.get(f"{base}/opportunities?limit=500")["items"]}
         assert "Transports Moreau – déploiement national" in titles and len(titles) == 12
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        output = process.stdout.read().decode()
-        process.stdout.close()
-    assert "seeded: the Démo workspace, fr" in output
+    assert "seeded: the Démo workspace, fr" in demo.output
 
 
 def test_a_language_the_demo_does_not_speak_is_refused_before_anything_starts(tmp_path):

@@ -237,15 +237,6 @@ class Directory:
             .where(AccountDomain.workspace_id == self.workspace_id)).all()))
 
 
-def _not_a_list_value(field: str, value: str) -> Text:
-    """The services' message for a value that is not one of a list's (storage.services.opportunities)."""
-    if field == "type":
-        return _("'%(value)s' is not a value of the type list", value=value)
-    if field == "payment_terms":
-        return _("'%(value)s' is not a value of the payment terms list", value=value)
-    return _("'%(value)s' is not a value of the source list", value=value)
-
-
 # ---- the services' rules, against the directory ------------------------------------------------
 
 @dataclass
@@ -337,7 +328,7 @@ class Rules:
         for name in opp_rules.LIST_FIELDS:
             value = optional_text(problems, name, data[name], limits.LIST_VALUE) if name in data else None
             if value is not None and value not in directory.list_values(name):
-                problems.add(name, _not_a_list_value(name, value))
+                problems.add(name, opp_rules.not_a_list_value(name, value))
             v[name] = value
         for name in opp_rules.DATE_FIELDS:
             v[name] = data.get(name)
