@@ -25,6 +25,8 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
+from storage.i18n import ngettext
+
 from .permissions import FEATURES, Feature
 from .port import (
     BatchRequest, EventSpec, GraphClient, GraphError, GraphNotFound, GraphPermissionError, MailSpec,
@@ -165,8 +167,15 @@ def _todo_tasks(client: GraphClient, result: ProbeResult) -> None:
 def summary(results: list[ProbeResult], *, application: bool = True) -> str:
     """One line per missing permission, for a mailbox's status_detail."""
     missing = sorted({p for r in results for p in r.missing})
-    kind = "application" if application else "delegated"
     if not missing:
         return ""
-    return (f"Microsoft Graph refused Dealpane's checks: grant the {kind} permission"
-            f"{'s' if len(missing) > 1 else ''} {', '.join(missing)} (with admin consent).")
+    names = ", ".join(missing)
+    if application:
+        return ngettext("Microsoft Graph refused Dealpane's checks: grant the application permission "
+                        "%(names)s (with admin consent).",
+                        "Microsoft Graph refused Dealpane's checks: grant the application permissions "
+                        "%(names)s (with admin consent).", len(missing), names=names)
+    return ngettext("Microsoft Graph refused Dealpane's checks: grant the delegated permission "
+                    "%(names)s (with admin consent).",
+                    "Microsoft Graph refused Dealpane's checks: grant the delegated permissions "
+                    "%(names)s (with admin consent).", len(missing), names=names)

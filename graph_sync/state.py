@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from storage.i18n import Text, _
 from storage.models import Mailbox
 
 from .port import CursorExpired, GraphAuthError, GraphError, GraphPermissionError, GraphTransientError
@@ -68,21 +69,25 @@ def is_configuration_error(report) -> bool:
 
 
 def detail(mailbox: Mailbox, status: str, error: str | None, wait: dt.timedelta | None = None) -> str:
-    """status_detail: what happened, then what to do. The one place these sentences are written."""
-    error = (error or "").strip()
+    """status_detail: what happened, then what to do. The one place these sentences are written: Texts
+    (storage.i18n), said in the reader's language by the API; `error` (Graph's or Entra's own words) is
+    quoted as it came, cut to 300 characters so the sentence fits the column."""
+    if isinstance(error, Text):
+        quoted = error
+    else:
+        quoted = (error or "").strip()[:300]
     if status == "needs_sign_in":
         if mailbox.mode == "application":
-            text = f"Entra refused the app's credentials: {error}"
-        else:
-            text = "Dealpane lost access to this mailbox: its owner must open the pane once."
-    elif status == "missing_permission":
-        text = error or "A Microsoft Graph permission is missing."
-    elif status == "error":
-        when = f"in {_span(wait)}" if wait else "later"
-        text = f"Sync failed: {error or 'unknown error'}. Dealpane tries again {when}."
-    else:
-        text = ""
-    return text[:500]
+            return _("Entra refused the app's credentials: %(error)s", error=quoted)
+        return _("Dealpane lost access to this mailbox: its owner must open the pane once.")
+    if status == "missing_permission":
+        return quoted or _("A Microsoft Graph permission is missing.")
+    if status == "error":
+        if wait:
+            return _("Sync failed: %(error)s. Dealpane tries again in %(wait)s.",
+                     error=quoted or _("unknown error"), wait=_span(wait))
+        return _("Sync failed: %(error)s. Dealpane tries again later.", error=quoted or _("unknown error"))
+    return ""
 
 
 def error_wait(mailbox: Mailbox, now: dt.datetime) -> dt.timedelta:
@@ -124,9 +129,11 @@ def mark_stopped(mailbox: Mailbox, report) -> None:
         mailbox.status, mailbox.status_detail = report.status, detail(mailbox, report.status, report.error)
 
 
-def _span(wait: dt.timedelta) -> str:
+def _span(wait: dt.timedelta) -> Text:
     minutes = round(wait.total_seconds() / 60)
     if minutes < 60:
-        return f"{minutes} min"
+        return _("%(minutes)s min", minutes=minutes)
     hours, rest = divmod(minutes, 60)
-    return f"{hours} h" + (f" {rest} min" if rest else "")
+    if rest:
+        return _("%(hours)s h %(minutes)s min", hours=hours, minutes=rest)
+    return _("%(hours)s h", hours=hours)

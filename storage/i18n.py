@@ -71,6 +71,23 @@ class Text(str):
         return said if said is not None else str(self)
 
 
+def to_data(value: object) -> object:
+    """A Text as JSON-able data ({"msgid", "params", "plural", "n"}, Text parameters nested), so that a
+    sentence stored now can be said later in the reader's language; anything else as it is."""
+    if isinstance(value, Text):
+        return {"msgid": value.msgid, "params": {k: to_data(v) for k, v in value.params.items()},
+                "plural": value.plural, "n": value.n}
+    return value if isinstance(value, (int, float, bool)) or value is None else str(value)
+
+
+def from_data(data: object) -> object:
+    """The Text `to_data` made (or the plain value)."""
+    if isinstance(data, dict) and isinstance(data.get("msgid"), str):
+        params = {k: from_data(v) for k, v in (data.get("params") or {}).items()}
+        return Text(data["msgid"], params, plural=data.get("plural"), n=data.get("n"))
+    return data
+
+
 def _(msgid: str, /, **params: object) -> Text:
     """A sentence for people: `_("Stage %(name)s is built in.", name=stage.name)`."""
     return Text(msgid, params)

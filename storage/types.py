@@ -75,3 +75,40 @@ class UtcDateTime(TypeDecorator):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+class SpokenText(TypeDecorator):
+    """A sentence for people kept in a column (a mailbox's status_detail): a storage.i18n.Text is stored
+    with its msgid and parameters (JSON, marked by a leading NUL-free "\x1e" record separator) so the API
+    can say it in the reader's language; plain strings (and rows written before) read back as they are.
+    A Text whose JSON would not fit is stored as its English words."""
+
+    impl = sa.String
+    cache_ok = True
+    MARK = "\x1e"
+
+    def process_bind_param(self, value, dialect):
+        from storage.i18n import Text, to_data  # noqa: PLC0415
+
+        if isinstance(value, Text):
+            import json  # noqa: PLC0415
+
+            encoded = self.MARK + json.dumps(to_data(value), ensure_ascii=False, separators=(",", ":"))
+            if self.impl.length is None or len(encoded) <= self.impl.length:
+                return encoded
+            value = str(value)
+        if value is not None and self.impl.length is not None:
+            value = value[: self.impl.length]
+        return value
+
+    def process_result_value(self, value, dialect):
+        if isinstance(value, str) and value.startswith(self.MARK):
+            import json  # noqa: PLC0415
+
+            from storage.i18n import from_data  # noqa: PLC0415
+
+            try:
+                return from_data(json.loads(value[1:]))
+            except ValueError:
+                return value[1:]
+        return value

@@ -87,7 +87,7 @@ def connect_graph():
         recovered = [m.address for m in grant_renewed(session(), user.id, utcnow())]
     state = "connected" if mode == "delegated" else ("application" if mode == "application" else "dev")
     mailboxes = [ConnectionMailboxOut(mailbox=m.address, workspace_id=m.workspace_id, status=m.status,
-                                      status_detail=m.status_detail or "", next_sync_at=m.next_sync_at
+                                      status_detail=tr(m.status_detail or ""), next_sync_at=m.next_sync_at
                                       ).model_dump(mode="json")
                  for m in own_delegated_mailboxes(session(), user.id)]
     commit()

@@ -9,6 +9,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
 from addin.errors import problem
+from addin.i18n import tr
 from storage.i18n import _
 from graph_sync import notifications as graph_notifications
 from storage.services.mailboxes import cursors_of, mailboxes_for_user, set_aside_of
@@ -103,7 +104,7 @@ def sync_status():
     for m in mailboxes_for_user(session(), user.id):
         items.append(MailboxStatusOut(
             mailbox=m.address, workspace_id=m.workspace_id, mode=m.mode, status=m.status,
-            status_detail=m.status_detail or "", last_sync_at=m.last_sync_at, next_sync_at=m.next_sync_at,
+            status_detail=tr(m.status_detail or ""), last_sync_at=m.last_sync_at, next_sync_at=m.next_sync_at,
             items_synced=m.items_synced or 0, errors=m.errors or 0, last_error=m.last_error,
             last_error_at=m.last_error_at,
             cursors=[CursorOut(resource=c.resource, in_round=c.in_round, full_syncs=c.full_syncs or 0,

@@ -7,6 +7,8 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
+from storage.types import SpokenText
+
 from .base import Base, IdPk, Timestamp, WorkspaceOwned
 
 MAILBOX_MODES = ("delegated", "application", "dev")
@@ -37,7 +39,8 @@ class Mailbox(WorkspaceOwned, Base):
                                                          index=True)
     mode: so.Mapped[str] = so.mapped_column(sa.String(12))
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default="ok")
-    status_detail: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    # What a person reads: a storage.i18n.Text said in the reader's language by the API (SpokenText).
+    status_detail: so.Mapped[str] = so.mapped_column(SpokenText(500), default="")
     keep_bodies: so.Mapped[bool] = so.mapped_column(default=False)
     never_log: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
     folders: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=lambda: ["inbox", "sentitems"])

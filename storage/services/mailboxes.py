@@ -95,5 +95,5 @@ def permission_missing(mailbox: Mailbox, detail: str, recheck_after: dt.timedelt
     """Graph refused a permission: missing_permission, the detail naming it. With `recheck_after` (the
     mailbox cannot sync at all) it waits that long; without, it is due now and syncs what it can (the
     worker then waits before trying the refused part again)."""
-    mailbox.status, mailbox.status_detail = "missing_permission", detail[:500]
+    mailbox.status, mailbox.status_detail = "missing_permission", detail  # SpokenText fits it to the column
     mailbox.next_sync_at = utcnow() + recheck_after if recheck_after is not None else None

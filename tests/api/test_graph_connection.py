@@ -62,3 +62,36 @@ def test_a_renewed_grant_recovers_only_the_users_own_stopped_mailboxes(config, e
     assert theirs.status == "needs_sign_in"  # an admin's application mailbox is not the user's to recover
     statuses = {m["mailbox"]: m["status"] for m in api.ok(api.get("/api/v1/sync/status"))["items"]}
     assert statuses == {OWNER: "ok", "sales@contoso.com": "needs_sign_in"}
+
+
+def test_a_mailboxs_status_detail_is_said_in_the_readers_language(config, engine, session_factory):
+    """The sync writes the detail once (graph_sync/state.py); each reader gets it in their language: it is
+    stored with its msgid and parameters (storage.types.SpokenText), Graph's own words quoted as they came."""
+    from graph_sync.port import GraphPermissionError
+    from graph_sync.state import fail, record_outcome
+    from graph_sync.sync import SyncReport
+
+    api = api_for(config, engine, graph_auth="dev")
+    with UnitOfWork(session_factory) as uow:
+        mine, _ = connect_mailbox(uow.session, api.ws, OWNER, "delegated")
+        shared, _ = connect_mailbox(uow.session, api.ws, "sales@contoso.com", "application")
+        refused, failed = SyncReport(mailbox=OWNER), SyncReport(mailbox="sales@contoso.com")
+        fail(refused, GraphPermissionError("Access is denied.", status=403, code="ErrorAccessDenied",
+                                           permission="Mail.Read", what="read mail",
+                                           doc="https://learn.microsoft.com/graph/api/user-list-messages"))
+        fail(failed, RuntimeError("the fake broke"))
+        record_outcome(mine, refused, utcnow())
+        record_outcome(shared, failed, utcnow())
+        uow.commit()
+    english = {m["mailbox"]: m["status_detail"] for m in api.ok(api.get("/api/v1/sync/status"))["items"]}
+    assert english[OWNER].startswith("Microsoft Graph refused to read mail: Dealpane needs the delegated "
+                                     "permission Mail.Read")
+    assert english["sales@contoso.com"] == ("Sync failed: RuntimeError: the fake broke. "
+                                            "Dealpane tries again in 5 min.")
+    french = {m["mailbox"]: m["status_detail"] for m in api.ok(api.get(
+        "/api/v1/sync/status", headers={"Accept-Language": "fr-FR"}))["items"]}
+    assert "Mail.Read" in french[OWNER] and "Microsoft Graph a refusé" in french[OWNER], french[OWNER]
+    assert french["sales@contoso.com"] == ("La synchronisation a échoué : RuntimeError: the fake broke. "
+                                           "Dealpane réessaiera dans 5 min.")
+    with session_factory() as session:  # the CLI and the logs read English words
+        assert session.get(Mailbox, mine.id).status_detail == english[OWNER]
