@@ -49,9 +49,23 @@ def _use_standin() -> bool:
     return _demo() and request.args.get("standin") == "1"
 
 
+def _in_language(template: str, **context) -> Response:
+    """A page in the request's language (Accept-Language): `ui(key)` gives the pane's message (the text of
+    each data-i18n element, which pane.js says again in Outlook's display language once Office tells it)."""
+    from addin.i18n import request_language  # noqa: PLC0415
+    from storage.i18n import ui_messages  # noqa: PLC0415
+
+    language = request_language()
+    messages = ui_messages(language, ("common", "pane"))
+    response = Response(render_template(template, page_language=language, ui=messages.__getitem__, **context),
+                        mimetype="text/html")
+    response.headers["Content-Language"] = language
+    response.vary.add("Accept-Language")
+    return response
+
+
 def _page(template: str, **context) -> Response:
-    return Response(render_template(template, use_standin=_use_standin(), office_js_url=OFFICE_JS_URL, **context),
-                    mimetype="text/html")
+    return _in_language(template, use_standin=_use_standin(), office_js_url=OFFICE_JS_URL, **context)
 
 
 @bp.get("/")
@@ -68,7 +82,7 @@ def commands():
 def preview():
     if not _demo():
         abort(404)
-    return Response(render_template("pane/preview.html"), mimetype="text/html")
+    return _in_language("pane/preview.html")
 
 
 @bp.get("/preview/items")

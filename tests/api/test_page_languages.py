@@ -38,3 +38,16 @@ def test_intl_messageformat_is_served_from_node_modules(client):
         with client.get(f"/{page}/vendor/intl-messageformat.js") as response:
             assert response.status_code == 200 and response.mimetype == "text/javascript"
             assert b"IntlMessageFormat" in response.data
+
+
+def test_the_pane_page_is_served_in_the_requests_language(client):
+    """Its first paint (and its <noscript>, where no script can choose) in Accept-Language's words; pane.js
+    then says it again in Outlook's display language."""
+    french = client.get("/pane/", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    html = french.get_data(as_text=True)
+    messages = client.get("/pane/i18n/fr.json").get_json()["messages"]
+    assert '<html lang="fr">' in html and french.headers["Content-Language"] == "fr"
+    assert messages["pane.boot"] in html and messages["pane.noscript"] in html
+    assert "Accept-Language" in french.headers["Vary"]
+    english = client.get("/pane/").get_data(as_text=True)
+    assert '<html lang="en">' in english and "Loading Dealpane…" in english
