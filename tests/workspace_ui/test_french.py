@@ -245,7 +245,7 @@ def test_an_english_browser_whose_user_chose_french_sees_french_and_automatic_fo
     page = english_colleague.open("opportunities")
     expect(page.get_by_role("heading", level=1)).to_have_text("Opportunités")
     in_french(page, axe)
-    picker = page.get_by_label("Langue")
+    picker = page.get_by_label("Langue", exact=True)
     expect(picker).to_have_value("fr")
     expect(picker.locator("option")).to_have_text(["Automatique (navigateur)", "English", "Français"])
 
@@ -264,14 +264,14 @@ def test_choosing_english_in_a_french_browser_redraws_the_view_and_asks_before_l
     page = french.open("opportunities/new")
     expect(page.get_by_role("heading", level=1)).to_have_text("Nouvelle opportunité")
     page.get_by_label("Titre").fill("Pas encore enregistrée")
-    page.get_by_label("Langue").select_option("en")
+    page.get_by_label("Langue", exact=True).select_option("en")
     ask = page.get_by_role("dialog", name="Changer de langue maintenant ?")
     ask.get_by_role("button", name="Annuler").click()  # the typed title stays, nothing is saved
     expect(page.get_by_label("Titre")).to_have_value("Pas encore enregistrée")
-    expect(page.get_by_label("Langue")).to_have_value("")
+    expect(page.get_by_label("Langue", exact=True)).to_have_value("")
     assert saved_language(DEMO_OWNER, base_url) is None
 
-    page.get_by_label("Langue").select_option("en")
+    page.get_by_label("Langue", exact=True).select_option("en")
     page.get_by_role("dialog", name="Changer de langue maintenant ?").get_by_role("button", name="Changer de langue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("New opportunity")
     assert page.evaluate("() => document.documentElement.lang") == "en"
