@@ -80,24 +80,25 @@ def _close(session: Session) -> None:
     assert not session.dialogs, f"the page opened alert/confirm dialogs: {session.dialogs}"
 
 
+def _browsing_as(browser, base_url, shots_dir, locale: str, user: str):
+    """A browser in `locale` as `user`, whose saved language is cleared before and after."""
+    set_language(user, None, base_url)
+    session = Session(browser, base_url, shots_dir, locale, user)
+    yield session
+    _close(session)
+    set_language(user, None, base_url)
+
+
 @pytest.fixture
 def french(browser, base_url, shots_dir):
     """A French browser (navigator.languages = fr-FR) as the demo owner, who chose no language."""
-    set_language(DEMO_OWNER, None, base_url)
-    session = Session(browser, base_url, shots_dir, "fr-FR", DEMO_OWNER)
-    yield session
-    _close(session)
-    set_language(DEMO_OWNER, None, base_url)
+    yield from _browsing_as(browser, base_url, shots_dir, "fr-FR", DEMO_OWNER)
 
 
 @pytest.fixture
 def english_colleague(browser, base_url, shots_dir):
     """An English browser as the colleague; their saved language is reset after the test."""
-    set_language(DEMO_COLLEAGUE, None, base_url)
-    session = Session(browser, base_url, shots_dir, "en-US", DEMO_COLLEAGUE)
-    yield session
-    _close(session)
-    set_language(DEMO_COLLEAGUE, None, base_url)
+    yield from _browsing_as(browser, base_url, shots_dir, "en-US", DEMO_COLLEAGUE)
 
 
 def in_french(page, axe, allow=()) -> None:
