@@ -1,4 +1,5 @@
 """All Dealpane entities. Import from here so the metadata is complete."""
+from .audit import AuditEvent
 from .base import Base, new_id
 from .crm import Account, AccountDomain, Category, Contact, ContactEmail, MarketingActivity, Product
 from .directory import ROLES, Member, User, Workspace
@@ -11,7 +12,7 @@ from .sales import (
 )
 
 __all__ = [
-    "Base", "new_id", "Account", "AccountDomain", "Category", "Contact", "ContactEmail", "MarketingActivity",
+    "AuditEvent", "Base", "new_id", "Account", "AccountDomain", "Category", "Contact", "ContactEmail", "MarketingActivity",
     "Product", "ROLES", "Member", "User", "Workspace", "HISTORY_KINDS", "LINK_TYPES", "MANUAL_KINDS",
     "HistoryItem", "HistoryLink", "LIST_NAMES", "ChecklistMark", "ListValue", "Opportunity", "OpportunityLine",
     "SalesActivity", "SalesStage", "OpportunityChange", "Project", "ProjectAssociation", "ProjectTask",

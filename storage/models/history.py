@@ -52,6 +52,9 @@ class HistoryItem(WorkspaceOwned, Versioned, Base):
     done: so.Mapped[bool] = so.mapped_column(default=False)
     # file link (a file is never created, only pointed at)
     file_name: so.Mapped[Optional[str]] = so.mapped_column(sa.String(300))
+    # An e-mail's attachments as Graph lists them: [{id, name, size, content_type, is_inline}]; the
+    # content stays in the mailbox (fetched on demand). None: not known (items stored before 0014).
+    attachments: so.Mapped[Optional[list]] = so.mapped_column(sa.JSON)
     file_url: so.Mapped[Optional[str]] = so.mapped_column(sa.String(2000))
     # e-mail / appointment, filled by linking and by the sync
     graph_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(300))

@@ -14,7 +14,7 @@ from .base import Base, IdPk, Versioned, WorkspaceOwned
 from .crm import Account, Category, Contact, opportunity_category
 from .directory import User
 
-LIST_NAMES = ("type", "payment_terms", "source")
+LIST_NAMES = ("type", "payment_terms", "source", "close_reason")
 OUTCOMES = ("won", "lost")
 
 
@@ -28,7 +28,7 @@ class ListValue(WorkspaceOwned, Base):
     __tablename__ = "list_value"
     __table_args__ = (
         sa.UniqueConstraint("workspace_id", "list_name", "value"),
-        sa.CheckConstraint("list_name IN ('type', 'payment_terms', 'source')", name="list_name"),
+        sa.CheckConstraint("list_name IN ('type', 'payment_terms', 'source', 'close_reason')", name="list_name"),
     )
 
     id: so.Mapped[IdPk]
@@ -117,6 +117,8 @@ class Opportunity(WorkspaceOwned, Versioned, Base):
     expiration_date: so.Mapped[Optional[dt.date]]
     delivery_date: so.Mapped[Optional[dt.date]]
     source: so.Mapped[Optional[str]] = so.mapped_column(sa.String(100))
+    # Why it was won or lost: a value of the close_reason list, chosen when it is closed.
+    close_reason: so.Mapped[Optional[str]] = so.mapped_column(sa.String(100))
     initiated_by_type: so.Mapped[Optional[str]] = so.mapped_column(sa.String(20))
     initiated_by_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32), index=True)
     competitors: so.Mapped[Optional[str]] = so.mapped_column(sa.Text)
