@@ -114,7 +114,8 @@ def create_app(config: Config | None = None, *, engine=None, graph=None) -> Open
 
     @app.get("/", doc_ui=False)
     def index():
-        return app.redirect("/api/docs/")
+        # The site's root opens the sales workspace; the API documentation stays at /api/docs/.
+        return app.redirect("/workspace/")
 
     return app
 

@@ -61,13 +61,21 @@ def test_the_docs_policy_allows_exactly_the_pages_own_inline_scripts():
     assert docs_policy("<p>nothing inline</p>").startswith("default-src 'none'; script-src 'self'; ")
 
 
-@pytest.mark.parametrize("path, expected", [("/api/docs", "/api/docs/"), ("/", "/api/docs/")])
+@pytest.mark.parametrize("path, expected", [("/api/docs", "/api/docs/"), ("/", "/workspace/")])
 def test_a_redirect_never_names_the_host_the_request_named(client, path, expected):
     response = client.get(path, headers={"Host": "evil.example"})
     assert 300 <= response.status_code < 400
     location = response.headers["Location"]
     assert "evil.example" not in location
     assert location == expected
+
+
+def test_the_root_opens_the_workspace_and_the_docs_stay_where_they_were(client):
+    root = client.get("/")
+    assert root.status_code == 302 and root.headers["Location"] == "/workspace/"
+    assert client.get("/workspace/").status_code == 200
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200 and b"swagger" in docs.data.lower()
 
 
 def test_a_trailing_slash_redirect_keeps_its_query_but_not_the_host(client):
