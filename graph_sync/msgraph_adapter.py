@@ -57,7 +57,8 @@ from .metrics import GRAPH_CALLS, THROTTLE_WAIT
 from .permissions import needed_for
 from .port import (
     BatchRequest, BatchResponse, CursorExpired, DeltaPage, EventSpec, GraphAuthError, GraphBug, GraphError,
-    GraphNotFound, GraphPermissionError, GraphTransientError, MailSpec, TaskSpec,
+    GraphNotFound, GraphPermissionError, GraphTransientError, MailSpec, NotAFileAttachment, TaskSpec,
+    attachment_record,
 )
 from .tokens import NeedsSignIn, TokenConfigError
 
@@ -71,6 +72,7 @@ UTC_TIMES = 'outlook.timezone="UTC"'
 # bodies as text: https://learn.microsoft.com/graph/api/message-get#request-headers ("outlook.body-content-type")
 TEXT_BODIES = 'outlook.body-content-type="text"'
 TRANSIENT_STATUSES = {429, 500, 502, 503, 504}
+ATTACHMENT_FIELDS = "id,name,size,contentType,isInline,lastModifiedDateTime"
 EXPIRED_CURSOR_CODES = {"syncstatenotfound", "syncstateinvalid", "resyncrequired"}
 ERROR_MAP = {"XXX": ODataError}
 MESSAGE_FIELDS = [
@@ -188,6 +190,25 @@ class MsGraphClient:
         info = self._user().messages.by_message_id(message_id).to_get_request_information()
         info.url = self._with_query(info.url, self._message_query(MESSAGE_FIELDS + ["body"]))
         return self._json(info)
+
+    def list_attachments(self, message_id: str) -> list[dict[str, Any]]:
+        """GET /messages/{id}/attachments with $select, so no fileAttachment brings its contentBytes:
+        https://learn.microsoft.com/graph/api/message-list-attachments (the list returns whole attachments)."""
+        info = self._user().messages.by_message_id(message_id).attachments.to_get_request_information()
+        info.url = self._with_query(info.url, {"$select": ATTACHMENT_FIELDS})
+        return [attachment_record(value) for value in self._json(info).get("value", [])]
+
+    def get_attachment_content(self, message_id: str, attachment_id: str) -> tuple[bytes, str, str]:
+        """The attachment's properties, then its raw bytes from .../$value (file attachments only):
+        https://learn.microsoft.com/graph/api/attachment-get ("Get the raw contents of a file attachment")."""
+        builder = self._user().messages.by_message_id(message_id).attachments.by_attachment_id(attachment_id)
+        info = builder.to_get_request_information()
+        info.url = self._with_query(info.url, {"$select": ATTACHMENT_FIELDS})
+        record = attachment_record(self._json(info))
+        if record["kind"] != "file":
+            raise NotAFileAttachment(f"a {record['kind']} attachment has no file content", kind=record["kind"])
+        raw = self._send(self._absolute(Method.GET, info.url.split("?", 1)[0] + "/$value"))
+        return raw or b"", record["content_type"] or "application/octet-stream", record["name"]
 
     def message_query(self, with_body: bool = False) -> str:
         """What a message delta round asks Graph for ($select, $expand), as a short fingerprint. A delta

@@ -41,6 +41,10 @@ _DELTA = r"delta(?:\(\))?"
 CALLS: tuple[Call, ...] = (
     _call("GET", rf"/mailFolders/{_ID}/messages/{_DELTA}", N_("read mail"), "Mail.Read", "Mail.Read", "message-delta"),
     _call("GET", rf"/messages/{_ID}", N_("read a message"), "Mail.Read", "Mail.Read", "message-get"),
+    _call("GET", rf"/messages/{_ID}/attachments", N_("read attachments"), "Mail.Read", "Mail.Read",
+          "message-list-attachments"),
+    _call("GET", rf"/messages/{_ID}/attachments/{_ID}(?:/\$value)?", N_("read attachments"), "Mail.Read",
+          "Mail.Read", "attachment-get"),
     _call("GET", rf"/mailFolders/{_ID}", N_("read a mail folder"), "Mail.Read", "Mail.Read", "mailfolder-get"),
     _call("POST", r"/messages", N_("create a draft"), "Mail.ReadWrite", "Mail.ReadWrite", "user-post-messages"),
     _call("POST", rf"/messages/{_ID}/permanentDelete", N_("delete a draft"), "Mail.ReadWrite", "Mail.ReadWrite",

@@ -75,6 +75,29 @@ class GraphBug(GraphError):
     """Any other failure: a request we built wrong or a response we did not expect."""
 
 
+class NotAFileAttachment(GraphError):
+    """The attachment is an item (an attached e-mail or meeting) or a reference (a link to a cloud file):
+    Graph has no file bytes to give for it. `kind` is "item" or "reference"."""
+
+    def __init__(self, message: str, *, kind: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+ATTACHMENT_KINDS = {"#microsoft.graph.fileAttachment": "file", "#microsoft.graph.itemAttachment": "item",
+                    "#microsoft.graph.referenceAttachment": "reference"}
+
+
+def attachment_record(value: dict[str, Any]) -> dict[str, Any]:
+    """One of Graph's attachments as the port's small record {id, name, size, content_type, is_inline, kind}.
+    `size` is Graph's (https://learn.microsoft.com/graph/api/resources/attachment): what the store counts,
+    not always the length of the bytes $value returns, so it is shown, never used as a Content-Length."""
+    return {"id": str(value.get("id") or ""), "name": str(value.get("name") or ""),
+            "size": int(value.get("size") or 0), "content_type": value.get("contentType") or None,
+            "is_inline": bool(value.get("isInline")),
+            "kind": ATTACHMENT_KINDS.get(str(value.get("@odata.type") or ""), "file")}
+
+
 @dataclass
 class DeltaPage:
     """One page of a delta round. Exactly one of next_link / delta_link is set: follow
@@ -161,6 +184,14 @@ class GraphClient(Protocol):
     def translate_ids(self, ids: list[str], source: str, target: str = "restImmutableEntryId") -> dict[str, str]: ...
 
     def get_message(self, message_id: str) -> dict[str, Any]: ...
+
+    def list_attachments(self, message_id: str) -> list[dict[str, Any]]:
+        """A message's attachments as attachment_record()s, without their content. GraphNotFound: the
+        message is gone."""
+
+    def get_attachment_content(self, message_id: str, attachment_id: str) -> tuple[bytes, str, str]:
+        """(bytes, content type, name) of a file attachment; NotAFileAttachment for an item or reference
+        attachment, GraphNotFound when the message or the attachment is gone."""
 
     def get_event(self, event_id: str) -> dict[str, Any]: ...
 

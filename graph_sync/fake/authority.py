@@ -115,6 +115,11 @@ USER_RULES: list[tuple[str, str, Rule]] = [
     ("GET", rf"/mailFolders/{_ID}", _rule(*MAIL_READ, "mailfolder-get")),
     ("GET", rf"/mailFolders/{_ID}/messages/{_DELTA}", _rule(*MAIL_READ, "message-delta")),
     ("GET", rf"/messages/{_ID}", _rule(*MAIL_READ, "message-get")),
+    # attachments need Mail.Read: Mail.ReadBasic reads neither bodies nor attachments
+    ("GET", rf"/messages/{_ID}/attachments", _rule("Mail.Read Mail.ReadWrite", "Mail.Read Mail.ReadWrite",
+                                                   "message-list-attachments")),
+    ("GET", rf"/messages/{_ID}/attachments/{_ID}(?:/\$value)?", _rule("Mail.Read Mail.ReadWrite",
+                                                                      "Mail.Read Mail.ReadWrite", "attachment-get")),
     ("POST", r"/messages", _rule("Mail.ReadWrite", "Mail.ReadWrite", "user-post-messages")),
     ("PATCH", rf"/messages/{_ID}", _rule("Mail.ReadWrite", "Mail.ReadWrite", "message-update")),
     ("DELETE", rf"/messages/{_ID}", _rule("Mail.ReadWrite", "Mail.ReadWrite", "message-delete")),

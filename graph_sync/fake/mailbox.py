@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import Iterable
 
-from . import defaults, ids, recurrence
+from . import defaults, ids, recurrence, routes_attachments
 
 KINDS = ("message", "event", "task")
 # The copy in Sent Items has no internet headers, whoever set them (Graph on the draft, an add-in in
@@ -228,6 +228,7 @@ class Mailbox:
             folder_id = self._resolve_folder(message.get("parentFolderId"))
             data = defaults.complete_message(message, user=self.user, folder_id=folder_id, seed=seed,
                                              is_outgoing=self._well_known(folder_id) in OUTGOING_FOLDERS)
+            data = routes_attachments.prepare(data, None if seed is None else f"{seed}/attachments")
             return self._add("message", data, folder_id)
 
     def update_message(self, any_id: str, patch: dict) -> dict:

@@ -110,6 +110,8 @@ def register(router: Router) -> None:
     @router.route("/messages/{message_id}")
     def get_message(ctx: Ctx, message_id: str) -> Response:
         reject_options(ctx, {"$select", "$expand"})
+        if "(" in (ctx.arg("$expand") or "") and "$select" in (ctx.arg("$expand") or "").lower():
+            raise GraphError(501, "NotImplemented", "$select inside $expand is not implemented by the fake Graph")
         data = message_or_404(ctx, message_id)
         shown = render("message", data, immutable=ctx.immutable, select=parse_select("message", ctx.arg("$select")),
                        expand=parse_expand("message", ctx.arg("$expand")), body_type=ctx.body_type)

@@ -46,6 +46,7 @@ ENTITIES: dict[str, dict[str, str | None]] = {
         "parentFolderId": None, "receivedDateTime": None, "replyTo": "[recipient]", "sender": "recipient",
         "sentDateTime": None, "subject": None, "toRecipients": "[recipient]", "uniqueBody": "itemBody",
         "webLink": None, "singleValueExtendedProperties": "[singleValueLegacyExtendedProperty]",
+        "attachments": None,  # Graph's attachment shapes, passed through (routes_attachments.py)
     },
     "event": {
         **_OUTLOOK_ITEM,
@@ -79,11 +80,11 @@ ENTITIES: dict[str, dict[str, str | None]] = {
 
 # Navigation properties: served only on $expand (or, for messages, $select), never by default.
 HIDDEN = {
-    "message": {"internetMessageHeaders", "uniqueBody", "singleValueExtendedProperties"},
+    "message": {"internetMessageHeaders", "uniqueBody", "singleValueExtendedProperties", "attachments"},
     "event": {"singleValueExtendedProperties"},
     "todoTask": {"linkedResources"},
 }
-EXPANDABLE = {"message": {"singleValueExtendedProperties"}, "event": {"singleValueExtendedProperties"},
+EXPANDABLE = {"message": {"singleValueExtendedProperties", "attachments"}, "event": {"singleValueExtendedProperties"},
               "todoTask": {"linkedResources"}}
 
 

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from . import batch, control, notify, routes_calendar, routes_mail, routes_misc, routes_todo
+from . import batch, control, notify, routes_attachments, routes_calendar, routes_mail, routes_misc, routes_todo
 from .authority import TokenAuthority
 from .delta import DeltaEngine
 from .errors import GraphError, fault_error, not_implemented, unauthorized
@@ -87,7 +87,7 @@ class GraphApp:
         self.subscriptions = routes_misc.Subscriptions()
         self.notifier = None  # notify.Notifier when FakeGraph(notify=True): handshakes and notifications
         self.user_routes, self.root_routes, self.control_routes = Router(), Router(), Router()
-        for register in (routes_mail.register, routes_calendar.register, routes_todo.register,
+        for register in (routes_mail.register, routes_attachments.register, routes_calendar.register, routes_todo.register,
                          routes_misc.register_user):
             register(self.user_routes)
         routes_misc.register_root(self.root_routes)
