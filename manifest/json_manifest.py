@@ -3,7 +3,14 @@
 Same commands as the XML manifest: one ribbon for the contexts mailRead, mailCompose,
 meetingDetailsOrganizer and meetingDetailsAttendee with a group holding "Dealpane" and
 "Link to opportunity". Each opens a task pane from its own runtime (the page is the runtime's
-`code.page`); the main pane's action is pinnable.
+`code.page`); the main pane's action is pinnable. That ribbon is for the "desktop" form factor; a
+second ribbon for "mobile" (Outlook on iOS and Android) has "mailRead" as its only context, as mobile
+supports message read mode only, and a `customMobileRibbonGroups` group in TabDefault with one
+`mobileButton` (nine icons: 25/32/48 px at scales 1, 2, 3) opening the pane; the extension's
+`requirements.formFactors` names both.
+https://learn.microsoft.com/office/dev/add-ins/outlook/add-mobile-support (the unified manifest tab)
+https://learn.microsoft.com/office/dev/add-ins/outlook/outlook-mobile-addins ("mailRead" is the only context)
+https://learn.microsoft.com/microsoft-365/extensibility/schema/extension-ribbons-array
 
 Languages: the manifest's own strings are English (`localizationInfo.defaultLanguageTag` en-us); each
 other language with a catalogue (storage/locales/<lang>/LC_MESSAGES/manifest.po) gets a localization file,
@@ -52,6 +59,33 @@ def _mailbox(min_version: str) -> dict[str, Any]:
     return {"capabilities": [{"name": "Mailbox", "minVersion": min_version}]}
 
 
+def _mobile_icons(settings: ManifestSettings) -> list[dict[str, Any]]:
+    return [{"size": size, "scale": scale, "url": model.icon_url(settings, px)}
+            for size, scale, px in model.mobile_icons()]
+
+
+def _mobile_ribbon(settings: ManifestSettings) -> dict[str, Any]:
+    surface = model.MOBILE_SURFACE
+    return {
+        "requirements": {**_mailbox(model.MAILBOX_COMMANDS_MIN), "formFactors": ["mobile"]},
+        "contexts": [surface.json_context],
+        "tabs": [{
+            "builtInTabId": "TabDefault",
+            "customMobileRibbonGroups": [{
+                "id": f"{surface.id_prefix}DealpaneGroup",
+                "label": model.GROUP_LABEL,
+                "controls": [{
+                    "id": f"{surface.id_prefix}{button.key}Button",
+                    "type": "mobileButton",
+                    "label": button.label,
+                    "icons": _mobile_icons(settings),
+                    "actionId": _action_for(button)[1],
+                } for button in model.MOBILE_BUTTONS],
+            }],
+        }],
+    }
+
+
 def build_json(settings: ManifestSettings) -> dict[str, Any]:
     runtimes = []
     for button in model.BUTTONS:
@@ -78,7 +112,7 @@ def build_json(settings: ManifestSettings) -> dict[str, Any]:
         "actionId": _action_for(button)[1],
     } for button in model.BUTTONS]
     ribbon = {
-        "requirements": _mailbox(model.MAILBOX_COMMANDS_MIN),
+        "requirements": {**_mailbox(model.MAILBOX_COMMANDS_MIN), "formFactors": ["desktop"]},
         "contexts": [s.json_context for s in model.SURFACES],
         "tabs": [{
             "builtInTabId": "TabDefault",
@@ -117,10 +151,10 @@ def build_json(settings: ManifestSettings) -> dict[str, Any]:
             "requirements": {
                 "scopes": ["mail"],
                 "capabilities": [{"name": "Mailbox", "minVersion": model.MAILBOX_COMMANDS_MIN}],
-                "formFactors": ["desktop"],
+                "formFactors": ["desktop", "mobile"],
             },
             "runtimes": runtimes,
-            "ribbons": [ribbon],
+            "ribbons": [ribbon, _mobile_ribbon(settings)],
         }],
     }
 
@@ -168,6 +202,11 @@ def localizable_strings(doc: dict[str, Any]) -> dict[str, str]:
                         for part in ("title", "description"):
                             if part in tip:
                                 found[f"{where}.controls[{c}].supertip.{part}"] = tip[part]
+                for g, group in enumerate(tab.get("customMobileRibbonGroups", [])):
+                    where = f"extensions[{e}].ribbons[{r}].tabs[{t}].customMobileRibbonGroups[{g}]"
+                    found[f"{where}.label"] = group["label"]
+                    for c, control in enumerate(group.get("controls", [])):
+                        found[f"{where}.controls[{c}].label"] = control["label"]
     return found
 
 

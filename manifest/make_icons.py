@@ -6,6 +6,8 @@ square and anti-aliased by coverage, so every size is drawn from the same geomet
 
 Output (committed, served by the app under /pane/icons/ and used by both manifests):
 - icon-16.png, icon-32.png, icon-64.png, icon-80.png, icon-128.png: the colour mark;
+- icon-25/32/48/50/64/75/96/144.png: the same for Outlook mobile's MobileButton (25, 32 and 48 px at
+  scales 1 to 3);
 - color-192.png: the unified manifest's full-colour icon (192 x 192);
 - outline-32.png: the unified manifest's outline icon (white on transparent, 32 x 32).
 
@@ -21,7 +23,9 @@ import zlib
 from pathlib import Path
 
 ICON_DIR = Path(__file__).resolve().parent / "icons"
-COLOR_SIZES = (16, 32, 64, 80, 128)
+#: 16/32/64/80 ribbon, 64/128 add-in list; 25..144: Outlook mobile's 25/32/48 px at scales 1, 2 and 3
+#: (model.mobile_icon_pixels(), checked by a test).
+COLOR_SIZES = (16, 25, 32, 48, 50, 64, 75, 80, 96, 128, 144)
 
 BRAND_BLUE = (15, 108, 189)  # Fluent communication blue #0F6CBD
 WHITE = (255, 255, 255)

@@ -33,6 +33,11 @@ COMMANDS_PATH = "/pane/commands.html"
 ICON_PATH = "/pane/icons/icon-{size}.png"
 #: Sizes of the ribbon icons (16/32/80 are required by Outlook, 64 is optional but sharper).
 RIBBON_ICON_SIZES = (16, 32, 64, 80)
+#: Outlook on iOS and Android: the MobileButton's icons are 25, 32 and 48 px, each at the screen scales
+#: 1, 2 and 3 (nine images, iOS's UIScreen.scale); each (size, scale) gets its own file of size*scale px.
+#: https://learn.microsoft.com/javascript/api/manifest/icon#additional-requirements-for-mobile-form-factors
+MOBILE_ICON_SIZES = (25, 32, 48)
+MOBILE_ICON_SCALES = (1, 2, 3)
 #: The add-in's own icon in the add-in list (64) and on high-DPI screens (128).
 ICON_SIZE = 64
 HIGH_RES_ICON_SIZE = 128
@@ -87,6 +92,28 @@ SURFACES = (
 )
 
 GROUP_LABEL = N_("Dealpane")
+
+#: Outlook on iOS and Android. "In general, only Message Read mode is supported": no compose, no
+#: appointments for a task pane add-in like ours, so mobile gets the message read surface only
+#: (MobileMessageReadCommandSurface in the XML manifest; "mailRead" as the only context of the
+#: unified manifest's mobile ribbon). Mobile supports Mailbox up to 1.5, our commands' minimum.
+#: https://learn.microsoft.com/office/dev/add-ins/outlook/outlook-mobile-addins
+#: https://learn.microsoft.com/office/dev/add-ins/outlook/add-mobile-support
+#: https://learn.microsoft.com/office/dev/add-ins/outlook/outlook-mobile-apis
+MOBILE_SURFACE = Surface("MobileMessageReadCommandSurface", "mailRead", "mobileMsgRead", supports_pinning=False)
+#: One button on the phone: the pane itself (it offers linking too). Its label "Dealpane" keeps under
+#: the 16 characters Microsoft recommends for a mobile button, in every language; no Supertip on mobile.
+MOBILE_BUTTONS = (BUTTONS[0],)
+MOBILE_LABEL_MAX = 16
+
+
+def mobile_icons() -> list[tuple[int, int, int]]:
+    """(size, scale, pixels) of each of the nine mobile images, pixels = size * scale."""
+    return [(size, scale, size * scale) for size in MOBILE_ICON_SIZES for scale in MOBILE_ICON_SCALES]
+
+
+def mobile_icon_pixels() -> tuple[int, ...]:
+    return tuple(sorted({px for _, _, px in mobile_icons()}))
 
 
 def other_languages() -> tuple[str, ...]:

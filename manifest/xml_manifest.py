@@ -6,6 +6,11 @@ Layout (valid against OfficeAppManifestV1_1.xsd and the VersionOverrides schemas
 - inside it VersionOverrides 1.1, the same plus SupportsPinning on message read and the
   WebApplicationInfo of our API (for Nested App Authentication). Clients that know 1.1 use it
   and ignore the 1.0 content; each level carries its own Resources.
+- VersionOverrides 1.1 also has a MobileFormFactor for Outlook on iOS and Android: the message read
+  surface only (MobileMessageReadCommandSurface: a Group of MobileButton controls, no OfficeTab, no
+  Supertip, an Icon of type bt:MobileIconList with 25/32/48 px at scales 1, 2 and 3), as
+  https://learn.microsoft.com/office/dev/add-ins/outlook/add-mobile-support and
+  https://learn.microsoft.com/javascript/api/manifest/mobileformfactor describe it.
 
 Languages: the default values are English (DefaultLocale en-US); every other language with a catalogue
 (storage/locales/<lang>/LC_MESSAGES/manifest.po) adds an `<Override Locale="fr-FR" Value="..."/>` to
@@ -74,6 +79,30 @@ def _control(surface: model.Surface, button: model.Button, *, v1_1: bool) -> El:
     )
 
 
+def _mobile_control(button: model.Button) -> El:
+    """A MobileButton: Label, nine icons, ShowTaskpane (MailAppVersionOverridesV1_1.xsd MobileButton)."""
+    return El(
+        "Control", {"xsi:type": "MobileButton", "id": f"{model.MOBILE_SURFACE.id_prefix}{button.key}Button"},
+        El("Label", {"resid": _label_res(button)}),
+        El("Icon", {"xsi:type": "bt:MobileIconList"},
+           *(El("bt:Image", {"size": str(size), "scale": str(scale), "resid": _icon_res(px)})
+             for size, scale, px in model.mobile_icons())),
+        El("Action", {"xsi:type": "ShowTaskpane"}, El("SourceLocation", {"resid": _url_res(button)})),
+    )
+
+
+def _mobile_form_factor() -> El:
+    """Outlook on iOS and Android: message read only (https://learn.microsoft.com/office/dev/add-ins/outlook/outlook-mobile-addins)."""
+    surface = model.MOBILE_SURFACE
+    return El(
+        "MobileFormFactor", None,
+        El("FunctionFile", {"resid": RES_COMMANDS_URL}),
+        El("ExtensionPoint", {"xsi:type": surface.xml_type},
+           El("Group", {"id": f"{surface.id_prefix}DealpaneGroup"},
+              El("Label", {"resid": RES_GROUP_LABEL}),
+              *(_mobile_control(b) for b in model.MOBILE_BUTTONS))))
+
+
 def _hosts(*, v1_1: bool) -> El:
     form_factor = El("DesktopFormFactor", None, El("FunctionFile", {"resid": RES_COMMANDS_URL}))
     for surface in model.SURFACES:
@@ -83,7 +112,10 @@ def _hosts(*, v1_1: bool) -> El:
                El("Group", {"id": f"{surface.id_prefix}DealpaneGroup"},
                   El("Label", {"resid": RES_GROUP_LABEL}),
                   *(_control(surface, b, v1_1=v1_1) for b in model.BUTTONS)))))
-    return El("Hosts", None, El("Host", {"xsi:type": "MailHost"}, form_factor))
+    host = El("Host", {"xsi:type": "MailHost"}, form_factor)
+    if v1_1:  # MobileFormFactor exists in VersionOverrides 1.1 only
+        host.add(_mobile_form_factor())
+    return El("Hosts", None, host)
 
 
 def _overrides(text: str, tag: str = "Override") -> list[El]:
@@ -96,7 +128,12 @@ def _string(res_id: str, text: str) -> El:
     return El("bt:String", {"id": res_id, "DefaultValue": text}, *_overrides(text, "bt:Override"))
 
 
-def _resources(settings: ManifestSettings) -> El:
+def _image_sizes(*, v1_1: bool) -> tuple[int, ...]:
+    """Pixel sizes of the images a level names: the ribbon's, plus (1.1) the mobile ones."""
+    return tuple(sorted(set(model.RIBBON_ICON_SIZES) | (set(model.mobile_icon_pixels()) if v1_1 else set())))
+
+
+def _resources(settings: ManifestSettings, *, v1_1: bool) -> El:
     short = [(RES_GROUP_LABEL, model.GROUP_LABEL)]
     long_ = [(RES_DESCRIPTION, model.LONG_DESCRIPTION)]
     for b in model.BUTTONS:
@@ -105,7 +142,7 @@ def _resources(settings: ManifestSettings) -> El:
     return El(
         "Resources", None,
         El("bt:Images", None, *(El("bt:Image", {"id": _icon_res(n), "DefaultValue": model.icon_url(settings, n)})
-                                for n in model.RIBBON_ICON_SIZES)),
+                                for n in _image_sizes(v1_1=v1_1))),
         El("bt:Urls", None,
            El("bt:Url", {"id": RES_COMMANDS_URL, "DefaultValue": settings.url(model.COMMANDS_PATH)}),
            El("bt:Url", {"id": RES_PANE_URL, "DefaultValue": settings.url(model.PANE_PATH)}),
@@ -134,7 +171,7 @@ def build_xml(settings: ManifestSettings) -> bytes:
         El("Description", {"resid": RES_DESCRIPTION}),
         _requirements(model.MAILBOX_COMMANDS_MIN),
         _hosts(v1_1=True),
-        _resources(settings),
+        _resources(settings, v1_1=True),
         _web_application_info(settings),
     )
     v1_0 = El(
@@ -142,7 +179,7 @@ def build_xml(settings: ManifestSettings) -> bytes:
         El("Description", {"resid": RES_DESCRIPTION}),
         _requirements(model.MAILBOX_COMMANDS_MIN),
         _hosts(v1_1=False),
-        _resources(settings),
+        _resources(settings, v1_1=False),
         v1_1,
     )
     rules = [El("Rule", {"xsi:type": "ItemIs", "ItemType": item, "FormType": form})

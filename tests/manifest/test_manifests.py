@@ -279,8 +279,10 @@ def test_json_content(rendered, settings):
     (ext,) = doc["extensions"]
     assert ext["requirements"]["scopes"] == ["mail"]
     assert ext["requirements"]["capabilities"] == [{"name": "Mailbox", "minVersion": "1.5"}]
+    assert ext["requirements"]["formFactors"] == ["desktop", "mobile"]
     actions = {a["id"]: (rt["code"]["page"], a) for rt in ext["runtimes"] for a in rt["actions"]}
-    (ribbon,) = ext["ribbons"]
+    ribbon, _mobile = ext["ribbons"]
+    assert ribbon["requirements"]["formFactors"] == ["desktop"]
     assert ribbon["contexts"] == ["mailRead", "mailCompose", "meetingDetailsOrganizer", "meetingDetailsAttendee"]
     (tab,) = ribbon["tabs"]
     assert tab["builtInTabId"] == "TabDefault"
@@ -297,9 +299,14 @@ def test_json_content(rendered, settings):
 def test_xml_and_json_offer_the_same_commands(rendered, etree):
     root = etree.fromstring(rendered.xml)
     v11 = root.find("v10:VersionOverrides/v11:VersionOverrides", NS)
-    surfaces = [p.get(XSI_TYPE) for p in v11.iter(f"{{{NS['v11']}}}ExtensionPoint")]
+    desktop = v11.find("v11:Hosts/v11:Host/v11:DesktopFormFactor", NS)
+    surfaces = [p.get(XSI_TYPE) for p in desktop.iter(f"{{{NS['v11']}}}ExtensionPoint")]
     contexts = rendered.json["extensions"][0]["ribbons"][0]["contexts"]
     assert [model.SURFACES[i].xml_type for i in range(len(contexts))] == surfaces
+    mobile = v11.find("v11:Hosts/v11:Host/v11:MobileFormFactor", NS)
+    assert [p.get(XSI_TYPE) for p in mobile.iter(f"{{{NS['v11']}}}ExtensionPoint")] == [
+        "MobileMessageReadCommandSurface"]
+    assert rendered.json["extensions"][0]["ribbons"][1]["contexts"] == ["mailRead"]
     xml_pages = [u.get("DefaultValue") for u in v11.find("v11:Resources/bt:Urls", NS)
                  if u.get("id") != "Commands.Url"]
     json_pages = [rt["code"]["page"] for rt in rendered.json["extensions"][0]["runtimes"]]
@@ -493,7 +500,7 @@ def test_cli_requires_base_url_and_out(tmp_path):
 
 # ================================================================ icons
 def test_icons_exist_with_their_sizes():
-    for size in (16, 32, 64, 80, 128):
+    for size in (16, 32, 64, 80, 128, 25, 48, 50, 75, 96, 144):
         assert make_icons.png_size((ICON_DIR / f"icon-{size}.png").read_bytes()) == (size, size)
     assert make_icons.png_size((ICON_DIR / "color-192.png").read_bytes()) == (192, 192)
     assert make_icons.png_size((ICON_DIR / "outline-32.png").read_bytes()) == (32, 32)
@@ -503,6 +510,9 @@ def test_every_icon_the_manifests_name_is_shipped(rendered):
     named = set(re.findall(rb"/pane/icons/(icon-\d+\.png)", rendered.xml))
     named |= {i["url"].rsplit("/", 1)[1].encode() for i in
               rendered.json["extensions"][0]["ribbons"][0]["tabs"][0]["groups"][0]["icons"]}
+    named |= {i["url"].rsplit("/", 1)[1].encode() for i in rendered.json["extensions"][0]["ribbons"][1]
+              ["tabs"][0]["customMobileRibbonGroups"][0]["controls"][0]["icons"]}
+    assert {f"icon-{n}.png".encode() for n in (25, 50, 75, 48, 96, 144)} <= named
     assert named and all((ICON_DIR / n.decode()).is_file() for n in named)
 
 
@@ -672,3 +682,142 @@ def test_every_manifest_string_is_in_the_catalogues():
             if lang == "fr" and not text.startswith("Dealpane"):
                 assert said != text, text
         assert i18n.word(model.FULL_NAME, "fr") == "Dealpane pour Outlook"
+
+
+# ================================================================ Outlook on iOS and Android
+# https://learn.microsoft.com/office/dev/add-ins/outlook/add-mobile-support
+# https://learn.microsoft.com/office/dev/add-ins/outlook/outlook-mobile-addins (message read mode only)
+# https://learn.microsoft.com/javascript/api/manifest/icon#additional-requirements-for-mobile-form-factors
+MOBILE_SIZE_SCALES = {(size, scale) for size in (25, 32, 48) for scale in (1, 2, 3)}
+
+
+def _mobile_form_factor(root):
+    return root.find("v10:VersionOverrides/v11:VersionOverrides/v11:Hosts/v11:Host/v11:MobileFormFactor", NS)
+
+
+def test_xml_mobile_form_factor_opens_the_pane_in_message_read(rendered, etree):
+    root = etree.fromstring(rendered.xml)
+    v11 = root.find("v10:VersionOverrides/v11:VersionOverrides", NS)
+    host = v11.find("v11:Hosts/v11:Host", NS)
+    # DesktopFormFactor first, then MobileFormFactor (the XSD's order); none in VersionOverrides 1.0
+    assert [etree.QName(c).localname for c in host] == ["DesktopFormFactor", "MobileFormFactor"]
+    assert root.find("v10:VersionOverrides/v10:Hosts/v10:Host/v10:MobileFormFactor", NS) is None
+    mobile = _mobile_form_factor(root)
+    (point,) = mobile.findall("v11:ExtensionPoint", NS)
+    assert point.get(XSI_TYPE) == "MobileMessageReadCommandSurface"  # no compose, no appointments
+    assert point.find("v11:OfficeTab", NS) is None
+    group = point.find("v11:Group", NS)
+    assert _resource(v11, "v11", "ShortStrings", group.find("v11:Label", NS).get("resid")) == "Dealpane"
+    (control,) = group.findall("v11:Control", NS)
+    assert control.get(XSI_TYPE) == "MobileButton"
+    assert control.find("v11:Supertip", NS) is None
+    label = v11.find(f"v11:Resources/bt:ShortStrings/bt:String[@id='{control.find('v11:Label', NS).get('resid')}']", NS)
+    assert label.get("DefaultValue") == "Dealpane"
+    assert {o.get("Locale"): o.get("Value") for o in label.findall("bt:Override", NS)} == {FR: "Dealpane"}
+    action = control.find("v11:Action", NS)
+    assert action.get(XSI_TYPE) == "ShowTaskpane"
+    assert _resource(v11, "v11", "Urls", action.find("v11:SourceLocation", NS).get("resid")) == BASE + "/pane/"
+    icon = control.find("v11:Icon", NS)
+    assert icon.get(XSI_TYPE) == "bt:MobileIconList"
+    images = icon.findall("bt:Image", NS)
+    assert {(int(i.get("size")), int(i.get("scale"))) for i in images} == MOBILE_SIZE_SCALES
+    assert len(images) == 9
+    for image in images:
+        # each image is drawn at size x scale pixels, and the file is shipped
+        url = _resource(v11, "v11", "Images", image.get("resid"))
+        px = int(image.get("size")) * int(image.get("scale"))
+        assert url == f"{BASE}/pane/icons/icon-{px}.png"
+        assert make_icons.png_size((ICON_DIR / f"icon-{px}.png").read_bytes()) == (px, px)
+    # control and group ids are unique in the manifest
+    ids = [n.get("id") for n in v11.iter() if etree.QName(n).localname in ("Control", "Group")]
+    assert len(ids) == len(set(ids))
+
+
+def _eight_mobile_icons(root):
+    icon = root.find(".//v11:MobileFormFactor//v11:Icon", NS)
+    icon.remove(icon[-1])
+
+
+def _mobile_icon_without_scale(root):
+    del root.find(".//v11:MobileFormFactor//v11:Icon/bt:Image", NS).attrib["scale"]
+
+
+def _desktop_button_on_mobile(root):
+    root.find(".//v11:MobileFormFactor//v11:Control", NS).set(XSI_TYPE, "Button")
+
+
+def _mobile_compose_surface(root):
+    root.find(".//v11:MobileFormFactor/v11:ExtensionPoint", NS).set(XSI_TYPE, "MessageComposeCommandSurface")
+
+
+def _mobile_icon_dangling(root):
+    root.find(".//v11:MobileFormFactor//v11:Icon/bt:Image", NS).set("resid", "Icon.26")
+
+
+@pytest.mark.parametrize("change, catcher", [
+    (_eight_mobile_icons, "xsd"),
+    (_mobile_icon_without_scale, "xsd"),
+    (_desktop_button_on_mobile, "xsd"),
+    (_mobile_compose_surface, "xsd"),
+    (_mobile_icon_dangling, "resid"),
+], ids=lambda v: getattr(v, "__name__", v).strip("_"))
+def test_xml_broken_mobile_parts_fail(rendered, etree, xsd_dir, change, catcher):
+    broken = _mutate(rendered.xml, etree, change)
+    assert broken != rendered.xml
+    found = {"xsd": checks.xsd_problems(broken, xsd_dir), "resid": checks.xml_resid_problems(broken)}
+    assert found[catcher], f"expected the {catcher} check to catch it: {found}"
+
+
+def _mobile_ribbon(doc):
+    return doc["extensions"][0]["ribbons"][1]
+
+
+def test_json_mobile_ribbon_opens_the_pane_in_mail_read(rendered, app_manifest_pkg):
+    doc = rendered.json
+    assert checks.json_schema_problems(doc, app_manifest_pkg) == []
+    ribbon = _mobile_ribbon(doc)
+    assert ribbon["requirements"] == {"capabilities": [{"name": "Mailbox", "minVersion": "1.5"}],
+                                      "formFactors": ["mobile"]}
+    assert ribbon["contexts"] == ["mailRead"]
+    (tab,) = ribbon["tabs"]
+    assert tab["builtInTabId"] == "TabDefault" and "groups" not in tab
+    (group,) = tab["customMobileRibbonGroups"]
+    assert group["label"] == "Dealpane"
+    (button,) = group["controls"]
+    assert button["type"] == "mobileButton" and button["label"] == "Dealpane"
+    pages = {a["id"]: rt["code"]["page"] for rt in doc["extensions"][0]["runtimes"] for a in rt["actions"]}
+    assert pages[button["actionId"]] == BASE + "/pane/"
+    assert {(i["size"], i["scale"]) for i in button["icons"]} == MOBILE_SIZE_SCALES
+    for icon in button["icons"]:
+        assert icon["url"] == f"{BASE}/pane/icons/icon-{icon['size'] * icon['scale']}.png"
+    # the same command as the XML manifest's MobileFormFactor
+    assert f"mobileMsgRead{model.MOBILE_BUTTONS[0].key}Button" == button["id"]
+
+
+@pytest.mark.parametrize("change", [
+    lambda r: r["tabs"][0]["customMobileRibbonGroups"][0]["controls"][0]["icons"].pop(),
+    lambda r: r["tabs"][0]["customMobileRibbonGroups"][0]["controls"][0]["icons"][0].update(size=16),
+    lambda r: r["tabs"][0]["customMobileRibbonGroups"][0]["controls"][0]["icons"][0].update(scale=4),
+    lambda r: r["tabs"][0]["customMobileRibbonGroups"][0]["controls"][0].update(type="button"),
+    lambda r: r["requirements"].update(formFactors=["phone"]),
+], ids=["eight_icons", "size_16", "scale_4", "desktop_button_type", "unknown_form_factor"])
+def test_json_broken_mobile_ribbon_fails(rendered, app_manifest_pkg, change):
+    broken = copy.deepcopy(rendered.json)
+    change(_mobile_ribbon(broken))
+    assert checks.json_schema_problems(broken, app_manifest_pkg) != []
+
+
+def test_mobile_labels_are_short_and_french(rendered, app_manifest_pkg):
+    french = rendered.localizations["fr-fr.json"]
+    assert checks.json_schema_problems(french, app_manifest_pkg, localization=True) == []
+    where = "extensions[0].ribbons[1].tabs[0].customMobileRibbonGroups[0]"
+    assert french[f"{where}.label"] == "Dealpane"
+    assert french[f"{where}.controls[0].label"] == "Dealpane"
+    # Microsoft recommends at most 16 characters for a mobile button's label, in every language
+    from storage import i18n
+    for lang in i18n.languages():
+        for button in model.MOBILE_BUTTONS:
+            assert len(model.say(button.label, lang)) <= model.MOBILE_LABEL_MAX, (lang, button.label)
+    # a stray mobile key is caught like any other
+    stray = dict(french, **{f"{where}.controls[1].label": "x"})
+    assert any("names no string" in p for p in checks.localization_problems(rendered.json, {"fr-fr.json": stray}))
