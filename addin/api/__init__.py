@@ -3,10 +3,12 @@
 
 def register_api(app) -> None:
     from . import (  # noqa: PLC0415
-        crm, graph_connection, graph_hooks, history, opportunities, outbound, process, projects, transfer, workspaces,
+        crm, erasure, graph_connection, graph_hooks, history, opportunities, outbound, process, projects, transfer,
+        workspaces,
     )
 
-    for module in (workspaces, graph_connection, crm, opportunities, history, process, projects, outbound, transfer):
+    for module in (workspaces, graph_connection, crm, opportunities, history, process, projects, outbound, transfer,
+                   erasure):
         app.register_api(module.bp)
     app.register_api(graph_hooks.hooks)
     app.register_api(graph_hooks.status_bp)
