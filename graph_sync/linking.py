@@ -10,8 +10,8 @@ from storage.i18n import _
 from storage.models import HistoryItem, Opportunity
 from storage.services.mail import link_item, upsert_mail_item
 
-from .port import GraphClient, GraphNotFound
-from .records import event_fields, message_fields
+from .port import GraphClient, GraphError, GraphNotFound
+from .records import attachment_fields, event_fields, message_fields
 
 SOURCE_ID_TYPES = {"ews": "ewsId", "rest": "restId"}
 
@@ -86,6 +86,11 @@ def link_from_mailbox(session: so.Session, opportunity: Opportunity, client: Gra
         raise RuleViolation.on("item_id", _("is not an item of your mailbox (moved or deleted?)")) from None
     mapper = message_fields if item_type == "message" else event_fields
     fields = mapper(raw, mailbox_address=mailbox_address, keep_body=keep_body)
+    if item_type == "message" and raw.get("hasAttachments"):
+        try:  # one more call for one item: the pane's link shows the attachments at once
+            fields["attachments"] = attachment_fields(client.list_attachments(graph_id))
+        except GraphError:  # not fatal to the link: they are listed when first asked for (addin/api/attachments.py)
+            fields["attachments"] = None
     item, _created = upsert_mail_item(session, opportunity.workspace_id, fields)
     if item_id_format != "immutable":
         item.client_item_id = item_id[:500]

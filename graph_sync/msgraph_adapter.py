@@ -79,6 +79,13 @@ MESSAGE_FIELDS = [
     "id", "subject", "bodyPreview", "from", "sender", "toRecipients", "ccRecipients", "receivedDateTime",
     "sentDateTime", "internetMessageId", "conversationId", "webLink", "changeKey", "parentFolderId", "isDraft",
     "internetMessageHeaders",  # only for the old x-dealpane-opportunity stamp (stamp.py); Sent Items copies have none
+    # Attachments: only whether there are any. Their list is asked for when a person opens the e-mail's
+    # history (addin/api/attachments.py), never in delta: $expand=attachments there brings every
+    # attachment whole, contentBytes included, its inner $select being ignored
+    # (https://github.com/microsoftgraph/microsoft-graph-docs-contrib/issues/8431), which would cost
+    # the sync its throughput. hasAttachments leaves inline images out
+    # (https://learn.microsoft.com/graph/api/resources/message).
+    "hasAttachments",
 ]
 
 

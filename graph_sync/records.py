@@ -89,7 +89,17 @@ def message_fields(message: dict[str, Any], *, mailbox_address: str | None, keep
         "to_addresses": keys["to_addresses"],
         "cc_addresses": keys["cc_addresses"],
         "sent_at": graph_datetime(message.get("sentDateTime")),
+        # [] known to have none (hasAttachments false: no attachment but inline ones); None not known
+        # yet: listed from Graph when first asked for (addin/api/attachments.py), then kept
+        "attachments": [] if message.get("hasAttachments") is False else None,
     }
+
+
+def attachment_fields(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a history item keeps of an e-mail's attachments (GraphClient.list_attachments records):
+    names, types and sizes, never the content."""
+    return [{"id": r["id"], "name": r["name"][:300], "size": r["size"], "content_type": r["content_type"],
+             "is_inline": r["is_inline"], "kind": r["kind"]} for r in records]
 
 
 def event_fields(event: dict[str, Any], *, mailbox_address: str | None, keep_body: bool,
@@ -152,7 +162,7 @@ MESSAGE_SOURCES = {
     "occurred_at": ("receivedDateTime", "sentDateTime"), "direction": ("from", "sender"), "graph_id": ("id",),
     "internet_message_id": ("internetMessageId",), "conversation_id": ("conversationId",), "web_link": ("webLink",),
     "change_key": ("changeKey",), "from_address": ("from", "sender"), "to_addresses": ("toRecipients",),
-    "cc_addresses": ("ccRecipients",), "sent_at": ("sentDateTime",),
+    "cc_addresses": ("ccRecipients",), "sent_at": ("sentDateTime",), "attachments": ("hasAttachments",),
 }
 EVENT_SOURCES = {
     "subject": ("subject",), "summary": ("bodyPreview",), "body": ("body",), "occurred_at": ("start",),

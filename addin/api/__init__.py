@@ -3,12 +3,13 @@
 
 def register_api(app) -> None:
     from . import (  # noqa: PLC0415
-        crm, erasure, graph_connection, graph_hooks, history, opportunities, outbound, process, projects, transfer,
-        workspaces,
+        attachments, crm, erasure, graph_connection, graph_hooks, history, opportunities, outbound, process, projects,
+        transfer, workspaces,
     )
 
     for module in (workspaces, graph_connection, crm, opportunities, history, process, projects, outbound, transfer,
                    erasure):
         app.register_api(module.bp)
+    app.register_api(attachments.bp)
     app.register_api(graph_hooks.hooks)
     app.register_api(graph_hooks.status_bp)

@@ -453,6 +453,15 @@ class GraphRefOut(BaseModel):
     change_key: Optional[str]
 
 
+class AttachmentOut(BaseModel):
+    """An e-mail's attachment as Microsoft Graph lists it; its content is opened from the mailbox on demand."""
+    id: str
+    name: str
+    size: int = Field(description="Graph's size in bytes (what the mailbox counts; the download may differ a little)")
+    content_type: Optional[str]
+    is_inline: bool = Field(description="an image shown in the body (a logo, a signature)")
+
+
 class RecordRef(BaseModel):
     type: Literal["opportunity", "account", "contact"]
     id: str
@@ -481,6 +490,9 @@ class HistoryOut(BaseModel):
 class HistoryList(BaseModel):
     items: list[HistoryOut]
     next_cursor: Optional[str]
+    attachments: Optional[list[AttachmentOut]] = Field(
+        default=None, description="an e-mail's attachments; null: none known yet (GET …/history/{id}/attachments "
+                                  "asks the mailbox), [] none")
 
 
 # ---- search and context ----------------------------------------------------------------------

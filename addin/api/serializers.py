@@ -113,5 +113,7 @@ def history_item(h: HistoryItem) -> dict[str, Any]:
         file={"name": h.file_name, "url": h.file_url} if h.kind == "file" else None,
         graph=graph, links=[s.RecordRef(type=l.record_type, id=l.record_id) for l in h.links if not l.suppressed],
         removed_in_mailbox=h.removed_in_mailbox, cancelled=bool(h.cancelled), created_at=h.created_at,
+        attachments=[{k: a.get(k) for k in ("id", "name", "size", "content_type", "is_inline")} for a in h.attachments]
+        if h.kind == "email" and h.attachments is not None else None,
         version=h.version,
     ))

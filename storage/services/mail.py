@@ -24,8 +24,10 @@ class NotTheSameMessage(Conflict):
 MAIL_FIELDS = (
     "subject", "summary", "body", "occurred_at", "starts_at", "ends_at", "duration_minutes", "location", "graph_id",
     "web_link", "change_key", "from_address", "to_addresses", "cc_addresses", "direction", "conversation_id",
-    "series_id", "cancelled", "sent_at",
+    "series_id", "cancelled", "sent_at", "attachments",
 )
+# None for these means "not known", never "empty": it does not replace what is stored
+KEEP_WHEN_UNKNOWN = ("body", "attachments")
 
 
 def find_mail_item(session: so.Session, workspace_id: str, fields: dict[str, Any]) -> HistoryItem | None:
@@ -59,7 +61,7 @@ def upsert_mail_item(session: so.Session, workspace_id: str, fields: dict[str, A
                            internet_message_id=fields.get("internet_message_id"), ical_uid=fields.get("ical_uid"))
         session.add(item)
     for name in MAIL_FIELDS:
-        if name in fields and (fields[name] is not None or name not in ("body",)):
+        if name in fields and (fields[name] is not None or name not in KEEP_WHEN_UNKNOWN):
             setattr(item, name, fields[name])
     item.removed_in_mailbox = False
     return item, created
