@@ -13,10 +13,13 @@ import {
 } from "../ui.js";
 import { editListDialog, historyDialog, HISTORY_KINDS, linkDialog } from "./dialogs.js";
 import { kindName } from "./opportunities.js";
+import { actionButtons, ChangesCard, ProjectsCard } from "./opportunity-actions.js";
 import { t } from "../../../shared/i18n.js";
 
 // The editable lists and their label's message.
 const LISTS = [["type", "workspace.field.type"], ["payment_terms", "workspace.field.paymentTerms"], ["source", "workspace.field.source"]];
+// Why a deal was won or lost: asked when its stage is a closing one (by the stage's outcome).
+const CLOSE_REASON = ["close_reason", "workspace.opportunityActions.closeReason"];
 const INITIATOR_PATHS = { account: "accounts", contact: "contacts", marketing_activity: "marketing-activities" };
 const INITIATOR_NAMES = { account: "name", contact: "display_name", marketing_activity: "name" };
 
@@ -24,12 +27,14 @@ export async function render(ctx, id, flash) {
   const message = flash || ctx.flash;
   ctx.flash = null;
   const isNew = id === "new";
-  const [record, products, lists] = await Promise.all([
+  const [record, products, lists, reasons] = await Promise.all([
     isNew ? Promise.resolve(null) : ctx.api.get(`/opportunities/${encodeURIComponent(id)}`),
     ctx.api.get("/products", { limit: 500 }).then((p) => p.items),
     Promise.all(LISTS.map(([name]) => ctx.list(name))),
+    ctx.list(CLOSE_REASON[0]).catch(() => []),
   ]);
-  const form = new OpportunityForm(ctx, record, products, Object.fromEntries(LISTS.map(([name], i) => [name, lists[i]])));
+  const form = new OpportunityForm(ctx, record, products,
+    { ...Object.fromEntries(LISTS.map(([name], i) => [name, lists[i]])), [CLOSE_REASON[0]]: reasons });
   form.mount(message);
 }
 
@@ -56,7 +61,8 @@ class OpportunityForm {
     this.form = h("form", { class: "form-layout", novalidate: true, "aria-labelledby": "form-title",
       onsubmit: (event) => { event.preventDefault(); this.save("stay"); } },
     h("div", { class: "column" }, this.generalCard(), this.linesCard()),
-    h("div", { class: "column" }, this.activitiesCard(), this.commentsCard(), record ? this.historyCard() : null));
+    h("div", { class: "column" }, this.activitiesCard(), this.commentsCard(), record ? this.historyCard() : null,
+      record ? this.extraCards() : null));
     replace(ctx.main, this.head(), this.messages, this.form);
     if (flash) show(this.messages, notice("success", flash));
     if (this.readOnly) {
@@ -68,6 +74,7 @@ class OpportunityForm {
       }
     }
     this.updateTotals();
+    this.showCloseReason();
     this.loadInitiatorName();
     document.getElementById("form-title").focus();
   }
@@ -83,6 +90,9 @@ class OpportunityForm {
       buttons.push(h("button", { type: "button", class: "button primary", onclick: () => this.reopen() }, t("workspace.opportunity.reopenMenu")));
     }
     if (record) {
+      buttons.push(...actionButtons(this.ctx, record, this.messages, {
+        history: () => this.loadHistory(), projects: () => this.projects.load(),
+      }));
       buttons.push(h("button", { type: "button", class: "button", onclick: (e) => this.print(e.currentTarget) }, t("workspace.opportunity.print")));
       if (!this.readOnly) buttons.push(h("button", { type: "button", class: "button", onclick: () => this.remove() }, t("workspace.action.delete")));
     }
@@ -139,6 +149,7 @@ class OpportunityForm {
         h("div", { class: "field" }, h("span", { class: "field-label", id: "expected-label" }, t("workspace.opportunities.col.expectedRevenue")),
           this.expected),
         field(t("workspace.opportunities.col.closeDate"), i.close_date, { name: "close_date" }),
+        this.closeReasonField = this.listField(CLOSE_REASON[0], t(CLOSE_REASON[1])),
         this.listField("payment_terms", t("workspace.field.paymentTerms")),
         field(t("workspace.opportunity.expirationDate"), i.expiration_date, { name: "expiration_date" }),
         field(t("workspace.opportunity.deliveryDate"), i.delivery_date, { name: "delivery_date" }),
@@ -193,7 +204,26 @@ class OpportunityForm {
       const changed = !this.record || (this.record.stage_id || "") !== this.inputs.stage_id.value;
       this.stageHint.textContent = changed && this.record ? t("workspace.opportunity.saveForActivities") : "";
     }
+    this.showCloseReason();
     this.updateTotals();
+  }
+
+  /** The close reason is asked for (and sent) only while a closing stage is chosen. */
+  closingStage() {
+    const stage = this.ctx.stages.find((s) => s.id === this.inputs.stage_id.value);
+    return Boolean(stage && stage.outcome);
+  }
+
+  showCloseReason() {
+    if (this.closeReasonField) this.closeReasonField.hidden = !this.closingStage();
+  }
+
+  extraCards() {
+    this.projects = new ProjectsCard(this.ctx, this.record);
+    this.changes = new ChangesCard(this.ctx, this.record);
+    this.projects.load();
+    this.changes.load();
+    return [this.projects.element, this.changes.element];
   }
 
   async changeLink() {
@@ -441,6 +471,7 @@ class OpportunityForm {
     }
     const stage = this.ctx.stages.find((s) => s.id === i.stage_id.value);
     if (stage && stage.outcome && !stageKept) delete data.probability; // the server sets 100 / 0
+    if (stage && stage.outcome) data.close_reason = i.close_reason.value || null;
     return data;
   }
 
