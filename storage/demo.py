@@ -151,6 +151,9 @@ DEMOS = {
                     4: "Appel d’offres en cours : deux concurrents consultés."}),
 }
 DEMO_LANGUAGES = tuple(DEMOS)
+# The closed demo deals' close reasons (values of workspaces.DEFAULT_LISTS["close_reason"]) and competitors.
+DEMO_CLOSE_REASONS = {"won": "Relationship", "lost": "Price"}
+DEMO_COMPETITORS = {"won": "Northwind Traders", "lost": "Northwind Traders; Adatum"}
 
 
 def demo_workspace(session: so.Session, language: str = SOURCE_LANGUAGE) -> Workspace | None:
@@ -218,6 +221,9 @@ def seed_demo(session: so.Session, today: dt.date | None = None,
             data["probability"] = probability
         if source == "Trade show":
             data["initiated_by"] = {"type": "marketing_activity", "id": campaign.id}
+        if stage.outcome is not None:  # why it was won or lost (a value of the close_reason list)
+            data["close_reason"] = word(DEMO_CLOSE_REASONS[stage.outcome], language)
+            data["competitors"] = DEMO_COMPETITORS[stage.outcome]
         opportunity = opportunities.create_opportunity(session, owner_member, data, today=today)
         if n < 4:
             history.add_manual_item(session, opportunity, owner, {

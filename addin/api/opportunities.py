@@ -90,10 +90,12 @@ def bulk_assign(path: WsPath, body: s.BulkAssignIn):
 
 @bp.post("/bulk-close", responses={200: s.BulkOut, **PROBLEMS})
 def bulk_close(path: WsPath, body: s.BulkCloseIn):
-    """Mark several opportunities Closed Won or Closed Lost (with the actual close date, default today)."""
+    """Mark several opportunities Closed Won or Closed Lost (with the actual close date, default today, and
+    the close reason, a value of the close_reason list)."""
     m = member(path.ws)
+    service.check_close_reason(session(), m.workspace_id, body.close_reason)
     result = service.bulk_apply(session(), m.workspace_id, body.ids, lambda o: service.close_opportunity(
-        session(), o, body.outcome, body.close_date, actor_id=m.user_id))
+        session(), o, body.outcome, body.close_date, actor_id=m.user_id, close_reason=body.close_reason))
     commit()
     return json_response({"updated": result.updated, "failed": [bulk_failure(f.id, f.error) for f in result.failed]})
 

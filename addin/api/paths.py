@@ -15,7 +15,7 @@ class WsMemberPath(WsPath):
 
 
 class WsListPath(WsPath):
-    list_name: str = Field(max_length=40, description="type, payment_terms or source")
+    list_name: str = Field(max_length=40, description="type, payment_terms, source or close_reason")
 
 
 class WsLinkPath(WsRecordPath):

@@ -7,8 +7,10 @@ import sqlalchemy as sa
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
+from storage.errors import RuleViolation
 from storage.i18n import _
 from storage.models import SalesStage
+from storage.services import close_reasons as close_reason_service
 from storage.services import reports
 from storage.services import stages as stage_service
 from storage.services import workspaces as service
@@ -31,7 +33,7 @@ PROBLEMS = {400: s.Problem, 401: s.Problem, 404: s.Problem, 422: s.Problem}
 
 @bp.get("/lists/<list_name>", responses={200: s.ListOut, **PROBLEMS})
 def get_list(path: WsListPath):
-    """The values of the Type, Payment terms or Source list, in order."""
+    """The values of the Type, Payment terms, Source or Close reason (`close_reason`) list, in order."""
     m = member(path.ws)
     service.require_list_name(path.list_name)
     return json_response({"values": service.list_values(session(), m.workspace_id, path.list_name)})
@@ -180,3 +182,31 @@ def forecast_report(path: WsPath, query: ps.ForecastQuery):
     m = member(path.ws)
     rows = reports.forecast(session(), m.workspace_id, query.months, dt.date.today(), query.assigned_to)
     return _report(rows, ps.ForecastRow, query.format, "forecast", m.workspace.currency)
+
+
+@bp.get("/reports/close-reasons", responses={200: ps.CloseReasonsOut, **PROBLEMS})
+def close_reasons_report(path: WsPath, query: ps.CloseReasonQuery):
+    """Won and lost by close reason and by competitor (count and total) for the deals closed between
+    `from` and `to` (inclusive, either may be left out); `format=csv` for a spreadsheet: one row per
+    reason then per competitor, the `group` column saying which."""
+    m = member(path.ws)
+    if query.from_ and query.to and query.to < query.from_:
+        raise RuleViolation.on("to", _("must not be before the `from` date"))
+    result = close_reason_service.close_reasons(session(), m.workspace_id, query.from_, query.to, query.assigned_to)
+    groups = {group: [ps.CloseReasonRow(**{**row, "won_total": f"{row['won_total']:.2f}",
+                                            "lost_total": f"{row['lost_total']:.2f}"}).model_dump(mode="json")
+                      for row in rows] for group, rows in result.items()}
+    if query.format != "csv":
+        return json_response({**groups, "currency": m.workspace.currency})
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["group", *ps.CloseReasonRow.model_fields])
+    for group, singular in (("reasons", "reason"), ("competitors", "competitor")):
+        for row in groups[group]:
+            # reasons and competitors are free text: escaped so a spreadsheet never runs one as a formula
+            writer.writerow([singular, *(safe_cell("" if v is None else str(v)) for v in row.values())])
+    response = json_response(None)
+    response.set_data(out.getvalue())
+    response.mimetype = "text/csv"
+    response.headers["Content-Disposition"] = 'attachment; filename="close-reasons.csv"'
+    return response

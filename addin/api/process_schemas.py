@@ -2,7 +2,7 @@
 import datetime as dt
 from typing import Literal, Optional
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from storage import limits
 
@@ -64,7 +64,7 @@ class ReminderList(BaseModel):
 
 class ChangeOut(BaseModel):
     id: str
-    field: Literal["stage", "probability", "total", "close_date", "assigned_to", "link"]
+    field: Literal["stage", "probability", "total", "close_date", "assigned_to", "link", "close_reason"]
     old_value: Optional[str]
     new_value: Optional[str]
     user_id: Optional[str]
@@ -110,6 +110,26 @@ class ForecastRow(BaseModel):
 
 class ForecastOut(BaseModel):
     items: list[ForecastRow]
+    currency: str
+
+
+class CloseReasonQuery(ReportQuery):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: Optional[dt.date] = Field(default=None, alias="from", description="first close date counted (inclusive)")
+    to: Optional[dt.date] = Field(default=None, description="last close date counted (inclusive)")
+
+
+class CloseReasonRow(BaseModel):
+    name: Optional[str] = Field(description="the close reason or competitor; null: deals closed without a reason")
+    won_count: int
+    won_total: MoneyOut
+    lost_count: int
+    lost_total: MoneyOut
+
+
+class CloseReasonsOut(BaseModel):
+    reasons: list[CloseReasonRow]
+    competitors: list[CloseReasonRow]
     currency: str
 
 

@@ -270,6 +270,10 @@ class OpportunityPatch(Input):
     source: Optional[str] = Field(default=None, max_length=limits.LIST_VALUE)
     initiated_by: Optional[InitiatorIn] = None
     competitors: Optional[str] = Field(default=None, max_length=limits.DESCRIPTION)
+    close_reason: Optional[str] = Field(default=None, max_length=limits.LIST_VALUE, description=(
+        "Why it was won or lost: a value of the close_reason list (`…/lists/close_reason`). Given when the deal "
+        "is closed (with `stage_id` of Closed Won/Lost), or on its own on a closed deal; null clears it. "
+        "Kept when the deal is reopened."))
     stage_id: Optional[Id] = None
     activities: Optional[list[ChecklistMarkIn]] = Field(default=None, max_length=200)
     reminder_at: Optional[AwareDatetime] = None
@@ -335,6 +339,7 @@ class OpportunityOut(BaseModel):
     source: Optional[str]
     initiated_by: Optional[InitiatorOut]
     competitors: Optional[str]
+    close_reason: Optional[str] = Field(description="a value of the close_reason list: why it was won or lost")
     stage_id: Optional[str]
     stage_name: Optional[str]
     status: Literal["open", "won", "lost"]
@@ -363,6 +368,8 @@ class BulkCloseIn(Input):
     ids: list[Id] = Field(min_length=1, max_length=500)
     outcome: Literal["won", "lost"]
     close_date: Optional[dt.date] = None
+    close_reason: Optional[str] = Field(default=None, max_length=limits.LIST_VALUE,
+                                        description="a value of the close_reason list, set on every deal closed")
 
 
 class BulkFailure(BaseModel):

@@ -12,7 +12,7 @@ from storage.models import Opportunity, OpportunityChange, User
 from storage.paging import Page, keyset_page
 from storage.types import utcnow
 
-TRACKED = ("stage", "probability", "total", "close_date", "assigned_to", "link")
+TRACKED = ("stage", "probability", "total", "close_date", "assigned_to", "link", "close_reason")
 
 
 def _text(value) -> str | None:
@@ -34,6 +34,7 @@ def snapshot(opportunity: Opportunity) -> dict[str, str | None]:
         "close_date": _text(opportunity.close_date),
         "assigned_to": opportunity.assigned_to,
         "link": f"{opportunity.link_type}:{opportunity.link_id}" if opportunity.link_id else None,
+        "close_reason": opportunity.close_reason,
     }
 
 

@@ -28,6 +28,9 @@ from .workspaces import list_values
 HUNDRED = Decimal(100)
 OUTCOME_PROBABILITY = {"won": 100, "lost": 0}
 LIST_FIELDS = ("type", "payment_terms", "source")
+# Why a deal was won or lost: a value of the close_reason list, given when it is closed (or later, on its
+# own, on a closed record); kept when the deal is reopened, so the next close starts from it.
+CLOSE_REASON = "close_reason"
 DATE_FIELDS = ("close_date", "expiration_date", "delivery_date")
 INITIATOR_CLASSES = {"account": Account, "contact": Contact, "marketing_activity": MarketingActivity}
 
@@ -75,7 +78,9 @@ def create_opportunity(session: so.Session, member: Member, data: dict[str, Any]
 
 def update_opportunity(session: so.Session, opportunity: Opportunity, changes: dict[str, Any],
                        today: dt.date | None = None, actor_id: str | None = None) -> Opportunity:
-    refuse_if_read_only(opportunity)
+    # A closed record is read-only, but its close reason may still be given or corrected on its own.
+    if not (opportunity.read_only and changes and set(changes) == {CLOSE_REASON}):
+        refuse_if_read_only(opportunity)
     before = snapshot(opportunity)
     _apply(session, opportunity, changes, creating=False, today=today or dt.date.today())
     so.attributes.flag_modified(opportunity, "workspace_id")  # version and updated_at move
@@ -164,6 +169,8 @@ def _apply(session: so.Session, opp: Opportunity, data: dict[str, Any], *, creat
         opp.probability = forced
         if "close_date" not in data:
             opp.close_date = today  # once closed, the close date is the actual one
+    if CLOSE_REASON in data:
+        _apply_close_reason(session, opp, data[CLOSE_REASON], problems)
     if "activities" in data:
         _apply_checklist(opp, data["activities"] or [], problems)
 
@@ -171,12 +178,30 @@ def _apply(session: so.Session, opp: Opportunity, data: dict[str, Any], *, creat
     recompute_totals(opp)
 
 
+def _apply_close_reason(session: so.Session, opp: Opportunity, given: Any, problems: Problems) -> None:
+    """A value of the close_reason list, for a deal that is (being) closed; null clears it. An open deal
+    keeps the reason of its last close (sent back unchanged, it is accepted) but cannot be given a new one."""
+    value = optional_text(problems, CLOSE_REASON, given, limits.LIST_VALUE)
+    if value is None or value == opp.close_reason:
+        opp.close_reason = value
+        return
+    if opp.stage is None or not opp.stage.outcome:
+        problems.add(CLOSE_REASON, _("can be given only when the opportunity is closed (won or lost)"))
+    elif value not in list_values(session, opp.workspace_id, CLOSE_REASON):
+        problems.add(CLOSE_REASON, not_a_list_value(CLOSE_REASON, value))
+    else:
+        opp.close_reason = value
+
+
 def not_a_list_value(field: str, value: str) -> Text:
-    """A value that is not one of the Type, Payment terms or Source list's (also the CSV import's message)."""
+    """A value that is not one of the Type, Payment terms, Source or Close reason list's (also the CSV
+    import's message)."""
     if field == "type":
         return _("'%(value)s' is not a value of the type list", value=value)
     if field == "payment_terms":
         return _("'%(value)s' is not a value of the payment terms list", value=value)
+    if field == CLOSE_REASON:
+        return _("'%(value)s' is not a value of the close reason list", value=value)
     return _("'%(value)s' is not a value of the source list", value=value)
 
 
@@ -320,11 +345,14 @@ def closing_stage(session: so.Session, workspace_id: str, outcome: str) -> Sales
 
 
 def close_opportunity(session: so.Session, opp: Opportunity, outcome: str, close_date: dt.date | None,
-                      today: dt.date | None = None, actor_id: str | None = None) -> Opportunity:
+                      today: dt.date | None = None, actor_id: str | None = None,
+                      close_reason: str | None = None) -> Opportunity:
     stage = closing_stage(session, opp.workspace_id, outcome)
     changes: dict[str, Any] = {"stage_id": stage.id}
     if close_date is not None:
         changes["close_date"] = close_date
+    if close_reason is not None:
+        changes[CLOSE_REASON] = close_reason
     return update_opportunity(session, opp, changes, today=today, actor_id=actor_id)
 
 
@@ -381,6 +409,12 @@ def bulk_apply(session: so.Session, workspace_id: str, ids: list[str], change) -
             savepoint.rollback()
             result.failed.append(BulkFailure(record_id, error))
     return result
+
+
+def check_close_reason(session: so.Session, workspace_id: str, value: str | None) -> None:
+    """A bulk close's reason, checked once for all its records."""
+    if value is not None and value not in list_values(session, workspace_id, CLOSE_REASON):
+        raise RuleViolation.on(CLOSE_REASON, not_a_list_value(CLOSE_REASON, value))
 
 
 def check_assignee(session: so.Session, workspace_id: str, user_id: str | None) -> None:

@@ -26,13 +26,15 @@ DEFAULT_STAGES: list[tuple[str, list[tuple[str, int, bool]]]] = [
 # The two built-in closed stages. Their rules (probability 100 / 0, read-only records, cannot be renamed,
 # moved or deleted) go by `outcome` and `built_in`, never by these names, which follow the language.
 CLOSED_STAGES: list[tuple[str, str]] = [(N_("Closed Won"), "won"), (N_("Closed Lost"), "lost")]
-# Issue 19 adds a close-reason list (why a deal was won or lost): its default values go here, marked
-# with N_ like the others, so that a French workspace gets them in French.
+# close_reason says why a deal was won or lost (one list for both). Workspaces created before it came
+# start with it empty (their owners fill it in Customise); new ones get these values in their language.
 DEFAULT_LISTS = {
     "type": [N_("New business"), N_("Existing business"), N_("Renewal")],
     "payment_terms": [N_("Due on receipt"), N_("Net 15"), N_("Net 30"), N_("Net 60")],
     "source": [N_("Advertisement"), N_("E-mail campaign"), N_("Trade show"), N_("Web site"), N_("Referral"),
                N_("Cold call")],
+    "close_reason": [N_("Price"), N_("Competitor chosen"), N_("No budget"), N_("No decision"), N_("Timing"),
+                     N_("Product fit"), N_("Relationship")],
 }
 TENANT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 

@@ -44,7 +44,8 @@ OPPORTUNITY_COLUMNS = [
     pgettext("CSV column", "Close Date"), pgettext("CSV column", "Payment Terms"),
     pgettext("CSV column", "Expiration Date"), pgettext("CSV column", "Delivery Date"), pgettext("CSV column", "Source"),
     pgettext("CSV column", "Initiated By Type"), pgettext("CSV column", "Initiated By"),
-    pgettext("CSV column", "Competitors"), pgettext("CSV column", "Reminder"), "Categories",
+    pgettext("CSV column", "Competitors"), pgettext("CSV column", "Close Reason"), pgettext("CSV column", "Reminder"),
+    "Categories",
     pgettext("CSV column", "Comments"), pgettext("CSV column", "Total"), pgettext("CSV column", "Expected Revenue"),
     *LINE_COLUMNS,
 ]
@@ -109,7 +110,8 @@ OPPORTUNITY_FIELDS = {
     "title": "Opportunity Title", "link": "Link To", "assigned_to": "Assigned To", "type": "Type",
     "stage_id": "Sales Stage", "probability": "Probability", "close_date": "Close Date",
     "payment_terms": "Payment Terms", "expiration_date": "Expiration Date", "delivery_date": "Delivery Date",
-    "source": "Source", "initiated_by": "Initiated By", "competitors": "Competitors", "reminder_at": "Reminder",
+    "source": "Source", "initiated_by": "Initiated By", "competitors": "Competitors", "close_reason": "Close Reason",
+    "reminder_at": "Reminder",
     "categories": "Categories", "comments": "Comments",
 }
 LINE_FIELDS = {"name": "Product or Service", "product_id": "Product or Service", "description": "Line Description",

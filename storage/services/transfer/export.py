@@ -122,6 +122,7 @@ def _opportunity_rows(session: so.Session, workspace_id: str, style: Style) -> I
             str(o.probability), style.date(o.close_date), o.payment_terms or "", style.date(o.expiration_date),
             style.date(o.delivery_date), o.source or "",
             style.type_word(INITIATOR_TYPES.get(o.initiated_by_type or "", "")), initiator, o.competitors or "",
+            o.close_reason or "",
             o.reminder_at.astimezone(dt.timezone.utc).isoformat() if o.reminder_at else "",
             _join(o.category_names), o.comments or "", number(_money(o.total)), number(_money(o.expected_revenue)),
         ]

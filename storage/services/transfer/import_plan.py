@@ -375,6 +375,13 @@ class Rules:
             if "close_date" not in data:
                 v["close_date"] = self.today
         v["probability"] = probability
+        # opportunities._apply_close_reason: a value of the list, for a closed deal only
+        reason = optional_text(problems, opp_rules.CLOSE_REASON, data.get(opp_rules.CLOSE_REASON), limits.LIST_VALUE)
+        if reason is not None and (stage is None or not stage.outcome):
+            problems.add(opp_rules.CLOSE_REASON, _("can be given only when the opportunity is closed (won or lost)"))
+        elif reason is not None and reason not in directory.list_values(opp_rules.CLOSE_REASON):
+            problems.add(opp_rules.CLOSE_REASON, opp_rules.not_a_list_value(opp_rules.CLOSE_REASON, reason))
+        v["close_reason"] = reason
         total = round_money(sum((line["amount"] for line in lines), Decimal(0)))
         v["total"], v["expected_revenue"] = total, opp_rules.expected_revenue(total, probability)
         return Checked(problems, v, categories, lines)
@@ -617,7 +624,7 @@ def _opportunity(cells: Cells, group: Group, directory: Directory) -> Plan:
                         ("delivery_date", "Delivery Date")):
         _present(cells, data, key, column, cells.date(column))
     for key, column in (("type", "Type"), ("payment_terms", "Payment Terms"), ("source", "Source"),
-                        ("competitors", "Competitors"), ("comments", "Comments")):
+                        ("competitors", "Competitors"), ("close_reason", "Close Reason"), ("comments", "Comments")):
         _present(cells, data, key, column, cells.text(column))
     _present(cells, data, "reminder_at", "Reminder", cells.moment("Reminder"))
     _present(cells, data, "categories", "Categories", cells.names("Categories"))
