@@ -16,8 +16,14 @@
  *
  * Driven by window.OfficeStandin: setItem(spec) / setUser(user) / stamps() / actions; by
  * postMessage from the same origin ({dealpaneStandin: "setItem", item, user}); or by
- * window.__DEALPANE_STANDIN__ = {user, item, displayLanguage} set before this file runs; the display
- * language also from the page's ?displayLanguage=fr-FR. An item spec is plain JSON:
+ * window.__DEALPANE_STANDIN__ = {user, item, displayLanguage, platform} set before this file runs; the display
+ * language also from the page's ?displayLanguage=fr-FR.
+ * `platform` "iOS" or "Android" plays Outlook mobile: Office.context.platform and diagnostics.platform say
+ * so, mailbox.diagnostics.hostName is "OutlookIOS" / "OutlookAndroid", the Mailbox requirement set stops
+ * at 1.5 (what Outlook on Android and iOS support) and a read item's itemId is already a REST id
+ * (https://learn.microsoft.com/office/dev/add-ins/outlook/outlook-mobile-apis,
+ * https://learn.microsoft.com/javascript/api/outlook/office.diagnostics,
+ * https://learn.microsoft.com/office/dev/add-ins/outlook/use-rest-api#get-the-item-id). An item spec is plain JSON:
  * {itemType: "message"|"appointment", mode: "read"|"compose", itemId, internetMessageId,
  *  conversationId, subject, from, to, cc, start, end, location, organizer, requiredAttendees,
  *  optionalAttendees} with people as {displayName, emailAddress}.
@@ -30,6 +36,10 @@
   var AsyncResultStatus = { Succeeded: "succeeded", Failed: "failed" };
   var EventType = { ItemChanged: "olkItemSelectedChanged" };
   var SUPPORTED_SETS = { Mailbox: "1.13", IdentityAPI: "1.3", NestedAppAuth: "1.1" };
+  var MOBILE_HOSTS = { iOS: "OutlookIOS", Android: "OutlookAndroid" };
+  var PLATFORM = platform();
+  var MOBILE = PLATFORM in MOBILE_HOSTS;
+  if (MOBILE) SUPPORTED_SETS.Mailbox = "1.5";
 
   var handlers = [];
   var actions = {};
@@ -63,6 +73,16 @@
     var asked = new URLSearchParams(window.location.search).get("displayLanguage");
     return asked && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(asked) ? asked : "en-US";
   }
+
+  /** "iOS" / "Android" (Outlook mobile) from window.__DEALPANE_STANDIN__.platform or ?platform=, else "OfficeOnline". */
+  function platform() {
+    var given = window.__DEALPANE_STANDIN__;
+    var asked = given && typeof given === "object" && given.platform
+      ? given.platform : new URLSearchParams(window.location.search).get("platform");
+    return asked === "iOS" || asked === "Android" ? asked : "OfficeOnline";
+  }
+
+  function toRestId(id) { return String(id).replace(/\+/g, "-").replace(/\//g, "_"); }
 
   function defaultUser() {
     return { emailAddress: "demo@contoso.com", displayName: "Demo user" };
@@ -227,7 +247,7 @@
       }
       return item;
     }
-    item.itemId = spec.itemId || null;
+    item.itemId = spec.itemId ? (MOBILE ? toRestId(spec.itemId) : spec.itemId) : null;
     item.subject = spec.subject || "";
     item.normalizedSubject = (spec.subject || "").replace(/^((re|fw|fwd|aw|wg)\s*:\s*)+/i, "");
     item.dateTimeCreated = date(spec.dateTimeCreated) || new Date();
@@ -277,7 +297,8 @@
         accountType: "enterprise",
       };
     },
-    diagnostics: { hostName: "OutlookWebApp", hostVersion: "standin", OWAView: "ThreeColumn" },
+    diagnostics: MOBILE ? { hostName: MOBILE_HOSTS[PLATFORM], hostVersion: "standin" }
+      : { hostName: "OutlookWebApp", hostVersion: "standin", OWAView: "ThreeColumn" },
     restUrl: window.location.origin,
     addHandlerAsync: function (type, handler) {
       if (type === EventType.ItemChanged && typeof handler === "function") {
@@ -291,7 +312,7 @@
       if (type === EventType.ItemChanged) handlers = [];
       answer(arguments);
     },
-    convertToRestId: function (id) { return String(id).replace(/\+/g, "-").replace(/\//g, "_"); },
+    convertToRestId: toRestId,
     convertToEwsId: function (id) { return String(id).replace(/-/g, "+").replace(/_/g, "/"); },
   };
 
@@ -345,11 +366,11 @@
     context: {
       mailbox: mailbox,
       host: "Outlook",
-      platform: "OfficeOnline",
+      platform: PLATFORM,
       // Outlook's UI language as office.js gives it ("fr-FR"): Office.context.displayLanguage,
       // https://learn.microsoft.com/javascript/api/office/office.context#office-office-context-displaylanguage-member
       displayLanguage: displayLanguage(),
-      diagnostics: { host: "Outlook", platform: "OfficeOnline", version: "standin" },
+      diagnostics: { host: "Outlook", platform: PLATFORM, version: "standin" },
       requirements: {
         isSetSupported: function (name, version) {
           return name in SUPPORTED_SETS && versionAtLeast(SUPPORTED_SETS[name], version);
@@ -363,7 +384,7 @@
       if (!readyPromise) {
         readyPromise = new Promise(function (resolve) {
           var done = function () {
-            var info = { host: "Outlook", platform: "OfficeOnline" };
+            var info = { host: "Outlook", platform: PLATFORM };
             if (typeof window.Office.initialize === "function") window.Office.initialize("standin");
             resolve(info);
           };
