@@ -252,9 +252,10 @@ def microsoft_cdn_files() -> None:
         unavailable(f"{MICROSOFT_AJAX_JS} is missing (run `make node`)")
 
 
-def _session(browser, base_url: str, shots_dir: Path, viewport: dict, locale: str = "en-US"):
+def _session(browser, base_url: str, shots_dir: Path, viewport: dict, locale: str = "en-US", **options):
+    """`options`: more of Playwright's new_context arguments (a phone's is_mobile and has_touch)."""
     context = browser.new_context(viewport=viewport, locale=locale, timezone_id="Europe/Berlin",
-                                  service_workers="block")
+                                  service_workers="block", **options)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     session = PaneSession(page, PANE_ORIGIN, shots_dir)
