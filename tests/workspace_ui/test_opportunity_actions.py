@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from tests.conftest import demo_fake
 from tests.i18n_scan import english_left
 from tests.live_server import demo_app
-from tests.workspace_ui.conftest import NARROW, WIDE, DemoApi, _session
+from tests.workspace_ui.conftest import NARROW, TIMEOUT_MS, WIDE, DemoApi, WorkspaceSession
 
 SCREENS = Path("/tmp/dealpane-screens")
 ACCOUNT_DEAL = "Northwind – EMEA rollout"  # linked to the account Northwind Traders
@@ -38,15 +38,10 @@ def api(mail_app) -> DemoApi:
     return DemoApi(mail_app.base_url)
 
 
-def _opened(browser, mail_app, shots_dir, viewport, locale="en-US"):
-    session = _session(browser, mail_app.base_url, shots_dir, viewport)
-    if locale != "en-US":
-        session.context.close()
-        context = browser.new_context(viewport=viewport, locale=locale, timezone_id="Europe/Berlin",
-                                      service_workers="block")
-        context.set_default_timeout(10_000)
-        session = type(session)(context, context.new_page(), mail_app.base_url, shots_dir)
-    return session
+def _opened(browser, mail_app, shots_dir, viewport, locale="en-US") -> WorkspaceSession:
+    context = browser.new_context(viewport=viewport, locale=locale, timezone_id="Europe/Berlin", service_workers="block")
+    context.set_default_timeout(TIMEOUT_MS)
+    return WorkspaceSession(context, context.new_page(), mail_app.base_url, shots_dir)
 
 
 @pytest.fixture
@@ -217,6 +212,7 @@ def test_the_change_log_shows_a_stage_change_and_the_close_reason_is_asked_on_cl
     assert stored.get("close_reason") == reasons[0]
     expect(page.get_by_label("Close reason", exact=True)).to_have_value(reasons[0])
     expect(page.locator("#changes-card tbody tr", has_text="Sales stage").first).to_contain_text("Qualification → Closed Lost")
+    screen(page, "1280-change-log-closed-lost")
 
 
 def test_at_800_px(browser, mail_app, shots_dir, api, axe):

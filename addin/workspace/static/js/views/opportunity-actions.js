@@ -338,7 +338,7 @@ export class ProjectsCard {
         h("h3", { id: headingId }, project.name),
         project.start_date ? h("p", { class: "muted" }, t("workspace.opportunityActions.starts", { date: day(project.start_date) })) : null,
         project.tasks.length
-          ? h("div", { class: "table-wrap" }, h("table", { "aria-labelledby": headingId },
+          ? h("div", { class: "table-wrap" }, h("table", { class: "list", "aria-labelledby": headingId },
             h("thead", null, h("tr", null,
               h("th", { scope: "col" }, t("workspace.opportunityActions.task")),
               h("th", { scope: "col" }, t("workspace.opportunityActions.assignee")),
@@ -426,7 +426,7 @@ export class ChangesCard {
       replace(this.body, h("p", { class: "muted" }, t("workspace.opportunityActions.noChanges")));
       return;
     }
-    replace(this.body, h("div", { class: "table-wrap" }, h("table", { "aria-labelledby": "changes-title" },
+    replace(this.body, h("div", { class: "table-wrap" }, h("table", { class: "list", "aria-labelledby": "changes-title" },
       h("thead", null, h("tr", null,
         h("th", { scope: "col" }, t("workspace.opportunityActions.when")),
         h("th", { scope: "col" }, t("workspace.opportunityActions.who")),
