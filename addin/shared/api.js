@@ -131,6 +131,11 @@ export function createApi(auth, { base = () => "", timeoutMs = 20000, problemKin
       const match = /filename="([^"]+)"/.exec(disposition);
       return { text: await response.text(), filename: match ? match[1] : null, type: response.headers.get("Content-Type") };
     },
+    /** Binary answers (an e-mail's attachment): a Blob with the answer's type. */
+    async blob(path) {
+      const response = await send("GET", path, { accept: "*/*" });
+      return response.blob();
+    },
     /** Every page of a list (for small lists: members' pickers, the dashboard's quarter). */
     async all(path, query = {}, max = 5000) {
       const items = [];

@@ -86,7 +86,11 @@ def content_security_policy(authority_host: str) -> str:
     'self'), which therefore may be framed by us (its frame-ancestors 'self'):
     https://github.com/AzureAD/microsoft-authentication-library-for-js/blob/dev/lib/msal-browser/docs/redirect-bridge.md
     ("acquireTokenSilent ... falls back to acquiring a new token in a hidden iframe") and the ssoSilent
-    warning in https://github.com/AzureAD/microsoft-authentication-library-for-js/blob/dev/lib/msal-browser/docs/login-user.md"""
+    warning in https://github.com/AzureAD/microsoft-authentication-library-for-js/blob/dev/lib/msal-browser/docs/login-user.md
+    Downloads (a CSV export, an e-mail's attachment: views/attachments.js) are a fetch with the API's
+    Authorization header to a Blob, saved through an <a download> on its blob: object URL: a download
+    navigation, which no fetch directive governs (https://www.w3.org/TR/CSP3/#directives-fetch), so
+    nothing is added for it (tests/workspace_ui/test_attachments.py downloads one with no CSP report)."""
     return "; ".join([
         "default-src 'none'",
         "script-src 'self'",

@@ -13,6 +13,7 @@ import {
 } from "../ui.js";
 import { editListDialog, historyDialog, HISTORY_KINDS, linkDialog } from "./dialogs.js";
 import { kindName } from "./opportunities.js";
+import { attachmentList } from "./attachments.js";
 import { actionButtons, ChangesCard, ProjectsCard } from "./opportunity-actions.js";
 import { t } from "../../../shared/i18n.js";
 
@@ -427,7 +428,8 @@ class OpportunityForm {
         item.summary ? h("p", { class: "history-summary" }, item.summary) : null,
         item.cancelled ? h("p", { class: "muted" }, t("workspace.history.cancelled")) : null,
         item.removed_in_mailbox ? h("p", { class: "muted" }, t("workspace.history.removed")) : null,
-        item.file && item.file.url ? h("p", { class: "history-summary" }, t("workspace.history.file", { name: item.file.name || "", url: item.file.url })) : null))
+        item.file && item.file.url ? h("p", { class: "history-summary" }, t("workspace.history.file", { name: item.file.name || "", url: item.file.url })) : null,
+        attachmentList(this.ctx.api, item)))
         : h("li", { class: "muted" }, t("workspace.history.none")));
     } catch (error) {
       replace(this.historyList, h("li", null, errorNotice(error)));
