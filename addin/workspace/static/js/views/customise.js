@@ -1,7 +1,7 @@
 /*
  * Customisation (BCM: only the database owner): sales stages and their activities (add, rename,
  * reorder with arrow buttons, default, delete with a replacement and "move activities"), project
- * templates, and the Type / Payment terms / Source lists. Members see the same dialogs; the API
+ * templates, and the Type / Payment terms / Source / Close reason lists. Members see the same dialogs; the API
  * refuses their stage changes with 403 and the dialog says so.
  */
 import { h, field, options, replace } from "../../../shared/dom.js";
@@ -35,7 +35,7 @@ export async function render(ctx) {
       h("section", { class: "card wide", "aria-labelledby": "lists-title" },
         h("h2", { id: "lists-title" }, t("workspace.customise.lists")),
         h("div", { class: "toolbar" }, [["type", t("workspace.field.type")], ["payment_terms", t("workspace.field.paymentTerms")],
-          ["source", t("workspace.field.source")]].map(([name, label]) =>
+          ["source", t("workspace.field.source")], ["close_reason", t("workspace.closeReasons.field")]].map(([name, label]) =>
           h("button", { type: "button", class: "button", onclick: () => editListDialog(ctx, name, label) },
             t("workspace.customise.editList", { list: label })))))));
 }

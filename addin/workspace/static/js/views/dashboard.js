@@ -40,6 +40,7 @@ export async function render(ctx, assignedTo = "") {
   const currency = pipeline.currency || ctx.currency();
   const sum = (rows, key) => centsToMoney(rows.reduce((t, r) => t + cents(r[key]), 0n));
   const openCount = pipeline.items.reduce((n, r) => n + r.count, 0);
+  const reasons = h("section", { class: "card wide", "aria-labelledby": "reasons-title" });
   const pipelineCanvas = h("canvas", { role: "img", "aria-label": t("workspace.dashboard.pipelineChart") });
   const forecastCanvas = h("canvas", { role: "img", "aria-label": t("workspace.dashboard.forecastChart") });
   replace(ctx.main,
@@ -71,7 +72,9 @@ export async function render(ctx, assignedTo = "") {
             money(r.won_total, currency)]))),
       h("section", { class: "card wide", "aria-labelledby": "quarter-title" },
         h("h2", { id: "quarter-title" }, t("workspace.dashboard.wonAndLost", { quarter: q.label })),
-        quarterTable(ctx, [...won, ...lost], currency))));
+        quarterTable(ctx, [...won, ...lost], currency)),
+      reasons));
+  await reasonsSection(ctx, reasons, filter, q, currency, "quarter");
   if (!window.Chart) {
     show(messages, errorNotice(new Error(t("workspace.dashboard.noChartJs"))));
     return;
@@ -136,4 +139,67 @@ function quarterTable(ctx, rows, currency) {
       h("td", { class: "title-cell" }, h("a", { href: `#/opportunities/${encodeURIComponent(o.id)}` }, o.title)),
       h("td", null, h("span", { class: `badge ${o.status === "won" ? "badge-success" : "badge-danger"}` }, o.status === "won" ? t("workspace.status.won") : t("workspace.status.lost"))),
       h("td", null, day(o.close_date)), h("td", { class: "num" }, money(o.total, currency)), h("td", null, o.assigned_to_name || "—"))))));
+}
+
+// ---- won and lost by close reason and by competitor (GET …/reports/close-reasons) ----------------
+
+let reasonChart = null;
+const DANGER = "#c50f1f";
+
+function periodRange(period, q) {
+  if (period === "quarter") return { from: q.start, to: q.end };
+  if (period === "year") {
+    const start = new Date();
+    start.setFullYear(start.getFullYear() - 1);
+    return { from: isoDate(start), to: isoDate(new Date()) };
+  }
+  return {};
+}
+
+async function reasonsSection(ctx, section, filter, q, currency, period) {
+  if (reasonChart) { reasonChart.destroy(); reasonChart = null; }
+  const report = await ctx.api.get("/reports/close-reasons", { ...filter, ...periodRange(period, q) });
+  const choose = options(h("select", { name: "reason-period" }), [["quarter", q.label],
+    ["year", t("workspace.closeReasons.lastYear")], ["all", t("workspace.closeReasons.allTime")]], period);
+  choose.addEventListener("change", async () => {
+    await reasonsSection(ctx, section, filter, q, currency, choose.value);
+    section.querySelector("select[name=reason-period]").focus();
+  });
+  const label = (row) => row.name ?? t("workspace.closeReasons.noReasonGiven");
+  const canvas = h("canvas", { role: "img", "aria-label": t("workspace.closeReasons.chart") });
+  const empty = !report.reasons.length;
+  replace(section,
+    h("div", { class: "section-head" }, h("h2", { id: "reasons-title" }, t("workspace.closeReasons.title")),
+      h("div", { class: "control" }, field(t("workspace.closeReasons.period"), choose))),
+    empty ? h("p", { class: "muted" }, t("workspace.closeReasons.nothing")) : [
+      h("div", { class: "chart-box" }, canvas),
+      reasonTable(t("workspace.closeReasons.field"), report.reasons.map((r) => ({ ...r, name: label(r) })), currency,
+        t("workspace.closeReasons.byReason")),
+      report.competitors.length
+        ? reasonTable(t("workspace.closeReasons.competitor"), report.competitors, currency, t("workspace.closeReasons.byCompetitor"))
+        : h("p", { class: "muted" }, t("workspace.closeReasons.noCompetitors")),
+    ]);
+  if (empty || !window.Chart) return;
+  reasonChart = new window.Chart(canvas, {
+    type: "bar",
+    data: {
+      labels: report.reasons.map(label),
+      datasets: [
+        { label: t("workspace.closeReasons.won"), data: report.reasons.map((r) => r.won_count), backgroundColor: SUCCESS },
+        { label: t("workspace.closeReasons.lost"), data: report.reasons.map((r) => r.lost_count), backgroundColor: DANGER },
+      ],
+    },
+    options: { responsive: true, maintainAspectRatio: false, animation: false, indexAxis: "y",
+      plugins: { legend: { position: "bottom" } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
+  });
+}
+
+function reasonTable(firstHead, rows, currency, caption) {
+  const heads = [firstHead, t("workspace.closeReasons.won"), t("workspace.closeReasons.wonTotal"),
+    t("workspace.closeReasons.lost"), t("workspace.closeReasons.lostTotal")];
+  return h("div", { class: "table-wrap" }, h("table", { class: "list" }, h("caption", null, caption),
+    h("thead", null, h("tr", null, heads.map((text, i) => h("th", { scope: "col", class: i ? "num" : "" }, text)))),
+    h("tbody", null, rows.map((r) => h("tr", null, h("th", { scope: "row" }, r.name),
+      h("td", { class: "num" }, number(r.won_count)), h("td", { class: "num" }, money(r.won_total, currency)),
+      h("td", { class: "num" }, number(r.lost_count)), h("td", { class: "num" }, money(r.lost_total, currency)))))));
 }

@@ -322,16 +322,21 @@ class ListView {
     const won = h("input", { type: "radio", name: "outcome", value: "won", id: "outcome-won", checked: true });
     const lost = h("input", { type: "radio", name: "outcome", value: "lost", id: "outcome-lost" });
     const date = h("input", { type: "date", value: today() });
+    // why they were won or lost: a value of the workspace's close_reason list (optional, as in the API)
+    const reasons = await this.ctx.list("close_reason", true);
+    const reason = options(h("select", { name: "close_reason" }),
+      [["", t("workspace.closeReasons.noReason")], ...reasons.map((value) => [value, value])], "");
     const answer = await dialog(t("workspace.opportunities.closeTitle", { count: chosen.length }), (close) =>
       h("form", { onsubmit: (event) => {
         event.preventDefault();
-        close({ outcome: won.checked ? "won" : "lost", close_date: date.value || null });
+        close({ outcome: won.checked ? "won" : "lost", close_date: date.value || null, close_reason: reason.value || null });
       } },
       h("fieldset", { class: "field" }, h("legend", null, t("workspace.opportunities.outcome")),
         h("div", { class: "toolbar" },
           h("span", { class: "check" }, won, h("label", { for: won.id }, t("workspace.status.closedWon"))),
           h("span", { class: "check" }, lost, h("label", { for: lost.id }, t("workspace.status.closedLost"))))),
       field(t("workspace.opportunities.actualCloseDate"), date, { hint: t("workspace.opportunities.emptyToday") }),
+      field(t("workspace.closeReasons.field"), reason, { hint: t("workspace.closeReasons.bulkHint") }),
       h("p", { class: "hint" }, t("workspace.opportunities.closedHint")),
       h("div", { class: "dialog-actions" },
         h("button", { type: "button", class: "button", onclick: () => close() }, t("workspace.action.cancel")),
