@@ -21,6 +21,8 @@ import * as records from "./views/records.js";
 import * as dashboard from "./views/dashboard.js";
 import * as transfer from "./views/transfer.js";
 import * as customise from "./views/customise.js";
+import * as board from "./views/board.js";
+import * as reminders from "./views/reminders.js";
 
 const WS_KEY = "dealpane.workspace.ws";
 const GRAPH_CONNECTION = "/api/v1/me/graph-connection";
@@ -70,6 +72,8 @@ const ctx = {
 
 const ROUTES = {
   opportunities: (p) => (p[0] ? opportunity.render(ctx, p[0]) : opportunities.render(ctx)),
+  board: () => board.render(ctx),
+  reminders: () => reminders.render(ctx),
   accounts: (p) => records.render(ctx, "accounts", p[0]),
   contacts: (p) => records.render(ctx, "contacts", p[0]),
   "marketing-activities": (p) => records.render(ctx, "marketing-activities", p[0]),
