@@ -1,7 +1,7 @@
 /* Accounts, business contacts, marketing activities and products: lists (search, paging) and forms. */
 import { h, field, replace, debounce } from "../../../shared/dom.js";
 import { dateTime, day, money, number, percent } from "../../../shared/format.js";
-import { announce, clearFieldErrors, confirmAction, errorNotice, notice, reportError, show, shownDecimal, typedDecimal } from "../ui.js";
+import { announce, clearFieldErrors, confirmAction, dialog, errorNotice, notice, reportError, saveFile, show, shownDecimal, typedDecimal } from "../ui.js";
 import { linkDialog } from "./dialogs.js";
 import { kindName } from "./opportunities.js";
 import { t } from "../../../shared/i18n.js";
@@ -191,6 +191,10 @@ async function renderForm(ctx, path, kind, id) {
         h("button", { type: "button", class: "button primary", onclick: () => save(false) }, t("workspace.action.save")),
         h("button", { type: "button", class: "button", onclick: () => save(true) }, t("workspace.action.saveAndClose")),
         record ? h("button", { type: "button", class: "button", onclick: remove }, t("workspace.action.delete")) : null,
+        record && path === "contacts" ? h("button", { type: "button", class: "button", onclick: () => exportPerson(ctx, record, messages) },
+          t("workspace.erasure.export")) : null,
+        record && path === "contacts" && ctx.isOwner() ? h("button", { type: "button", class: "button danger",
+          onclick: () => erasePerson(ctx, record, messages) }, t("workspace.erasure.erase")) : null,
         h("button", { type: "button", class: "button subtle", onclick: () => ctx.go(`#/${path}`) }, t("workspace.action.backToList")))),
     messages, form,
     record && path === "marketing-activities" ? marketingResults(ctx, record) : null,
@@ -230,4 +234,69 @@ function related(ctx, kind, record) {
   return h("div", { class: "grid-2" },
     h("section", { class: "card", "aria-labelledby": "rel-opps" }, h("h2", { id: "rel-opps" }, t("workspace.opportunities.title")), opportunities),
     h("section", { class: "card", "aria-labelledby": "rel-hist" }, h("h2", { id: "rel-hist" }, t("workspace.history.title")), history));
+}
+
+/** « Export this person »: everything stored about the contact, as a JSON file (GDPR article 15). */
+async function exportPerson(ctx, record, messages) {
+  try {
+    const data = await ctx.api.get(`/contacts/${encodeURIComponent(record.id)}/export`);
+    saveFile(JSON.stringify(data, null, 2), `contact-${record.id}.json`, "application/json");
+    announce(t("workspace.erasure.exported", { name: record.display_name }));
+  } catch (error) {
+    show(messages, errorNotice(error));
+  }
+}
+
+/** « Erase this person… » (owner only, GDPR article 17): says what goes, asks for the name typed, then the receipt. */
+async function erasePerson(ctx, record, messages) {
+  const name = record.display_name;
+  const confirmed = await dialog(t("workspace.erasure.title", { name }), (close) => {
+    const typed = h("input", { type: "text", id: "erase-name", autocomplete: "off", spellcheck: "false",
+      "aria-describedby": "erase-name-hint" });
+    const go = h("button", { type: "submit", class: "button danger", disabled: true }, t("workspace.erasure.confirm"));
+    const matches = () => typed.value.trim() === name.trim();
+    typed.addEventListener("input", () => { go.disabled = !matches(); });
+    return h("form", { novalidate: true, onsubmit: (e) => { e.preventDefault(); if (matches()) close(true); } },
+      h("p", null, t("workspace.erasure.intro", { name })),
+      h("ul", null,
+        h("li", null, t("workspace.erasure.removesContact")),
+        h("li", null, t("workspace.erasure.removesHistory")),
+        h("li", null, t("workspace.erasure.removesAddresses")),
+        h("li", null, t("workspace.erasure.blocks"))),
+      h("p", null, t("workspace.erasure.cannotUndo")),
+      h("div", { class: "field" },
+        h("label", { for: "erase-name" }, t("workspace.erasure.typeName", { name })),
+        typed,
+        h("p", { class: "hint", id: "erase-name-hint" }, t("workspace.erasure.typeNameHint"))),
+      h("div", { class: "dialog-actions" },
+        h("button", { type: "button", class: "button", onclick: () => close(false) }, t("workspace.action.cancel")), go));
+  });
+  if (confirmed !== true) return;
+  let receipt;
+  try {
+    receipt = await ctx.api.post(`/contacts/${encodeURIComponent(record.id)}/erase`);
+  } catch (error) {
+    show(messages, errorNotice(error));
+    return;
+  }
+  const removed = receipt.addresses_removed_from;
+  const fact = (label, value) => h("div", null, h("dt", null, label), h("dd", null, number(value)));
+  replace(ctx.main,
+    h("div", { class: "form-head" }, h("h1", { tabindex: "-1", id: "form-title" }, t("workspace.erasure.doneTitle"))),
+    h("div", { class: "slot" }, notice("success", t("workspace.erasure.done", { name }))),
+    h("section", { class: "card", "aria-labelledby": "receipt-title" },
+      h("h2", { id: "receipt-title" }, t("workspace.erasure.receipt")),
+      h("dl", { class: "facts" },
+        fact(t("workspace.erasure.itemsRemoved"), receipt.history_items_removed),
+        fact(t("workspace.erasure.itemsKept"), receipt.history_items_kept),
+        fact(t("workspace.erasure.fromItems"), removed.history_items),
+        fact(t("workspace.erasure.fromContacts"), removed.contacts),
+        fact(t("workspace.erasure.fromOpportunities"), removed.opportunities_initiated),
+        fact(t("workspace.erasure.fromProjects"), removed.projects),
+        fact(t("workspace.erasure.addressesBlocked"), receipt.addresses_blocked),
+        fact(t("workspace.erasure.mailboxes"), receipt.mailboxes_blocking)),
+      h("p", { class: "muted" }, t("workspace.erasure.audit", { id: receipt.audit_event_id }))),
+    h("p", null, h("a", { href: "#/contacts" }, t("workspace.erasure.backToContacts"))));
+  announce(t("workspace.erasure.done", { name }));
+  document.getElementById("form-title").focus();
 }
