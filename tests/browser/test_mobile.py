@@ -192,3 +192,12 @@ def test_french_pane_on_a_phone(phone, find_item, demo_api, axe_source):
     page.get_by_role("button", name="Nouvelle opportunité depuis cet e-mail").tap()
     expect(page.get_by_role("heading", level=1)).to_have_text("Nouvelle opportunité")
     check_phone(page, axe_source, f"{phone.platform.lower()}-08-fr-new-opportunity", french=True)
+
+
+def test_with_a_mouse_the_pane_keeps_fluent_compact_sizes(pane, find_item):
+    """The scan above finds what it looks for: with a fine pointer (Outlook on a desktop) the same
+    view keeps Fluent's 32-px buttons, which the 44-px check reports."""
+    page = pane.open(find_item("Fabrikam – licence quote for 50 seats", MEGAN))
+    assert page.evaluate("matchMedia('(pointer: coarse)').matches") is False
+    small = small_targets(page)
+    assert any(s.startswith('button[button] "Link to opportunity"') for s in small), small
