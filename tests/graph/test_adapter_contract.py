@@ -280,3 +280,37 @@ def test_a_retry_after_pauses_the_whole_mailbox(fake, sleeps):
     assert any("/messages/delta" in p for p in late) and any(p.endswith(f"/messages/{message_id}") for p in late)
     for c in (first, second, other):
         c.close()
+
+
+def _with_attachments(fake) -> dict:
+    return next(m for m in fake.mailbox.to_dict()["messages"] if (m.get("subject") or "").startswith("BCM data migration"))
+
+
+def test_attachments_are_listed_without_their_content_then_one_is_read(client, fake):
+    from graph_sync.port import NotAFileAttachment  # noqa: PLC0415
+
+    message = _with_attachments(fake)
+    listed = client.list_attachments(message["id"])
+    assert [(a["name"], a["kind"], a["is_inline"]) for a in listed] == [
+        ("export-sample.csv", "file", False), ("BCM full export.xlsx", "reference", False)]
+    assert set(listed[0]) == {"id", "name", "size", "content_type", "is_inline", "kind"}
+    asked = [r for r in fake.requests() if r["path"].endswith("/attachments")][-1]
+    assert "contentbytes" not in asked["query"]["$select"].lower()
+    data, content_type, name = client.get_attachment_content(message["id"], listed[0]["id"])
+    assert data.startswith(b"Company,Contact") and content_type == "text/csv" and name == "export-sample.csv"
+    with pytest.raises(NotAFileAttachment) as reference:
+        client.get_attachment_content(message["id"], listed[1]["id"])
+    assert reference.value.kind == "reference"
+    with pytest.raises(GraphNotFound):
+        client.list_attachments("AAMkAGnotthere")
+    with pytest.raises(GraphNotFound):
+        client.get_attachment_content(message["id"], "AAMkAGnotthere")
+
+
+def test_a_refused_attachment_names_its_permission(client, fake):
+    message = _with_attachments(fake)
+    fake.add_fault(match="/attachments", status=403, times=2)
+    with pytest.raises(GraphPermissionError) as refused:
+        client.list_attachments(message["id"])
+    assert refused.value.permission == "Mail.Read" and "message-list-attachments" in refused.value.doc
+    assert refused.value.what == "read attachments"
