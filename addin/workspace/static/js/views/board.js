@@ -9,7 +9,7 @@
  * card's version): a 412 says that someone changed the deal and shows the card as it is now. A drop on
  * Closed Won/Lost first asks for the close date (today by default) and the close reason.
  *
- * 2,000 open deals: pages of 500 with the API's cursor, each page's cards built into one
+ * 2,000 open deals: pages of 200 with the API's cursor, each page's cards built into one
  * DocumentFragment per column and appended once; totals in exact cents (BigInt), painted per page.
  */
 import { h, field, options, replace, debounce } from "../../../shared/dom.js";
@@ -17,7 +17,8 @@ import { day, money, today, lineAmount, sumCents, centsToMoney } from "../../../
 import { dialog, errorNotice, notice, show } from "../ui.js";
 import { t } from "../../../shared/i18n.js";
 
-const PAGE = 500;
+// Pages of 200: the first cards show after one short request, and no page's build is a long task.
+const PAGE = 200;
 const HINT_ID = "board-keys";
 
 // Kept while the user goes to a deal and back.
@@ -140,6 +141,7 @@ class Board {
       c.items.clear();
       if (!c.closed) replace(c.list);
     }
+    this.paintTotals(); // every column at 0 until its cards come
     this.boardEl.setAttribute("aria-busy", "true");
     this.boardEl.dataset.loaded = "false";
     replace(this.progress, t("workspace.loading"));
@@ -181,7 +183,7 @@ class Board {
       byStage.get(c).append(card);
     }
     for (const [c, fragment] of byStage) c.list.append(fragment);
-    this.paintTotals();
+    this.paintTotals(Array.from(byStage.keys()));
   }
 
   columnOf(stageId) {
@@ -204,10 +206,11 @@ class Board {
     return el;
   }
 
-  paintTotals() {
+  /** The totals of `columns` (default: all of them), in exact cents. */
+  paintTotals(columns = this.columns) {
     const currency = this.ctx.currency();
-    for (const c of this.columns) {
-      if (c.closed) continue;
+    for (const c of columns) {
+      if (!c || c.closed) continue;
       const values = Array.from(c.items.values());
       replace(c.totals,
         h("span", { class: "board-count" }, t("workspace.board.count", { count: values.length })),
@@ -422,7 +425,7 @@ class Board {
       });
       to.list.insertBefore(card, later || null);
     }
-    this.paintTotals();
+    this.paintTotals([from, to]);
     if (card && hadFocus) this.focusCard(card);
     else if (hadFocus || !this.boardEl.querySelector(".board-card[tabindex='0']")) {
       const next = (from.list && from.list.firstElementChild) || this.boardEl.querySelector(".board-card");
