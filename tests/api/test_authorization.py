@@ -136,6 +136,8 @@ WORKSPACE_CALLS = [
     Call("PATCH", "/contacts/{contact}", lambda ids: {"display_name": "Pwned"}),
     Call("DELETE", "/contacts/{contact}", witness="/contacts/{contact}"),
     Call("GET", "/contacts/{contact}/history"),
+    Call("POST", "/contacts/{contact}/erase", witness="/contacts/{contact}"),
+    Call("GET", "/contacts/{contact}/export"),
     Call("GET", "/products"),
     Call("POST", "/products", lambda ids: {"name": "Fake", "unit_price": "1.00"}, "/products"),
     Call("GET", "/products/{product}"),
