@@ -174,7 +174,9 @@ def test_main_views_in_french(french, demo_api, axe):
 
     french.go("dashboard")
     expect(page.get_by_role("heading", name="Pipeline par étape de vente")).to_be_visible()
-    page.wait_for_function("() => document.querySelectorAll('canvas').length === 2 && window.Chart")
+    page.wait_for_function(  # pipeline, forecast and, when deals closed this quarter, the close reasons: all drawn
+        "() => { const c = [...document.querySelectorAll('canvas')];"
+        " return window.Chart && c.length >= 2 && c.every((one) => window.Chart.getChart(one)); }")
     quarter = (dt.date.today().month - 1) // 3 + 1
     expect(page.locator(".kpis")).to_contain_text(f"Gagnées au T{quarter} {dt.date.today().year}")
     page.get_by_text("Afficher les chiffres").nth(1).click()
