@@ -453,13 +453,6 @@ class HistoryIn(Input):
     file: Optional[FileIn] = None
 
 
-class GraphRefOut(BaseModel):
-    id: Optional[str]
-    internet_message_id: Optional[str]
-    web_link: Optional[str]
-    change_key: Optional[str]
-
-
 class AttachmentOut(BaseModel):
     """An e-mail's attachment as Microsoft Graph lists it; its content is opened from the mailbox on demand."""
     id: str
@@ -467,6 +460,13 @@ class AttachmentOut(BaseModel):
     size: int = Field(description="Graph's size in bytes (what the mailbox counts; the download may differ a little)")
     content_type: Optional[str]
     is_inline: bool = Field(description="an image shown in the body (a logo, a signature)")
+
+
+class GraphRefOut(BaseModel):
+    id: Optional[str]
+    internet_message_id: Optional[str]
+    web_link: Optional[str]
+    change_key: Optional[str]
 
 
 class RecordRef(BaseModel):
@@ -490,6 +490,9 @@ class HistoryOut(BaseModel):
     links: list[RecordRef]
     removed_in_mailbox: bool
     cancelled: bool = Field(default=False, description="a meeting (or one occurrence of a series) its organizer cancelled")
+    attachments: Optional[list[AttachmentOut]] = Field(
+        default=None, description="an e-mail's attachments; null: none known yet (GET …/history/{id}/attachments "
+                                  "asks the mailbox), [] none")
     created_at: dt.datetime
     version: int
 
@@ -497,9 +500,6 @@ class HistoryOut(BaseModel):
 class HistoryList(BaseModel):
     items: list[HistoryOut]
     next_cursor: Optional[str]
-    attachments: Optional[list[AttachmentOut]] = Field(
-        default=None, description="an e-mail's attachments; null: none known yet (GET …/history/{id}/attachments "
-                                  "asks the mailbox), [] none")
 
 
 # ---- search and context ----------------------------------------------------------------------
