@@ -85,6 +85,7 @@ class Records(dict):
             "stage": lambda: api.stage("Proposal")["id"],
             "activity": lambda: api.stage("Proposal")["activities"][0]["id"],
             "list": lambda: "type",
+            "attachment": lambda: "AAMkAGI2THVSAAABEgAQAAAA",  # shaped like a Graph attachment id
             "project": lambda: api.ok(api.post("/projects", {"name": "Rollout"}), 201)["id"],
             "template": lambda: api.ok(api.post("/project-templates", {
                 "name": "Standard", "tasks": [{"subject": "Kick-off", "offset_days": 0}]}), 201)["id"],
@@ -193,6 +194,9 @@ WORKSPACE_CALLS = [
     Call("GET", "/reports/pipeline"),
     Call("GET", "/reports/pipeline?format=csv"),
     Call("GET", "/reports/forecast?months=6"),
+    Call("GET", "/reports/close-reasons"),
+    Call("GET", "/history/{history}/attachments"),
+    Call("GET", "/history/{history}/attachments/{attachment}"),
     Call("GET", "/opportunities/{opportunity}/changes"),
     Call("POST", "/opportunities/{opportunity}/project", lambda ids: {}, "/projects"),
     Call("GET", "/projects"),
