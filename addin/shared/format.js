@@ -158,3 +158,17 @@ export function expectedCents(totalCents, probability) {
   const p = BigInt(Math.max(0, Math.min(100, Number.parseInt(probability, 10) || 0)));
   return divRoundHalfUp(totalCents * p, 100n);
 }
+
+/** The IANA time zones the browser knows, for a meeting's time-zone choice: `current` first when the
+ * browser does not list it, UTC always. */
+export function timeZones(current) {
+  let all = [];
+  try {
+    all = Intl.supportedValuesOf("timeZone");
+  } catch (ignored) {
+    all = [];
+  }
+  if (!all.includes(current)) all = [current, ...all];
+  if (!all.includes("UTC")) all.push("UTC");
+  return all;
+}

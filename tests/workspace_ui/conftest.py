@@ -228,3 +228,19 @@ def axe():
         return serious_violations(page, source, minimum_passes)
 
     return scan
+
+
+def app_on_fake_graph(tmp_path_factory, name: str):
+    """The demo workspace served with graph_base_url on a fake Graph of its own (for a module fixture to
+    `yield from`): the app with `.fake_graph` and `.database`."""
+    from tests.conftest import demo_fake  # noqa: PLC0415
+    from tests.live_server import demo_app  # noqa: PLC0415
+
+    graph = demo_fake()
+    try:
+        database = tmp_path_factory.mktemp(name) / "dealpane.sqlite3"
+        with demo_app(database, graph_base_url=graph.url) as app:
+            app.fake_graph, app.database = graph, database
+            yield app
+    finally:
+        graph.stop()

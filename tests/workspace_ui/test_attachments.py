@@ -11,24 +11,15 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import demo_fake
 from tests.i18n_scan import english_left
-from tests.live_server import demo_app
-from tests.workspace_ui.conftest import WIDE, DemoApi, _session
+from tests.workspace_ui.conftest import WIDE, DemoApi, _session, app_on_fake_graph
 
 DEAL = "Northwind – EMEA rollout"
 
 
 @pytest.fixture(scope="module")
 def mail_app(tmp_path_factory):
-    graph = demo_fake()
-    try:
-        database = tmp_path_factory.mktemp("attachments-db") / "dealpane.sqlite3"
-        with demo_app(database, graph_base_url=graph.url) as app:
-            app.fake_graph, app.database = graph, database
-            yield app
-    finally:
-        graph.stop()
+    yield from app_on_fake_graph(tmp_path_factory, "attachments-db")
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import demo_fake
 from tests.i18n_scan import english_left
-from tests.live_server import demo_app
-from tests.workspace_ui.conftest import NARROW, TIMEOUT_MS, WIDE, DemoApi, WorkspaceSession
+from tests.workspace_ui.conftest import NARROW, TIMEOUT_MS, WIDE, DemoApi, WorkspaceSession, app_on_fake_graph
 
 SCREENS = Path("/tmp/dealpane-screens")
 ACCOUNT_DEAL = "Northwind – EMEA rollout"  # linked to the account Northwind Traders
@@ -24,13 +22,7 @@ CONTACT_DEAL = "Grady Archie – consulting seats"  # linked to the contact Grad
 
 @pytest.fixture(scope="module")
 def mail_app(tmp_path_factory):
-    graph = demo_fake()
-    try:
-        with demo_app(tmp_path_factory.mktemp("actions-db") / "dealpane.sqlite3", graph_base_url=graph.url) as app:
-            app.fake_graph = graph
-            yield app
-    finally:
-        graph.stop()
+    yield from app_on_fake_graph(tmp_path_factory, "actions-db")
 
 
 @pytest.fixture(scope="module")

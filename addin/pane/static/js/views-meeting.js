@@ -5,7 +5,7 @@
  */
 import { errorNotice, notice, section, withBusy } from "./components.js";
 import { field, h, replace, uid } from "../../shared/dom.js";
-import { addMinutes, localInputValue } from "../../shared/format.js";
+import { addMinutes, localInputValue, timeZones } from "../../shared/format.js";
 import { t } from "../../shared/i18n.js";
 import { counterpart } from "./views-item.js";
 
@@ -18,18 +18,6 @@ function browserZone() {
   } catch (ignored) {
     return "UTC";
   }
-}
-
-function zones(current) {
-  let all = [];
-  try {
-    all = Intl.supportedValuesOf("timeZone");
-  } catch (ignored) {
-    all = [];
-  }
-  if (!all.includes(current)) all = [current, ...all];
-  if (!all.includes("UTC")) all.push("UTC");
-  return all;
 }
 
 /** Next working day at 10:00, local wall-clock time. */
@@ -53,7 +41,7 @@ export function meetingRequestForm(pane, opportunity, refreshHistory) {
   const start = h("input", { type: "datetime-local", name: "start", required: true, value: defaultStart(), step: "900" });
   const duration = h("select", { name: "duration" },
     DURATIONS.map((m) => h("option", { value: String(m), selected: m === DEFAULT_DURATION }, durationLabel(m))));
-  const timeZone = h("select", { name: "time_zone" }, zones(zone).map((z) => h("option", { value: z, selected: z === zone }, z)));
+  const timeZone = h("select", { name: "time_zone" }, timeZones(zone).map((z) => h("option", { value: z, selected: z === zone }, z)));
   const location = h("input", { type: "text", name: "location", maxlength: "255" });
   const person = pane.item ? counterpart(pane.item) : null;
   const needsAttendee = opportunity.link.type === "account";

@@ -6,7 +6,7 @@
  * tasks, and read its change log (GET …/opportunities/{id}/changes).
  */
 import { h, field, options, replace, uid } from "../../../shared/dom.js";
-import { addMinutes, dateTime, day, localInputValue, money, percent, today } from "../../../shared/format.js";
+import { addMinutes, dateTime, day, localInputValue, money, percent, timeZones, today } from "../../../shared/format.js";
 import { t } from "../../../shared/i18n.js";
 import { announce, dialog, errorNotice, notice, reportError, show, withBusy } from "../ui.js";
 
@@ -121,18 +121,6 @@ export function userTimeZone(ctx) {
   }
 }
 
-function zoneChoices(current) {
-  let all = [];
-  try {
-    all = Intl.supportedValuesOf("timeZone");
-  } catch (ignored) {
-    all = [];
-  }
-  if (!all.includes(current)) all = [current, ...all];
-  if (!all.includes("UTC")) all.push("UTC");
-  return all.map((z) => [z, z]);
-}
-
 /** Next working day at 10:00 (wall-clock). */
 function nextWorkingMorning(now = new Date()) {
   const start = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 10, 0);
@@ -188,7 +176,7 @@ export async function meetingDialog(ctx, record, addresses) {
     if (start.value && (!end.value || end.value <= start.value)) end.value = addMinutes(start.value.slice(0, 16), 30);
   });
   const { zone, source } = userTimeZone(ctx);
-  const timeZone = options(h("select"), zoneChoices(zone), zone);
+  const timeZone = options(h("select"), timeZones(zone).map((z) => [z, z]), zone);
   const location = h("input", { type: "text", maxlength: 255 });
   const online = h("input", { type: "checkbox", id: uid("online") });
   const body = h("textarea", { rows: 4 });

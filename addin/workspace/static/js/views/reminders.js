@@ -14,6 +14,7 @@ import { day, dateTime, isoDate } from "../../../shared/format.js";
 import { errorNotice, notice, show, withBusy } from "../ui.js";
 import { t } from "../../../shared/i18n.js";
 
+const MINUTE_MS = 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 // How far ahead the list looks: "due" is up to the end of that day.
 const HORIZONS = { today: 0, week: 7, month: 31 };
@@ -116,7 +117,10 @@ class Reminders {
           said = t("workspace.reminders.cleared", { title: item.title });
         } else {
           const due = deal.reminder_at ? new Date(deal.reminder_at).getTime() : Date.now();
-          const moved = new Date(Math.max(due, Date.now()) + (how === "week" ? 7 : 1) * DAY_MS);
+          // From now on a whole minute when it is past, as a person sets a reminder (and as the CSV's
+          // Reminder column keeps it); a reminder still to come moves by exactly a day or a week.
+          const now = Math.ceil(Date.now() / MINUTE_MS) * MINUTE_MS;
+          const moved = new Date(Math.max(due, now) + (how === "week" ? 7 : 1) * DAY_MS);
           body = { reminder_at: moved.toISOString() };
           said = t("workspace.reminders.snoozed", { title: item.title, when: dateTime(moved.toISOString()) });
         }
