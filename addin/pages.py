@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file, send_from_directory
+from werkzeug.security import safe_join
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(__file__).with_name("shared")
@@ -92,9 +93,14 @@ def register_page_routes(bp: Blueprint, *, vendor: VendorFiles, policy: Callable
     def icon(name: str):
         from manifest import ICON_DIR  # noqa: PLC0415 - the add-in's icons, one set for every page
 
-        if not name.endswith(".png"):
+        path = safe_join(str(ICON_DIR), name)
+        if not name.endswith(".png") or path is None or not Path(path).is_file():
             abort(404)
-        return send_from_directory(ICON_DIR, name, mimetype="image/png", max_age=86400)
+        # Read whole (a few KB): no file handle is left open when a page aborts the request mid-way.
+        response = Response(Path(path).read_bytes(), mimetype="image/png")
+        response.cache_control.max_age = 86400
+        response.cache_control.public = True
+        return response
 
     @bp.get("/vendor/<name>", endpoint="vendor")
     def vendor_file(name: str):
