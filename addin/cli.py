@@ -210,50 +210,83 @@ def mailboxes() -> None:
 
 
 @mailboxes.command("add")
-@click.argument("email")
+@click.argument("emails", nargs=-1)
 @click.option("--workspace", "workspace_id", required=True, help="workspace id")
 @click.option("--mode", type=click.Choice(["application", "delegated", "dev"]), default=None,
               help="default: application, or dev when DEALPANE_GRAPH_AUTH=dev")
+@click.option("--from-file", "from_file", type=click.File("r", encoding="utf-8"), default=None,
+              help="also connect the addresses in this file, one per line ('-' = standard input; # starts a comment)")
 @click.pass_context
-def mailboxes_add(ctx: click.Context, email: str, workspace_id: str, mode: str | None) -> None:
-    """Connect EMAIL's mailbox to a workspace (application permissions: an admin's choice).
+def mailboxes_add(ctx: click.Context, emails: tuple[str, ...], workspace_id: str, mode: str | None,
+                  from_file) -> None:
+    """Connect the mailboxes of EMAILS (and of --from-file) to a workspace (application permissions: an
+    admin's choice). A company connects its salespeople at once: `--from-file sellers.txt`.
 
     Application mode first checks the app's settings and credentials, then probes each feature once
-    with the app-only token and names every permission Graph refuses. Exit status: 0 all granted;
-    1 a permission is missing (the mailbox is connected all the same, and synced once the permission
-    is granted: the worker checks again every hour, or run this again); 2 settings, credentials or the
-    mailbox itself are wrong (nothing is connected)."""
+    with the app-only token and names every permission Graph refuses. Application permissions are
+    granted to the app for the whole tenant, so with several addresses only the first is probed; an
+    Exchange application access policy can still keep the app out of some mailboxes
+    (https://learn.microsoft.com/graph/auth-limit-mailbox-access): the worker then reports those as
+    missing_permission on its first pass. Every address is checked before anything is connected, and
+    all are connected in one transaction. Exit status: 0 all granted; 1 a permission is missing (the
+    mailboxes are connected all the same, and synced once the permission is granted: the worker checks
+    again every hour, or run this again); 2 settings, credentials or a mailbox itself are wrong (nothing
+    is connected)."""
     from storage.db import UnitOfWork  # noqa: PLC0415
     from storage.errors import DomainError
     from storage.services.mailboxes import check_connection, connect_mailbox
 
+    addresses = list(emails)
+    if from_file is not None:
+        addresses += [line.split("#", 1)[0].strip() for line in from_file]
+    addresses = list(dict.fromkeys(a.strip().lower() for a in addresses if a and a.strip()))
+    if not addresses:
+        raise click.UsageError("give at least one address (EMAILS or --from-file)")
     config = Config.from_env()
     mode = mode or ("dev" if config.graph_auth == "dev" else "application")
     with _sessions(config) as session_factory, session_factory() as session:
-        try:
-            check_connection(session, workspace_id, email, mode)
-        except DomainError as error:
-            raise click.ClickException(error.detail) from None
-    results = _probe(config, email) if mode == "application" else []
+        wrong = []
+        for address in addresses:
+            try:
+                check_connection(session, workspace_id, address, mode)
+            except DomainError as error:
+                wrong.append(f"{address}: {error.detail}")
+        if wrong:
+            if len(addresses) == 1:
+                raise click.ClickException(wrong[0].split(": ", 1)[1])
+            for line in wrong:
+                click.echo(f"Error: {line}", err=True)
+            click.echo(f"Error: {len(wrong)} of {len(addresses)} addresses refused; nothing was connected.", err=True)
+            ctx.exit(2)
+    results = _probe(config, addresses[0]) if mode == "application" else []
     if mode == "delegated":
         click.echo("delegated: the owner's consent is checked when they open the Dealpane pane in Outlook.")
+    connected = []
     with _sessions(config) as session_factory, UnitOfWork(session_factory) as uow:
-        try:
-            mailbox, created = connect_mailbox(uow.session, workspace_id, email, mode)
-        except DomainError as error:
-            raise click.ClickException(error.detail) from None
-        if any(r.missing for r in results):
-            from graph_sync.probes import summary  # noqa: PLC0415
-            from graph_sync.worker import PERMISSION_RECHECK
-            from storage.services.mailboxes import permission_missing
+        for address in addresses:
+            try:
+                mailbox, created = connect_mailbox(uow.session, workspace_id, address, mode)
+            except DomainError as error:
+                raise click.ClickException(f"{address}: {error.detail}") from None
+            if any(r.missing for r in results):
+                from graph_sync.probes import summary  # noqa: PLC0415
+                from graph_sync.worker import PERMISSION_RECHECK
+                from storage.services.mailboxes import permission_missing
 
-            # Without mail or calendar there is nothing to sync: the worker checks again in an hour;
-            # otherwise it syncs what it may at once.
-            syncable = not any(r.missing for r in results if r.feature.key in ("read_mail", "read_calendar"))
-            permission_missing(mailbox, summary(results), recheck_after=None if syncable else PERMISSION_RECHECK)
+                # Without mail or calendar there is nothing to sync: the worker checks again in an hour;
+                # otherwise it syncs what it may at once.
+                syncable = not any(r.missing for r in results if r.feature.key in ("read_mail", "read_calendar"))
+                permission_missing(mailbox, summary(results), recheck_after=None if syncable else PERMISSION_RECHECK)
+            connected.append((mailbox.address, created, mailbox.status, mailbox.status_detail))
         uow.commit()
-    click.echo(f"{'connected' if created else 'reconnected'} {mailbox.address} ({mode}) to workspace {workspace_id}"
-               + (f" ({mailbox.status}: {mailbox.status_detail})" if mailbox.status != "ok" else ""))
+    if len(connected) == 1:
+        address, created, status, detail = connected[0]
+        click.echo(f"{'connected' if created else 'reconnected'} {address} ({mode}) to workspace {workspace_id}"
+                   + (f" ({status}: {detail})" if status != "ok" else ""))
+    else:
+        new = sum(1 for _a, created, _s, _d in connected if created)
+        click.echo(f"connected {new} and reconnected {len(connected) - new} mailboxes ({mode}) to workspace "
+                   f"{workspace_id}" + (f" ({connected[0][2]}: {connected[0][3]})" if connected[0][2] != "ok" else ""))
     if any(r.missing for r in results):
         ctx.exit(1)
 

@@ -197,3 +197,38 @@ def test_backup_and_restore_give_back_the_same_data(clean_env, tmp_path):
     (tmp_path / "junk.sqlite3").write_bytes(b"not a database at all" * 100)
     assert runner.invoke(main, ["db", "restore", str(tmp_path / "junk.sqlite3"), "--yes"]).exit_code != 0
     engine.dispose()
+
+
+def test_mailboxes_add_connects_a_whole_list_at_once_or_nothing(clean_env, tmp_path):
+    """A company connects its salespeople in one go: EMAILS and/or --from-file, every address checked
+    before anything is connected, one transaction."""
+    db = tmp_path / "bulk.sqlite3"
+    clean_env.setenv("DEALPANE_DATABASE_URL", f"sqlite:///{db}")
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    from storage.db import make_engine, make_session_factory
+    from storage.demo import seed_demo
+
+    engine = make_engine(f"sqlite:///{db}")
+    with make_session_factory(engine)() as session:
+        workspace, _ = seed_demo(session)
+        session.commit()
+        ws = workspace.id
+    engine.dispose()
+    listing = tmp_path / "sellers.txt"
+    listing.write_text("# the sales team\nseller0001@contoso.com\n\nSeller0002@Contoso.com  # Anne\nnot-an-address\n")
+    refused = runner.invoke(main, ["mailboxes", "add", "--from-file", str(listing), "--workspace", ws, "--mode", "dev"])
+    assert refused.exit_code == 2
+    assert "not-an-address" in refused.output and "nothing was connected" in refused.output
+    assert "seller0001" not in runner.invoke(main, ["mailboxes", "list"]).output
+    listing.write_text("seller0001@contoso.com\nSeller0002@Contoso.com  # Anne\nseller0001@contoso.com\n")
+    added = runner.invoke(main, ["mailboxes", "add", "seller0003@contoso.com", "--from-file", str(listing),
+                                 "--workspace", ws, "--mode", "dev"])
+    assert added.exit_code == 0, added.output
+    assert "connected 3 and reconnected 0 mailboxes (dev)" in added.output
+    listed = runner.invoke(main, ["mailboxes", "list"]).output
+    assert all(f"seller000{n}@contoso.com" in listed for n in (1, 2, 3))
+    again = runner.invoke(main, ["mailboxes", "add", "--from-file", "-", "--workspace", ws, "--mode", "dev"],
+                          input="seller0002@contoso.com\nseller0004@contoso.com\n")
+    assert again.exit_code == 0 and "connected 1 and reconnected 1 mailboxes" in again.output
+    assert runner.invoke(main, ["mailboxes", "add", "--workspace", ws]).exit_code == 2  # no address at all

@@ -128,3 +128,21 @@ def test_a_bad_address_or_workspace_is_refused_before_any_call(env, entra_world,
     assert add(workspace_id, "not-an-address").exit_code == 1
     assert add("no-such-workspace").exit_code == 1
     assert entra_world.token_requests() == [] and fake.requests() == []
+
+
+def test_a_list_of_mailboxes_is_probed_once_and_each_gets_the_missing_permission(env, entra_world, fake, workspace_id,
+                                                                                 session_factory, tmp_path):
+    """Application permissions are the app's in the whole tenant: the first address is probed, every
+    address connected, each one showing what is missing (https://learn.microsoft.com/graph/auth-limit-mailbox-access
+    says an access policy can still keep the app out of some: the worker finds those on its first pass)."""
+    entra_world.entra.grant_roles(entra_world.app, TENANT, [r for r in ALL_APP_ROLES if r != "Mail.Send"])
+    listing = tmp_path / "team.txt"
+    listing.write_text(f"{DEMO_OWNER_UPN}\nseller0001@contoso.com\nseller0002@contoso.com\n")
+    result = CliRunner().invoke(main, ["mailboxes", "add", "--from-file", str(listing), "--workspace", workspace_id,
+                                       "--mode", "application"])
+    assert result.exit_code == 1, result.output
+    assert result.output.count("MISSING") == 1 and "connected 3 and reconnected 0 mailboxes" in result.output
+    probed = {r["path"].split("/")[3] for r in fake.requests() if r["path"].startswith("/v1.0/users/")}
+    assert probed == {DEMO_OWNER_UPN}
+    for address in (DEMO_OWNER_UPN, "seller0001@contoso.com", "seller0002@contoso.com"):
+        assert "Mail.Send" in stored(session_factory, address).status_detail
