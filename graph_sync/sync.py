@@ -20,7 +20,7 @@ import datetime as dt
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
@@ -91,20 +91,27 @@ class MailboxSync:
         self._lease_owner, self._lease = lease_owner, lease
         self._deleted_folder: str | None | object = _UNKNOWN
 
-    def run(self) -> SyncReport:
+    def run(self, parts: Collection[str] | None = None) -> SyncReport:
+        """Every resource (parts None), or a targeted pass over `parts` only ("mail:<folder>",
+        "calendar": what change notifications named, graph_sync.notifications): no set-aside retry
+        then, the next full pass does it."""
         with self._session_factory() as session:
             mailbox = session.get(Mailbox, self.mailbox_id)
             folders = list(mailbox.folders or ["inbox", "sentitems"])
             keep_bodies = bool(mailbox.keep_bodies)
             report = SyncReport(mailbox=mailbox.address)
         try:
-            self._retry_set_aside(report)
+            if parts is None:
+                self._retry_set_aside(report)
             query = self.client.message_query(keep_bodies)
             for folder in folders:
+                if parts is not None and f"mail:{folder}" not in parts:
+                    continue
                 self._resource(f"mail:{folder}", "message",
                                lambda cursor, f=folder: self.client.delta_messages(f, cursor, with_body=keep_bodies),
                                report, query=query)
-            self._calendar(report)
+            if parts is None or "calendar" in parts:
+                self._calendar(report)
         except (GraphError, NeedsSignIn) as error:  # sorted in one place: graph_sync.state
             state.fail(report, error)
         except LeaseLost:

@@ -31,6 +31,7 @@ class Mailbox(WorkspaceOwned, Base):
         sa.CheckConstraint("status IN ('ok', 'needs_sign_in', 'missing_permission', 'error', 'paused')",
                            name="status"),
         sa.Index("ix_mailbox_due", "status", "next_sync_at"),
+        sa.Index("ix_mailbox_woken", "status", "woken_at"),
     )
 
     id: so.Mapped[IdPk]
@@ -53,6 +54,12 @@ class Mailbox(WorkspaceOwned, Base):
     todo_list_id: so.Mapped[Optional[str]] = so.mapped_column(sa.String(300))
     lease_owner: so.Mapped[Optional[str]] = so.mapped_column(sa.String(100))
     lease_expires_at: so.Mapped[Optional[dt.datetime]]
+    # A change notification was accepted (graph_sync.notifications): the mailbox is due at once, for a
+    # pass over `woken_parts` (the sync's resource names: "mail:inbox", "calendar"; "full": everything).
+    # Cleared by the pass that saw this very woken_at (graph_sync.worker.release); next_sync_at stays
+    # the time of the next safety pass.
+    woken_at: so.Mapped[Optional[dt.datetime]]
+    woken_parts: so.Mapped[Optional[list[str]]] = so.mapped_column(sa.JSON)
     created_at: so.Mapped[Timestamp]
 
 
@@ -126,7 +133,8 @@ class Notification(Base):
     """A change notification received, kept until the sync has acted on it (and to refuse replays)."""
 
     __tablename__ = "notification"
-    __table_args__ = (sa.UniqueConstraint("subscription_id", "fingerprint"),)
+    __table_args__ = (sa.UniqueConstraint("subscription_id", "fingerprint"),
+                      sa.Index("ix_notification_received_at", "received_at"))
 
     id: so.Mapped[IdPk]
     subscription_id: so.Mapped[str] = so.mapped_column(sa.String(100), index=True)
