@@ -70,6 +70,7 @@ class Caller:
     permissions: frozenset[str]
     tenant_id: str
     object_id: str
+    app_id: str = ""  # the client the token was issued to (`appid`): Graph's throttling is per app and mailbox
 
     def has_any(self, wanted: frozenset[str]) -> bool:
         held = set(self.permissions)
@@ -205,7 +206,7 @@ class TokenAuthority:
         app_only = claims.get("idtyp") == "app" or "scp" not in claims
         permissions = (claims.get("roles") or []) if app_only else str(claims.get("scp", "")).split()
         return Caller(app_only=app_only, permissions=frozenset(permissions), tenant_id=str(claims["tid"]),
-                      object_id=str(claims["oid"]))
+                      object_id=str(claims["oid"]), app_id=str(claims.get("appid") or claims.get("azp") or ""))
 
     def owner_tenant(self, owner_id: str) -> str | None:
         user = self.entra.users.get(owner_id)
@@ -216,7 +217,7 @@ class TokenAuthority:
         if caller.app_only:
             raise GraphError(400, "BadRequest", "/me request is only valid with delegated authentication flow.")
         if caller.object_id != owner_id:
-            # This fake serves one mailbox; any other user has none here.
+            # A user this fake has no mailbox for (one mailbox, or the company's directory).
             raise GraphError(404, "MailboxNotEnabledForRESTAPI",
                              "The mailbox is either inactive, soft-deleted, or is hosted on-premise.")
 

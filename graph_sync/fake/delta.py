@@ -4,7 +4,8 @@ A round is fixed when it starts (the list of changes is computed once and kept),
 are a consistent snapshot whatever happens to the mailbox meanwhile, and a page can be fetched
 again after a dropped connection. A delta token holds the sequence number the round was cut at;
 the next round returns what changed after it. Tokens carry this server's instance nonce and an
-epoch: tokens from another run of the fake, or issued before ``expire_all()``, get 410 Gone.
+epoch: tokens from another run of the fake, or issued before ``expire_all()``, get 410 Gone; and
+the mailbox they were issued for (another mailbox's token is 410 too).
 """
 from __future__ import annotations
 
@@ -134,6 +135,8 @@ def serve(ctx: Ctx, *, kind: str, scope: str, entity: str, initial_options: Call
           collect: Collect, render_change: RenderChange) -> Response:
     """One page of a delta round for ``scope``, starting a round when the request has no skip token."""
     engine: DeltaEngine = ctx.app.delta
+    # Tokens are per mailbox: one mailbox's token used on another is as unusable as any other (410).
+    scope = f"{ctx.mailbox.user.get('id', '')}:{scope}"
     link = ctx.request.base_url
     skip, delta = ctx.arg("$skiptoken"), ctx.arg("$deltatoken")
     try:

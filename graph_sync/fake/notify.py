@@ -35,12 +35,14 @@ Enabled with ``FakeGraph(..., notify=True)``:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import http.client
 import json
 import re
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
@@ -118,12 +120,18 @@ class Notifier:
         self.timeout = timeout
         self.tenant_id = tenant_id
         self._immutable: dict[str, bool] = {}
+        self._scopes: dict[str, tuple[str, str | None] | None] = {}   # subscription id -> parsed resource
         self._batches: list[_Batch] = []
-        self._deliveries: list[Delivery] = []
+        # Every POST made, for tests; a company's run keeps only the latest.
+        self._deliveries: deque[Delivery] = deque(maxlen=2000 if getattr(app, "company", False) else None)
         self._cond = threading.Condition()
         self._stopping = False
         self._thread: threading.Thread | None = None
-        app.mailbox.listeners.append(self._changed)
+        self._listening: list[tuple[Any, Any]] = []   # (mailbox, its listener)
+        # Every mailbox, also those a company makes later: each change is looked up among the
+        # subscriptions on that mailbox only (routes_misc.Subscriptions.for_owner).
+        for mailbox in app.directory.watch(self._listen):
+            self._listen(mailbox)
 
     # -- lifecycle of the notifier itself --------------------------------------------------
     def start(self) -> None:
@@ -133,9 +141,13 @@ class Notifier:
             self._thread.start()
 
     def stop(self) -> None:
-        """Stop delivering (whatever is queued is dropped) and stop listening to the mailbox."""
-        if self._changed in self.app.mailbox.listeners:
-            self.app.mailbox.listeners.remove(self._changed)
+        """Stop delivering (whatever is queued is dropped) and stop listening to the mailboxes."""
+        self.app.directory.unwatch(self._listen)
+        for mailbox, listener in self._listening:
+            with mailbox.lock:
+                if listener in mailbox.listeners:
+                    mailbox.listeners.remove(listener)
+        self._listening = []
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
@@ -182,7 +194,7 @@ class Notifier:
             raise ValueError(f"Graph sends {event} only for Outlook messages, events and contacts")
         item = {"lifecycleEvent": event, "subscriptionId": sub["id"],
                 "subscriptionExpirationDateTime": self._expiry(sub), "resource": sub["resource"],
-                "clientState": sub.get("clientState"), "tenantId": self._tenant()}
+                "clientState": sub.get("clientState"), "tenantId": self._tenant(self.app.subscriptions.owner(sub["id"]))}
         if event == "subscriptionRemoved":
             self.app.subscriptions.delete(sub["id"])
         self._queue(sub["lifecycleNotificationUrl"], [item])
@@ -208,15 +220,26 @@ class Notifier:
             return True
 
     # -- from changes to queued notifications -------------------------------------------------
-    def _changed(self, change: str, kind: str, item_id: str, scope: str | None, old_scope: str | None,
+    def _listen(self, mailbox) -> None:
+        listener = functools.partial(self._changed, mailbox)
+        with mailbox.lock:
+            mailbox.listeners.append(listener)
+        self._listening.append((mailbox, listener))
+
+    def _changed(self, mailbox, change: str, kind: str, item_id: str, scope: str | None, old_scope: str | None,
                  data: dict | None) -> None:
-        """Called by the mailbox, under its lock, for every item change."""
+        """Called by a mailbox, under its lock, for every item change."""
+        watching = self.app.subscriptions.for_owner(str(mailbox.user.get("id", "")))
+        if not watching:
+            return
         now = dt.datetime.now(dt.timezone.utc)
-        for sub in self.app.subscriptions.all():
+        for sub in watching:
             matched = self._scope(sub)
             if matched is None or matched[0] != kind:
                 continue
             wanted = matched[1]
+            if wanted is not None and kind == "message":
+                wanted = mailbox.folder_id(wanted) or wanted
             if wanted is None:      # the whole mailbox's messages, the calendar's events
                 sub_change = change
             elif change == "updated" and old_scope != scope:   # a move
@@ -227,34 +250,31 @@ class Notifier:
                 continue
             if parse_instant(sub["expirationDateTime"]) <= now:
                 continue  # an expired subscription gets nothing
-            self._queue(sub["notificationUrl"], [self._item(sub, sub_change, kind, item_id, scope or old_scope,
+            self._queue(sub["notificationUrl"], [self._item(mailbox, sub, sub_change, kind, item_id, scope or old_scope,
                                                             data if sub_change != "deleted" else None)])
 
     def _scope(self, sub: dict) -> tuple[str, str | None] | None:
-        """(kind, folder id / list id or None for the whole collection) a subscription covers."""
+        """(kind, folder / list reference or None for the whole collection) a subscription covers;
+        whose mailbox it watches is the subscriptions' index's business (routes_misc)."""
+        if sub["id"] in self._scopes:
+            return self._scopes[sub["id"]]
         resource = _KEY_SYNTAX.sub(r"/\1/\2", str(sub.get("resource", "")))
+        found = None
         for pattern, kind, ref_group in _SCOPES:
             match = pattern.match(resource)
-            if match is None:
-                continue
-            if match.group("user") is not None and not self._is_owner(match.group("user")):
-                return None
-            if ref_group is None:
-                return kind, None
-            ref = match.group(ref_group)
-            return kind, (self.app.mailbox.folder_id(ref) or ref) if kind == "message" else ref
-        return None
+            if match is not None:
+                found = (kind, None if ref_group is None else match.group(ref_group))
+                break
+        self._scopes[sub["id"]] = found
+        return found
 
-    def _is_owner(self, who: str) -> bool:
-        user = self.app.mailbox.user
-        return who.lower() in {str(user.get(k, "")).lower() for k in ("id", "userPrincipalName", "mail")}
-
-    def _item(self, sub: dict, change: str, kind: str, item_id: str, scope: str | None, data: dict | None) -> dict:
+    def _item(self, mailbox, sub: dict, change: str, kind: str, item_id: str, scope: str | None,
+              data: dict | None) -> dict:
         with self._cond:
             immutable = self._immutable.get(sub["id"], False)
         shown = ids.output_id(item_id, immutable) if kind in ("message", "event") else item_id
         odata_type, collection = _ODATA[kind]
-        user_id = self.app.mailbox.user.get("id")
+        user_id = mailbox.user.get("id")
         if kind == "task":
             path = f"Users/{user_id}/todo/lists/{scope}/tasks/{shown}"
         else:
@@ -264,18 +284,20 @@ class Notifier:
             resource_data["@odata.etag"] = data["@odata.etag"]
         return {"subscriptionId": sub["id"], "subscriptionExpirationDateTime": self._expiry(sub),
                 "changeType": change, "resource": path, "resourceData": resource_data,
-                "clientState": sub.get("clientState"), "tenantId": self._tenant()}
+                "clientState": sub.get("clientState"), "tenantId": self._tenant(user_id)}
 
     @staticmethod
     def _expiry(sub: dict) -> str:
         return parse_instant(sub["expirationDateTime"]).strftime("%Y-%m-%dT%H:%M:%S.0000000+00:00")
 
-    def _tenant(self) -> str:
+    def _tenant(self, owner_id: str | None = None) -> str:
         if self.tenant_id:
             return self.tenant_id
         authority = getattr(self.app, "authority", None)
         if authority is not None:
-            tenant = authority.owner_tenant(str(self.app.mailbox.user.get("id", "")))
+            if owner_id is None and self.app.mailbox is not None:
+                owner_id = self.app.mailbox.user.get("id", "")
+            tenant = authority.owner_tenant(str(owner_id or ""))
             if tenant:
                 return tenant
         return FAKE_TENANT_ID
@@ -312,6 +334,8 @@ class Notifier:
         body = {"value": batch.items}
         status, _, _ = _post(batch.url, json.dumps(body).encode("utf-8"),
                              {"Content-Type": "application/json; charset=utf-8"}, self.timeout)
+        delivered = status is not None and 200 <= status < 300
+        self.app.stats.notification(len(batch.items), delivered)
         with self._cond:
             batch.attempt += 1
             self._deliveries.append(Delivery(batch.url, body, batch.attempt, status))

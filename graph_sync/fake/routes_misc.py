@@ -29,25 +29,56 @@ CHANGE_TYPES = {"created", "updated", "deleted"}
 
 
 class Subscriptions:
+    """The live subscriptions, indexed by the user whose mailbox each watches (notify.py looks a
+    change's subscriptions up by its mailbox, never scanning them all)."""
+
     def __init__(self) -> None:
         self._items: dict[str, dict] = {}
+        self._owner: dict[str, str | None] = {}
+        self._by_owner: dict[str | None, dict[str, dict]] = {}
         self._lock = threading.Lock()
 
     def all(self) -> list[dict]:
         with self._lock:
             return [dict(s) for s in self._items.values()]
 
+    def count(self) -> int:
+        with self._lock:
+            return len(self._items)
+
     def get(self, sub_id: str) -> dict | None:
         with self._lock:
             return self._items.get(sub_id)
 
-    def put(self, sub: dict) -> None:
+    def owner(self, sub_id: str) -> str | None:
         with self._lock:
+            return self._owner.get(sub_id)
+
+    def for_owner(self, owner: str) -> list[dict]:
+        """The subscriptions on the mailbox of user `owner` (their stored dicts: do not modify)."""
+        with self._lock:
+            found = self._by_owner.get(owner)
+            return list(found.values()) if found else []
+
+    def put(self, sub: dict, owner: str | None = None) -> None:
+        """Store a new subscription or a changed one (a change keeps the owner it had)."""
+        with self._lock:
+            owner = self._owner.get(sub["id"], owner)
             self._items[sub["id"]] = sub
+            self._owner[sub["id"]] = owner
+            self._by_owner.setdefault(owner, {})[sub["id"]] = sub
 
     def delete(self, sub_id: str) -> bool:
         with self._lock:
-            return self._items.pop(sub_id, None) is not None
+            if self._items.pop(sub_id, None) is None:
+                return False
+            owner = self._owner.pop(sub_id, None)
+            watched = self._by_owner.get(owner)
+            if watched is not None:
+                watched.pop(sub_id, None)
+                if not watched:
+                    del self._by_owner[owner]
+            return True
 
 
 def _invalid(message: str) -> GraphError:
@@ -140,12 +171,17 @@ def register_root(router: Router) -> None:
         _check_url("notificationUrl", body["notificationUrl"])
         if body.get("lifecycleNotificationUrl"):
             _check_url("lifecycleNotificationUrl", body["lifecycleNotificationUrl"])
-        sub = {"id": str(uuid.uuid4()), "resource": body["resource"], "applicationId": FAKE_APPLICATION_ID,
+        caller = ctx.caller
+        owner = ctx.app.resource_owner(body["resource"], caller)
+        creator = (caller.object_id if caller is not None
+                   else ctx.app.mailbox.user.get("id") if ctx.app.mailbox is not None else owner)
+        sub = {"id": str(uuid.uuid4()), "resource": body["resource"],
+               "applicationId": caller.app_id if caller is not None and caller.app_id else FAKE_APPLICATION_ID,
                "changeType": body["changeType"], "clientState": body.get("clientState"),
                "notificationUrl": body["notificationUrl"], "notificationQueryOptions": None,
                "lifecycleNotificationUrl": body.get("lifecycleNotificationUrl"),
                "expirationDateTime": _check_expiration(body["expirationDateTime"], kind),
-               "creatorId": ctx.mailbox.user.get("id"), "includeResourceData": bool(body.get("includeResourceData")),
+               "creatorId": creator, "includeResourceData": bool(body.get("includeResourceData")),
                "latestSupportedTlsVersion": body.get("latestSupportedTlsVersion") or "v1_2",
                "encryptionCertificate": body.get("encryptionCertificate"),
                "encryptionCertificateId": body.get("encryptionCertificateId"), "notificationUrlAppId": None}
@@ -153,7 +189,8 @@ def register_root(router: Router) -> None:
             ctx.app.notifier.validate(sub["notificationUrl"])
             ctx.app.notifier.validate(sub["lifecycleNotificationUrl"])
             ctx.app.notifier.subscribed(sub["id"], ctx.immutable)
-        ctx.app.subscriptions.put(sub)
+        ctx.app.subscriptions.put(sub, owner)
+        ctx.app.stats.subscription("created")
         return ctx.json(shown(ctx, sub), 201)
 
     @router.route("/subscriptions")
@@ -183,10 +220,12 @@ def register_root(router: Router) -> None:
             sub["expirationDateTime"] = _check_expiration(patch["expirationDateTime"],
                                                           _resource_kind(sub["resource"]))
         ctx.app.subscriptions.put(sub)
+        ctx.app.stats.subscription("renewed")
         return ctx.json(shown(ctx, sub))
 
     @router.route("/subscriptions/{sub_id}", "DELETE")
     def delete(ctx: Ctx, sub_id: str) -> Response:
         existing(ctx, sub_id)
-        ctx.app.subscriptions.delete(sub_id)
+        if ctx.app.subscriptions.delete(sub_id):
+            ctx.app.stats.subscription("deleted")
         return ctx.empty(204)

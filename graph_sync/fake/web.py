@@ -72,7 +72,13 @@ class Ctx:
 
     @property
     def mailbox(self) -> "Mailbox":
-        return self.app.mailbox
+        """The mailbox this request is for: the one ``/me`` or ``/users/{id}`` named (set by the
+        server, or by a ``/_fake/users/{id}/...`` control); else the one-mailbox fake's mailbox."""
+        mailbox = self.request.environ.get("fake.mailbox") or self.app.mailbox
+        if mailbox is None:
+            raise GraphError(400, "BadRequest", "This fake Graph serves a company: name the mailbox "
+                                                "(/users/{id | userPrincipalName}/... or /_fake/users/{id}/...).")
+        return mailbox
 
     @property
     def caller(self):
