@@ -146,9 +146,10 @@ class GraphApp:
                 mailbox = self.me_mailbox(caller) if caller is not None or not self.company else None
             except GraphError:
                 mailbox = None
-        else:
-            mailbox = self.directory.mailbox(match.group("user") or match.group("key"))
-        return str(mailbox.user.get("id")) if mailbox is not None else None
+            return str(mailbox.user.get("id")) if mailbox is not None else None
+        # A subscription makes no mailbox: one made later is watched all the same (notify.py).
+        user = self.directory.user(match.group("user") or match.group("key"))
+        return str(user.get("id")) if user is not None else None
 
     def __call__(self, environ: dict, start_response) -> Iterable[bytes]:
         request = Request(environ)
