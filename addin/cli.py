@@ -378,8 +378,14 @@ def mailboxes_set(email: str, workspace_id: str, never_log: str | None, keep_bod
 @main.command()
 @click.option("--once", is_flag=True, help="one pass over the due mailboxes, then exit")
 @click.option("--mailbox", "address", default=None, help="only this mailbox (now, even if not due)")
-def sync(once: bool, address: str | None) -> None:
+@click.option("--concurrency", type=int, default=None,
+              help="mailboxes synced at once by this process (default DEALPANE_SYNC_CONCURRENCY, 4)")
+def sync(once: bool, address: str | None, concurrency: int | None) -> None:
     """The sync worker: delta-syncs connected mailboxes into the workspaces' history.
+
+    Runs until SIGTERM or Ctrl-C: it stops claiming, gives the passes under way a few seconds, then
+    releases the leases it still holds (a second Ctrl-C quits at once). A change notification wakes
+    it at once on PostgreSQL (LISTEN); it also looks every DEALPANE_SYNC_POLL_SECONDS (1).
 
     With --once (or --mailbox): one line per mailbox synced, then exit 0 even when some mailboxes
     failed (each one's error is recorded on it: `dealpane mailboxes list`); exit 1 only for the
@@ -395,6 +401,12 @@ def sync(once: bool, address: str | None) -> None:
         config = Config.from_env()
     except ValueError as error:
         raise click.ClickException(f"configuration: {error}") from None
+    concurrency = config.sync_concurrency if concurrency is None else concurrency
+    if concurrency < 1:
+        raise click.ClickException(f"configuration: the concurrency must be at least 1, not {concurrency} "
+                                   "(--concurrency, DEALPANE_SYNC_CONCURRENCY)")
+    if config.sync_poll_seconds <= 0:
+        raise click.ClickException("configuration: DEALPANE_SYNC_POLL_SECONDS must be more than 0")
     engine = make_engine(config.database_url)
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(engine.dispose)
@@ -410,7 +422,9 @@ def sync(once: bool, address: str | None) -> None:
         worker = SyncWorker(session_factory, graph, interval=dt.timedelta(seconds=config.sync_interval_seconds),
                             on_page=_progress_printer(), webhook_url=config.webhook_url,
                             lease=dt.timedelta(seconds=config.sync_lease_seconds),
-                            web_base_url=config.public_base_url or "http://127.0.0.1:5000")
+                            web_base_url=config.public_base_url or "http://127.0.0.1:5000",
+                            safety_interval=dt.timedelta(seconds=config.sync_safety_interval_seconds),
+                            concurrency=concurrency, poll=config.sync_poll_seconds)
         if once or address:
             try:
                 reports = worker.run_once(address)
@@ -423,11 +437,29 @@ def sync(once: bool, address: str | None) -> None:
             if worker.configuration_errors:
                 raise click.ClickException("; ".join(sorted(set(worker.configuration_errors))))
             return
-        click.echo(f"sync worker {worker.name} running; Ctrl-C to stop")
+        click.echo(f"sync worker {worker.name} running, {concurrency} mailboxes at once; Ctrl-C to stop")
+        _stop_on_signals(worker)
         try:
             worker.run_forever()
         except KeyboardInterrupt:
             worker.stop()
+        except sa.exc.SQLAlchemyError as error:  # ours, not a mailbox's: the worker cannot go on
+            raise click.ClickException(f"database error, worker stopped: {_first_line(error)}") from None
+        click.echo(f"sync worker {worker.name} stopped")
+
+
+def _stop_on_signals(worker) -> None:
+    """SIGTERM and the first Ctrl-C stop the worker gracefully (worker.stop); a second one quits now."""
+    import signal  # noqa: PLC0415
+
+    def stop(signum, _frame) -> None:
+        if worker.stopping:
+            raise KeyboardInterrupt
+        logging.getLogger("dealpane.sync").info("signal %d: stopping", signum)
+        worker.stop()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
 
 
 def sync_line(report) -> str:

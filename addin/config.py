@@ -45,6 +45,11 @@ class Config:
     webhook_url: str | None = None
     sync_interval_seconds: int = 300
     sync_lease_seconds: int = 600
+    # A mailbox whose subscriptions are alive (webhook_url set) gets its full pass this often; its
+    # changes arrive as notifications (graph_sync/worker.py: ~1 request per mailbox per hour idle).
+    sync_safety_interval_seconds: int = 14400
+    sync_concurrency: int = 4  # mailboxes one `dealpane sync` process syncs at once
+    sync_poll_seconds: float = 1.0  # how often an idle worker looks for due mailboxes (PostgreSQL also LISTENs)
     demo: bool = False
     # Production entry points (`dealpane serve`, addin.wsgi:production_app) refuse dev auth and dev Graph
     # tokens unless this is set (DEALPANE_INSECURE_DEV_AUTH=1 or `serve --insecure-dev-auth`): local tests only.
@@ -97,6 +102,9 @@ class Config:
             webhook_url=get("WEBHOOK_URL"),
             sync_interval_seconds=int(get("SYNC_INTERVAL_SECONDS") or 300),
             sync_lease_seconds=int(get("SYNC_LEASE_SECONDS") or 600),
+            sync_safety_interval_seconds=int(get("SYNC_SAFETY_INTERVAL_SECONDS") or 14400),
+            sync_concurrency=int(get("SYNC_CONCURRENCY") or 4),
+            sync_poll_seconds=float(get("SYNC_POLL_SECONDS") or 1.0),
             insecure_dev_auth=(get("INSECURE_DEV_AUTH") or "").lower() in TRUE_WORDS,
             metrics_token=get("METRICS_TOKEN"),
             bind_host=get("BIND") or "0.0.0.0",

@@ -11,7 +11,7 @@ from graph_sync.fake import FakeGraph
 from graph_sync.fake.cli import DEMO_MAILBOX
 
 from graph_sync.notifications import accept
-from graph_sync.subscriptions import keep_subscriptions
+from graph_sync.subscriptions import keep_subscriptions, part_of
 from storage.models import Mailbox, Notification, Subscription
 from storage.types import utcnow
 
@@ -70,12 +70,16 @@ def test_a_genuine_notification_is_stored_and_wakes_the_mailbox(session_factory,
     with session_factory() as session:
         session.get(Mailbox, mailbox_id).next_sync_at = utcnow() + dt.timedelta(hours=1)
         session.commit()
+    later = mailbox_row(session_factory, mailbox_id).next_sync_at
     sub = subscriptions(session_factory)[0]
     response = notify(app_for_sync.test_client(), sub.id, sub.client_state)
     assert response.status_code == 202
-    assert mailbox_row(session_factory, mailbox_id).next_sync_at <= utcnow()
+    woken = mailbox_row(session_factory, mailbox_id)  # due at once, for the subscription's resource only
+    assert woken.woken_at <= utcnow() and woken.woken_parts == [part_of(sub.resource)]
+    assert woken.next_sync_at == later  # the next safety pass is not moved
     replay = notify(app_for_sync.test_client(), sub.id, sub.client_state)
     assert replay.status_code == 202
+    assert mailbox_row(session_factory, mailbox_id).woken_at == woken.woken_at
     with session_factory() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 1
 
@@ -120,6 +124,7 @@ def test_forged_notifications_are_accepted_and_ignored(session_factory, graph, m
     assert client.post(URL, data=json.dumps([1]), content_type="application/json").status_code == 400
     assert client.post(URL, data=json.dumps({"value": [{}] * 1001}), content_type="application/json").status_code == 400
     assert mailbox_row(session_factory, mailbox_id).next_sync_at == later
+    assert mailbox_row(session_factory, mailbox_id).woken_at is None
     assert notification_count(session_factory) == 0
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "wrong clientState" in logged and "unknown subscription" in logged
@@ -134,7 +139,7 @@ def test_a_mixed_batch_acts_on_the_valid_item_only(session_factory, graph, mailb
              item(second.id, first.client_state)]
     response = post(app_for_sync.test_client(), batch)
     assert response.status_code == 202 and response.get_data() == b""
-    assert mailbox_row(session_factory, mailbox_id).next_sync_at <= utcnow()
+    assert mailbox_row(session_factory, mailbox_id).woken_parts == [part_of(first.resource)]
     with session_factory() as session:
         stored = list(session.scalars(sa.select(Notification)))
     assert [(n.subscription_id, n.kind) for n in stored] == [(first.id, "created")]
@@ -152,10 +157,12 @@ def test_a_replayed_batch_changes_nothing(session_factory, graph, mailbox_id, ap
     assert renewed["renewed"] == 1
     expiry = {s.id: s.expires_at for s in subscriptions(session_factory)}
     later = postpone(session_factory, mailbox_id)
+    woken_at = mailbox_row(session_factory, mailbox_id).woken_at
     assert post(client, batch).status_code == 202               # Graph delivered it again
     assert post(client, batch + batch).status_code == 202       # twice in one POST too
     assert notification_count(session_factory) == 3
     assert mailbox_row(session_factory, mailbox_id).next_sync_at == later
+    assert mailbox_row(session_factory, mailbox_id).woken_at == woken_at
     assert {s.id: s.expires_at for s in subscriptions(session_factory)} == expiry
 
 
@@ -187,7 +194,7 @@ def test_lifecycle_events_are_handled(session_factory, graph, mailbox_id, app_fo
     assert second.id not in remaining
     assert remaining[first.id].expires_at <= utcnow()
     assert remaining[third.id].expires_at == third_expiry  # missed: the subscription is fine,
-    assert mailbox_row(session_factory, mailbox_id).next_sync_at <= utcnow()  # a delta pass catches up
+    assert mailbox_row(session_factory, mailbox_id).woken_parts == ["full"]  # a full delta pass catches up
     counts = subscribe(session_factory, graph, mailbox_id)
     assert counts["created"] == 1 and counts["renewed"] == 1
 
@@ -215,7 +222,7 @@ def test_the_fake_delivers_a_batch_to_the_app_and_the_mailbox_becomes_due(sessio
                 assert fake.notifier.wait_idle(10)
                 (delivery,) = fake.notifier.deliveries()  # two subscriptions, one POST
                 assert delivery.status == 202 and len(delivery.body["value"]) == 2
-                assert mailbox_row(session_factory, mailbox_id).next_sync_at <= utcnow()
+                assert mailbox_row(session_factory, mailbox_id).woken_parts == ["calendar", "mail:inbox"]
                 with session_factory() as session:
                     kinds = sorted(session.scalars(sa.select(Notification.kind)))
                 assert kinds == ["created", "created"]
