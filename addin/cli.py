@@ -438,9 +438,9 @@ def sync(once: bool, address: str | None, concurrency: int | None) -> None:
                 raise click.ClickException("; ".join(sorted(set(worker.configuration_errors))))
             return
         click.echo(f"sync worker {worker.name} running, {concurrency} mailboxes at once; Ctrl-C to stop")
-        _stop_on_signals(worker)
         try:
-            worker.run_forever()
+            with _stop_on_signals(worker):
+                worker.run_forever()
         except KeyboardInterrupt:
             worker.stop()
         except sa.exc.SQLAlchemyError as error:  # ours, not a mailbox's: the worker cannot go on
@@ -448,8 +448,10 @@ def sync(once: bool, address: str | None, concurrency: int | None) -> None:
         click.echo(f"sync worker {worker.name} stopped")
 
 
-def _stop_on_signals(worker) -> None:
-    """SIGTERM and the first Ctrl-C stop the worker gracefully (worker.stop); a second one quits now."""
+@contextlib.contextmanager
+def _stop_on_signals(worker):
+    """SIGTERM and the first Ctrl-C stop the worker gracefully (worker.stop); a second one quits now.
+    The previous handlers are put back on the way out."""
     import signal  # noqa: PLC0415
 
     def stop(signum, _frame) -> None:
@@ -458,8 +460,15 @@ def _stop_on_signals(worker) -> None:
         logging.getLogger("dealpane.sync").info("signal %d: stopping", signum)
         worker.stop()
 
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, stop)
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only
+        return
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def sync_line(report) -> str:
