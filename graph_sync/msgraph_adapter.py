@@ -106,6 +106,23 @@ class _BearerToken(AuthenticationProvider):
         request.headers.try_add("Authorization", f"Bearer {token}")
 
 
+async def build_http(base_url: str, timeout: float = 30.0) -> httpx.AsyncClient:
+    """The httpx client and msgraph-core middleware every request goes through (its connection pool).
+    Built on the Graph event loop (graph_sync.loop). The token is not in it (each client's adapter adds
+    its own), so one can serve every mailbox of an application-mode deployment."""
+    http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=httpx.Timeout(timeout, connect=10.0),
+                             limits=httpx.Limits(max_connections=100, max_keepalive_connections=40))
+    middleware = [
+        RedirectHandler(),
+        ParametersNameDecodingHandler(),
+        UrlReplaceHandler(options=UrlReplaceHandlerOption(
+            enabled=True, replacement_pairs={"/users/me-token-to-replace": "/me"})),
+        UserAgentHandler(),
+        HeadersInspectionHandler(),
+    ]  # no RetryHandler: retries are decided here
+    return GraphClientFactory.create_with_custom_middleware(middleware, client=http)
+
+
 class MsGraphClient:
     """One mailbox through msgraph-sdk. `mailbox` None means /me (delegated token), else
     /users/{mailbox} (application token)."""
@@ -113,7 +130,7 @@ class MsGraphClient:
     def __init__(self, base_url: str, token_provider: Callable[[], str], *, mailbox: str | None = None,
                  page_size: int = 200, max_attempts: int = 4, max_wait: float = 60.0, timeout: float = 30.0,
                  sleep: Callable[[float], Any] | None = None, limit_key: str | None = None,
-                 addin_id: str | None = None):
+                 addin_id: str | None = None, http: httpx.AsyncClient | None = None):
         self.base_url = base_url.rstrip("/")
         self.addin_id = addin_id  # the manifest's add-in id: messages come with its custom properties (stamp.py)
         self.mailbox = mailbox
@@ -125,26 +142,22 @@ class MsGraphClient:
         self._sleep = sleep or asyncio.sleep
         self._timeout = timeout
         self._token_provider = token_provider
-        self._graph, self._adapter, self._http = loop.run(self._build())
+        # `http`: a pipeline shared by many clients (build_http; graph_sync.clients shares one per
+        # GraphAccess), left open by close(); else one of our own.
+        self._owns_http = http is None
+        self._graph, self._adapter, self._http = loop.run(self._build(http))
 
-    async def _build(self):
-        http = httpx.AsyncClient(base_url=self.base_url, timeout=httpx.Timeout(self._timeout, connect=10.0))
-        middleware = [
-            RedirectHandler(),
-            ParametersNameDecodingHandler(),
-            UrlReplaceHandler(options=UrlReplaceHandlerOption(
-                enabled=True, replacement_pairs={"/users/me-token-to-replace": "/me"})),
-            UserAgentHandler(),
-            HeadersInspectionHandler(),
-        ]  # no RetryHandler: retries are decided here
-        http = GraphClientFactory.create_with_custom_middleware(middleware, client=http)
+    async def _build(self, http: httpx.AsyncClient | None = None):
+        if http is None:
+            http = await build_http(self.base_url, self._timeout)
         self._auth = _BearerToken(self._token_provider)
         adapter = GraphRequestAdapter(self._auth, http)
         adapter.base_url = self.base_url
         return GraphServiceClient(request_adapter=adapter), adapter, http
 
     def close(self) -> None:
-        loop.run(self._http.aclose())
+        if self._owns_http:
+            loop.run(self._http.aclose())
 
     # ---- the port -----------------------------------------------------------------------
 

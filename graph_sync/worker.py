@@ -262,8 +262,8 @@ class SyncWorker:
             log.error("sync of %s failed: %s", mailbox.address, report.error, exc_info=error)
         else:
             log.warning("sync of %s stopped: %s (%s)", mailbox.address, report.status, report.error)
-        if state.is_configuration_error(report):
-            self.configuration_errors.append(report.error)
+        if state.is_configuration_error(report) and report.error not in self.configuration_errors:
+            self.configuration_errors.append(report.error)  # each once: run_forever never clears the list
         self._record(mailbox.id, report)
         return report
 

@@ -193,3 +193,41 @@ def test_the_sync_command_takes_the_concurrency_from_its_flag_or_the_environment
     refused = CliRunner().invoke(main, ["sync"])
     assert refused.exit_code == 1 and "configuration" in refused.output
     assert len(started) == 3
+
+
+def test_application_mailboxes_share_one_token_and_one_http_pipeline(entra_world, engine, session_factory):
+    """Many application-mode mailboxes synced at once: one client-credentials token for the tenant
+    (MSAL's cache), one connection pool (msgraph_adapter.build_http), a small client each."""
+    from graph_sync.clients import GraphAccess
+    from storage.models import Workspace
+    from tests.entra_fixtures import ALL_APP_ROLES, DEMO_OWNER_UPN, TENANT
+
+    fake = entra_world.graph()
+    entra_world.entra.grant_roles(entra_world.app, TENANT, ALL_APP_ROLES)
+    with UnitOfWork(session_factory) as uow:  # the same mailbox in six workspaces: six mailboxes to sync
+        for n in range(6):
+            workspace = Workspace(name=f"Team {n}", currency="USD")
+            uow.session.add(workspace)
+            uow.session.flush()
+            connect_mailbox(uow.session, workspace.id, DEMO_OWNER_UPN, "application")
+        uow.commit()
+    access = GraphAccess(entra_world.config(engine, fake.url, graph_auth="application").graph_settings(),
+                         session_factory)
+    board = Board(meet=3)
+    board.expected = 6
+    worker = Watched(session_factory, access, board=board, interval=dt.timedelta(hours=1), concurrency=3, poll=0.05)
+    thread = run_in_thread(worker)
+    try:
+        assert board.all_done.wait(WAIT)
+    finally:
+        worker.stop()
+        thread.join(WAIT)
+    try:
+        with session_factory() as session:
+            assert [m.status for m in session.scalars(sa.select(Mailbox))] == ["ok"] * 6
+        assert len(entra_world.token_requests("client_credentials")) == 1
+        clients = list(access._clients.values())
+        assert len(clients) == 6 and len({id(c._http) for c in clients}) == 1
+        assert not any(c._owns_http for c in clients)
+    finally:
+        access.close()
