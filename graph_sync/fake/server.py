@@ -21,7 +21,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any, Iterable
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from . import batch, control, notify, routes_attachments, routes_calendar, routes_mail, routes_misc, routes_todo
@@ -318,6 +318,14 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+class _Server(ThreadedWSGIServer):
+    """werkzeug's threaded server (a thread per connection, HTTP/1.1 keep-alive) with a deeper accept
+    queue than its 128: a benchmark's workers open hundreds of connections at once, and a refused
+    SYN costs the client a second's retry that Graph would not have cost it."""
+
+    request_queue_size = 1024
+
+
 def _check_loopback(host: str) -> None:
     if host == "localhost":
         return
@@ -393,7 +401,7 @@ class FakeGraph:
         _check_loopback(host)
         if self._server is not None:
             raise RuntimeError("the fake Graph is already running")
-        self._server = make_server(host, port, self.app, threaded=True, request_handler=_QuietHandler)
+        self._server = _Server(host, port, self.app, handler=_QuietHandler)
         # A short poll interval keeps stop() quick; tests start and stop many servers.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="fake-graph", daemon=True)
