@@ -174,7 +174,7 @@ class GraphApp:
     def _graph(self, request: Request) -> tuple[Response, Fault | None]:
         body, bad = _read_body(request)
         self.log.record(request, body)
-        self.stats.request()
+        self.stats.request(bool(request.environ.get("fake.batch_item")))
         fault = None
         try:
             self._authenticate(request)

@@ -126,16 +126,19 @@ class Stats:
     def reset(self) -> None:
         with self._lock:
             self.requests = 0
+            self.http_requests = 0
             self.throttled = {CONCURRENCY: 0, BUDGET: 0, UPLOAD: 0}
             self.max_concurrent = 0
             self.by_mailbox: dict[str, _Counts] = {}
             self.subscriptions = {"created": 0, "renewed": 0, "deleted": 0}
             self.notifications = {"posts": 0, "items": 0, "failed_posts": 0}
 
-    def request(self) -> None:
+    def request(self, batch_item: bool = False) -> None:
         """A Graph request (batch items included), whatever became of it."""
         with self._lock:
             self.requests += 1
+            if not batch_item:
+                self.http_requests += 1
 
     def mailbox_request(self, label: str) -> None:
         with self._lock:
@@ -172,7 +175,7 @@ class Stats:
     def snapshot(self, *, active_subscriptions: int, generated: int | None, summary: bool = False) -> dict[str, Any]:
         with self._lock:
             out: dict[str, Any] = {
-                "requests": self.requests, "throttled": dict(self.throttled),
+                "requests": self.requests, "http_requests": self.http_requests, "throttled": dict(self.throttled),
                 "max_concurrent_per_mailbox": self.max_concurrent, "mailboxes_touched": len(self.by_mailbox),
                 "subscriptions": {**self.subscriptions, "active": active_subscriptions},
                 "notifications": dict(self.notifications)}

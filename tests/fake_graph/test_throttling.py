@@ -166,7 +166,9 @@ def test_batch_items_count_against_the_budget_one_by_one(start_fake):
     throttled = answer["responses"][-1]
     assert throttled["body"]["error"]["code"] == "ApplicationThrottled"
     assert int(throttled["headers"]["Retry-After"]) > 0
-    assert fake.stats()["by_mailbox"][SELLER]["requests"] == 12
+    stats = fake.stats()
+    assert stats["by_mailbox"][SELLER]["requests"] == 12
+    assert (stats["requests"], stats["http_requests"]) == (13, 1)  # the envelope and its items; one over the wire
 
 
 def test_a_batch_holds_up_to_four_slots_on_its_mailbox(company):
