@@ -43,8 +43,11 @@ class Subscriptions:
             return [dict(s) for s in self._items.values()]
 
     def count(self) -> int:
+        """Live subscriptions: an expired one no longer counts (Graph deletes them)."""
+        now = dt.datetime.now(dt.timezone.utc)
         with self._lock:
-            return len(self._items)
+            expiries = [s.get("expirationDateTime") for s in self._items.values()]
+        return sum(1 for expiry in expiries if expiry and parse_instant(expiry) > now)
 
     def get(self, sub_id: str) -> dict | None:
         with self._lock:
