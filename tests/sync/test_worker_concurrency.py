@@ -231,3 +231,38 @@ def test_application_mailboxes_share_one_token_and_one_http_pipeline(entra_world
         assert not any(c._owns_http for c in clients)
     finally:
         access.close()
+
+
+def test_the_dispatcher_keeps_the_lease_of_a_pass_waiting_on_graph(session_factory, graph, mailbox_id):
+    """A pass stuck between pages (a Retry-After, a slow page) keeps its mailbox: the dispatcher
+    renews its lease every third of a lease, so a short lease is safe."""
+    from storage.types import utcnow
+
+    clock = {"now": utcnow()}
+    in_page, go_on = threading.Event(), threading.Event()
+
+    def slow_page(resource, result) -> None:
+        in_page.set()
+        go_on.wait(WAIT)
+
+    lease = dt.timedelta(seconds=30)
+    worker = SyncWorker(session_factory, graph, now=lambda: clock["now"], lease=lease, on_page=slow_page, poll=0.05)
+    thread = run_in_thread(worker)
+    try:
+        assert in_page.wait(WAIT)
+        start = clock["now"]
+        assert mailbox_row(session_factory, mailbox_id).lease_expires_at == start + lease  # the page's renewal
+        clock["now"] = start + dt.timedelta(seconds=20)  # two thirds of the lease, the pass still waiting
+        worker._kick.set()
+        for _ in range(WAIT * 20):
+            if mailbox_row(session_factory, mailbox_id).lease_expires_at == clock["now"] + lease:
+                break
+            threading.Event().wait(0.05)
+        assert mailbox_row(session_factory, mailbox_id).lease_expires_at == clock["now"] + lease
+        other = SyncWorker(session_factory, graph, name="other", now=lambda: start + dt.timedelta(seconds=35))
+        assert other.claim_many(5) == []  # past the first lease, still held
+    finally:
+        go_on.set()
+        worker.stop()
+        thread.join(WAIT)
+    assert not thread.is_alive()
