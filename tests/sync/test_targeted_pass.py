@@ -235,3 +235,32 @@ def test_a_killed_workers_woken_mailbox_is_taken_over_after_its_lease(session_fa
     assert row.woken_at is None and row.lease_owner is None
     dead.release(mailbox_id, report)  # too late: it no longer holds the lease; nothing changes
     assert mailbox_row(session_factory, mailbox_id).next_sync_at == row.next_sync_at
+
+
+def test_idle_full_pass_in_application_mode(entra_world, engine, session_factory):
+    """The same count on /users/{mailbox} paths with the app's token (the 1,000-mailbox deployment)."""
+    from graph_sync.clients import GraphAccess
+    from storage.demo import seed_demo
+    from storage.services.mailboxes import connect_mailbox
+    from tests.entra_fixtures import ALL_APP_ROLES, DEMO_OWNER_UPN, TENANT
+
+    fake = entra_world.graph()
+    entra_world.entra.grant_roles(entra_world.app, TENANT, ALL_APP_ROLES)
+    with UnitOfWork(session_factory) as uow:
+        workspace, _ = seed_demo(uow.session, today=dt.date(2026, 11, 27))
+        mailbox, _ = connect_mailbox(uow.session, workspace.id, DEMO_OWNER_UPN, "application")
+        uow.commit()
+    access = GraphAccess(entra_world.config(engine, fake.url, graph_auth="application").graph_settings(),
+                         session_factory)
+    try:
+        worker = subscribed_worker(session_factory, access)
+        for _ in range(2):  # the second idle one: To Do's delta no longer brings back the first pass's tasks
+            due_now(session_factory, mailbox.id)
+            fake.clear_requests()
+            worker.run_once()
+        paths = [r["path"] for r in fake.requests()]
+        assert len(paths) == IDLE_FULL_PASS_REQUESTS
+        assert all(p.startswith(f"/v1.0/users/{DEMO_OWNER_UPN}/") and p.endswith("/delta()") for p in paths)
+        assert mailbox_row(session_factory, mailbox.id).next_sync_at > utcnow() + dt.timedelta(hours=3)
+    finally:
+        access.close()
