@@ -13,7 +13,7 @@ import random
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable
 
 from .mailbox import Mailbox
 from .throttling import OutlookLimits
@@ -139,11 +139,12 @@ class Directory:
         with self._lock:
             return list(self._mailboxes.values())
 
-    def watch(self, hook: Callable[[Mailbox], None]) -> list[Mailbox]:
-        """Call `hook` for every mailbox made from now on; returns those already made (atomically)."""
+    def watch(self, hook: Callable[[Mailbox], None]) -> None:
+        """Call `hook` now for every mailbox made so far, and for each made from now on (no gap)."""
         with self._lock:
+            for mailbox in self._mailboxes.values():
+                hook(mailbox)
             self.on_created.append(hook)
-            return list(self._mailboxes.values())
 
     def unwatch(self, hook: Callable[[Mailbox], None]) -> None:
         with self._lock:
@@ -184,8 +185,8 @@ class SingleDirectory:
     def generated(self) -> list[Mailbox]:
         return [self._mailbox]
 
-    def watch(self, hook: Callable[[Mailbox], None]) -> Iterable[Mailbox]:
-        return [self._mailbox]
+    def watch(self, hook: Callable[[Mailbox], None]) -> None:
+        hook(self._mailbox)
 
     def unwatch(self, hook: Callable[[Mailbox], None]) -> None:
         pass

@@ -130,8 +130,7 @@ class Notifier:
         self._listening: list[tuple[Any, Any]] = []   # (mailbox, its listener)
         # Every mailbox, also those a company makes later: each change is looked up among the
         # subscriptions on that mailbox only (routes_misc.Subscriptions.for_owner).
-        for mailbox in app.directory.watch(self._listen):
-            self._listen(mailbox)
+        app.directory.watch(self._listen)
 
     # -- lifecycle of the notifier itself --------------------------------------------------
     def start(self) -> None:
