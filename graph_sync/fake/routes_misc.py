@@ -26,6 +26,7 @@ _RESOURCES = [
     (re.compile(rf"^/?{_USER}/todo/lists(?:/[^/]+|\('[^']+'\))/tasks$", re.I), "todo"),
 ]
 CHANGE_TYPES = {"created", "updated", "deleted"}
+_NAMED_USER = re.compile(r"^/?users(?:/([^/]+)|\('([^']+)'\))", re.I)
 
 
 class Subscriptions:
@@ -176,6 +177,14 @@ def register_root(router: Router) -> None:
             _check_url("lifecycleNotificationUrl", body["lifecycleNotificationUrl"])
         caller = ctx.caller
         owner = ctx.app.resource_owner(body["resource"], caller)
+        named = _NAMED_USER.match(str(body["resource"]))
+        if owner is None and named is not None:
+            # A user the tenant does not have: Graph's subscription service answers 404 ExtensionError,
+            # https://github.com/microsoftgraph/aspnet-webhooks-rest-sample/issues/18 (create),
+            # https://github.com/microsoftgraph/microsoft-graph-docs-contrib/issues/3201 (its wording).
+            who = named.group(1) or named.group(2)
+            raise GraphError(404, "ExtensionError", "Operation: Create; Exception: [Status Code: NotFound; Reason: "
+                                                    f"The requested user '{who}' is invalid.]")
         creator = (caller.object_id if caller is not None
                    else ctx.app.mailbox.user.get("id") if ctx.app.mailbox is not None else owner)
         sub = {"id": str(uuid.uuid4()), "resource": body["resource"],

@@ -352,3 +352,12 @@ def test_two_company_mailboxes_sync_in_application_mode_within_graphs_limits(ent
     paths = {r["path"] for r in company_graph.requests()}
     assert any(p.startswith("/v1.0/users/seller0001@contoso.com/mailFolders/") for p in paths)
     assert any(p.startswith("/v1.0/users/seller0002@contoso.com/mailFolders/") for p in paths)
+
+
+def test_a_subscription_for_a_user_the_directory_lacks_is_404_extension_error(company):
+    reply = Client(company.url).post("/subscriptions", {
+        "changeType": "created", "notificationUrl": "https://example.com/hook",
+        "resource": "users/nobody@contoso.com/messages", "expirationDateTime": in_minutes(60)})
+    assert reply.status == 404 and reply.body["error"]["code"] == "ExtensionError"
+    assert "The requested user 'nobody@contoso.com' is invalid." in reply.body["error"]["message"]
+    assert company.subscriptions() == []
