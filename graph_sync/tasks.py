@@ -102,6 +102,23 @@ class TaskKeeper:
                 report.lists_recreated += 1
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def push(self) -> TaskReport:
+        """Dealpane's side only: tasks to create, update or complete after a change in Dealpane (a
+        reminder set, an activity done, a deal closed). Reads the database and asks Graph nothing
+        when nothing changed, so the worker runs it every few minutes even when the mailbox's full
+        passes (which also read back what was completed in To Do) are hours apart. No list known
+        yet, or the list gone: a whole run()."""
+        with self._session_factory() as session:
+            known = session.get(Mailbox, self.mailbox_id).todo_list_id
+        if not known:
+            return self.run()
+        report = TaskReport()
+        try:
+            self._reconcile(known, report)
+        except ListGone:
+            return self.run()
+        return report
+
     # ---- the app's list --------------------------------------------------------------------
 
     def _list_id(self) -> str:

@@ -21,9 +21,11 @@ Keeping 1,000 mailboxes fresh (issue 20):
   notifications.py) and, on PostgreSQL, NOTIFYs; each worker LISTENs (wake.py) and claims at once.
   The dispatcher also polls every `poll` seconds (DEALPANE_SYNC_POLL_SECONDS), the only way on SQLite
   (besides a notification accepted in this very process) and the fallback on PostgreSQL.
-- Due = next_sync_at <= now (a full pass) OR woken. A woken mailbox whose next_sync_at is still to
-  come gets a targeted pass: only the notified resources, no To Do, no set-aside retry, no
-  subscription upkeep. `release` clears the woken mark only if woken_at is still the value read at
+- Due = next_sync_at <= now (a full pass) OR woken OR next_tasks_at <= now. A mailbox whose
+  next_sync_at is still to come gets a targeted pass: only the notified resources (no set-aside
+  retry, no subscription upkeep) and, when next_tasks_at is due, Dealpane's To Do changes pushed
+  (TaskKeeper.push: database only, no Graph request when nothing changed). So reminders reach To Do
+  within `interval` as before, while the To Do delta (completions read back) runs with full passes. `release` clears the woken mark only if woken_at is still the value read at
   claim (the row locked): a notification accepted during the pass keeps the mark, and the mailbox
   gets another pass; none is lost. A pass that fails (retry, error, missing permission) clears the
   mark and sets next_sync_at after its wait: that later full pass runs delta from the stored
@@ -37,6 +39,7 @@ Keeping 1,000 mailboxes fresh (issue 20):
     one idle full pass    = IDLE_FULL_PASS_REQUESTS (inbox, sent items and calendar deltas answering
                             a deltaLink and no change: 1 each; To Do: its list's task delta: 1)
     one targeted pass     = 1 per notified resource
+    one To Do push pass   = 0 when nothing changed in Dealpane (every `interval` between full passes)
     one renewal pass      = 3 PATCH (subscriptions.py: every ~46 h)
     per hour: 4 / 4 h + 3 / 46 h = 1.0 + 0.065 = 1.07 requests <= 2 (the calendar window's daily
     re-anchor adds its pages once a day: ceil(events in 15 months / 200) / 24 per hour, 0.04 for 1,000 events).
@@ -85,6 +88,7 @@ SHUTDOWN_GRACE = 8.0        # seconds passes under way get to finish after stop(
 PRUNE_EVERY = dt.timedelta(minutes=10)
 # Requests one idle full pass makes (see the docstring; asserted by tests/sync/test_targeted_pass.py)
 IDLE_FULL_PASS_REQUESTS = 4
+TASKS = "tasks"  # a pass's part: push Dealpane's To Do changes (TaskKeeper.push), due at next_tasks_at
 # needs_sign_in waits for its owner; paused for an admin; error is retried with a growing wait (state.py)
 CLAIMABLE = ("ok", "missing_permission", "error")
 # Our own database failing is not one mailbox's trouble: it ends the pass (and `dealpane sync` exits 1).
@@ -127,7 +131,8 @@ class SyncWorker:
 
     def _due(self, now: dt.datetime):
         free = sa.or_(Mailbox.lease_expires_at.is_(None), Mailbox.lease_expires_at < now)
-        due = sa.or_(Mailbox.next_sync_at.is_(None), Mailbox.next_sync_at <= now, Mailbox.woken_at.is_not(None))
+        due = sa.or_(Mailbox.next_sync_at.is_(None), Mailbox.next_sync_at <= now, Mailbox.woken_at.is_not(None),
+                     Mailbox.next_tasks_at <= now)
         return sa.and_(Mailbox.status.in_(CLAIMABLE), free, due)
 
     def claim_many(self, limit: int, exclude: Collection[str] = ()) -> list[Mailbox]:
@@ -177,21 +182,26 @@ class SyncWorker:
 
     @staticmethod
     def parts_of(mailbox: Mailbox, claimed_at: dt.datetime) -> frozenset[str] | None:
-        """What the pass of a just claimed mailbox syncs: None for everything (its safety pass is due,
-        it was never synced, or a notification asked for it all), else the woken parts only."""
-        if mailbox.woken_at is None or mailbox.next_sync_at is None or mailbox.next_sync_at <= claimed_at:
+        """What the pass of a just claimed mailbox does: None for everything (its safety pass is due,
+        it was never synced, or a notification asked for it all), else the woken parts, plus TASKS
+        when its To Do push is due (next_tasks_at)."""
+        if mailbox.next_sync_at is None or mailbox.next_sync_at <= claimed_at:
             return None
-        parts = set(mailbox.woken_parts or ())
-        if not parts or FULL in parts:
-            return None
-        return frozenset(parts)
+        parts = set()
+        if mailbox.woken_at is not None:
+            parts = set(mailbox.woken_parts or ())
+            if not parts or FULL in parts:
+                return None
+        if mailbox.next_tasks_at is not None and mailbox.next_tasks_at <= claimed_at:
+            parts.add(TASKS)
+        return frozenset(parts) or None
 
     def release(self, mailbox_id: str, report: SyncReport | None, *, woken_at: dt.datetime | None = None,
-                full: bool = True) -> None:
+                parts: Collection[str] | None = None) -> None:
         """Give the lease back and schedule the next full pass. `woken_at`: the mark read at claim;
         it is cleared only if no notification came since (the row locked, so an accept() either
-        committed before, and is seen, or waits). `full`: whether this was a full pass (a targeted
-        one leaves next_sync_at, the next safety pass, alone)."""
+        committed before, and is seen, or waits). `parts`: what the pass did (None: a full pass; a
+        targeted one leaves next_sync_at, the next safety pass, alone)."""
         with UnitOfWork(self._session_factory) as uow:
             mailbox = uow.session.get(Mailbox, mailbox_id, with_for_update=True)
             if mailbox is None or mailbox.lease_owner != self.name:
@@ -208,11 +218,17 @@ class SyncWorker:
                 elif report.status == "needs_sign_in":  # not claimed until its owner signs in again
                     wait = self.interval
                 mailbox.next_sync_at = now + wait
-                # the full pass after the wait runs delta from the cursors: every change since, notified or not
-                mailbox.woken_at, mailbox.woken_parts = None, None
+                # the full pass after the wait runs delta from the cursors: every change since, notified
+                # or not; and To Do
+                mailbox.woken_at, mailbox.woken_parts, mailbox.next_tasks_at = None, None, None
             else:
-                if full:
-                    mailbox.next_sync_at = now + self._next_full_pass(uow.session, mailbox, now)
+                if parts is None:
+                    wait = self._next_full_pass(uow.session, mailbox, now)
+                    mailbox.next_sync_at = now + wait
+                    # full passes hours apart: Dealpane's To Do changes are pushed every `interval` meanwhile
+                    mailbox.next_tasks_at = now + self.interval if wait > self.interval else None
+                elif TASKS in parts:
+                    mailbox.next_tasks_at = now + self.interval
                 if mailbox.woken_at is not None and mailbox.woken_at == woken_at:
                     mailbox.woken_at, mailbox.woken_parts = None, None
             mailbox.lease_owner, mailbox.lease_expires_at = None, None
@@ -243,16 +259,19 @@ class SyncWorker:
             return self._failed(mailbox, error)
         report = MailboxSync(self._session_factory, client, mailbox.id, now=self._now, on_page=self._on_page,
                              lease_owner=self.name, lease=self.lease).run(parts)  # records its own outcome
-        if parts is not None or self._stop.is_set():
-            return report  # targeted, or stopping: To Do and subscriptions wait for the next full pass
-        if report.status == "ok":
-            try:  # To Do tasks: after the mail, under the same lease
-                TaskKeeper(self._session_factory, client, mailbox.id, web_base_url=self.web_base_url,
-                           now=self._now).run()
+        if self._stop.is_set():
+            return report  # stopping: To Do and subscriptions wait for the next full pass
+        if report.status == "ok" and (parts is None or TASKS in parts):
+            try:  # To Do tasks: after the mail, under the same lease; between full passes Dealpane's side only
+                keeper = TaskKeeper(self._session_factory, client, mailbox.id, web_base_url=self.web_base_url,
+                                    now=self._now)
+                keeper.run() if parts is None else keeper.push()
             except OWN_ERRORS:
                 raise
             except Exception as error:  # noqa: BLE001 - the mail is synced (recorded ok); the tasks part failed
                 return self._failed(mailbox, error, report)
+        if parts is not None:
+            return report  # targeted: subscriptions wait for the next full pass
         if self.webhook_url and report.status == "ok":
             keep_subscriptions(self._session_factory, client, mailbox.id, self.webhook_url, self._now)
         return report
@@ -293,7 +312,7 @@ class SyncWorker:
                      ",".join(sorted(parts)) if parts else "full", report.pages, report.seen, report.stored,
                      report.links, report.status)
         finally:
-            self.release(mailbox.id, report, woken_at=mailbox.woken_at, full=parts is None)
+            self.release(mailbox.id, report, woken_at=mailbox.woken_at, parts=parts)
         return report
 
     def run_once(self, address: str | None = None) -> list[SyncReport]:

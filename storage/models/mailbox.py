@@ -60,6 +60,9 @@ class Mailbox(WorkspaceOwned, Base):
     # the time of the next safety pass.
     woken_at: so.Mapped[Optional[dt.datetime]]
     woken_parts: so.Mapped[Optional[list[str]]] = so.mapped_column(sa.JSON)
+    # When full passes are hours apart (webhooks): the next push of Dealpane's To Do tasks (no Graph
+    # request when nothing changed); None when the full passes do it.
+    next_tasks_at: so.Mapped[Optional[dt.datetime]]
     created_at: so.Mapped[Timestamp]
 
 

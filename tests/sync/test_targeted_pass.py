@@ -264,3 +264,42 @@ def test_idle_full_pass_in_application_mode(entra_world, engine, session_factory
         assert mailbox_row(session_factory, mailbox.id).next_sync_at > utcnow() + dt.timedelta(hours=3)
     finally:
         access.close()
+
+
+def test_between_full_passes_dealpanes_todo_changes_are_pushed_every_interval(session_factory, graph, mailbox_id,
+                                                                              fake):
+    """Full passes 4 h apart must not make a reminder reach To Do 4 h late: a tasks pass every
+    `interval` pushes Dealpane's side (TaskKeeper.push), asking Graph nothing when nothing changed."""
+    from storage.models import Opportunity, ReminderTask
+
+    interval = dt.timedelta(minutes=5)
+    worker = subscribed_worker(session_factory, graph, interval=interval)
+    first = mailbox_row(session_factory, mailbox_id)
+    assert first.next_tasks_at <= utcnow() + interval < first.next_sync_at
+
+    def tasks_due() -> None:
+        with session_factory() as session:
+            session.get(Mailbox, mailbox_id).next_tasks_at = utcnow() - dt.timedelta(seconds=1)
+            session.commit()
+
+    tasks_due()
+    fake.clear_requests()
+    (idle,) = worker.run_once()
+    assert idle.status == "ok" and fake.requests() == []  # nothing changed in Dealpane: no request at all
+    after = mailbox_row(session_factory, mailbox_id)
+    assert after.next_sync_at == first.next_sync_at and after.next_tasks_at > utcnow()
+    with session_factory() as session:  # a reminder set in Dealpane on a deal of the mailbox's owner
+        opportunity = session.scalars(sa.select(Opportunity).where(Opportunity.assigned_to == first.user_id,
+                                                                   Opportunity.reminder_at.is_(None))).first()
+        opportunity.reminder_at = utcnow() + dt.timedelta(hours=2)
+        session.commit()
+        key = f"o:{opportunity.id}:reminder"
+    tasks_due()
+    fake.clear_requests()
+    worker.run_once()
+    assert [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in fake.requests()] == [("POST", "tasks")]
+    with session_factory() as session:
+        assert session.scalar(sa.select(ReminderTask.task_id).where(ReminderTask.key == key))
+    assert mailbox_row(session_factory, mailbox_id).next_sync_at == first.next_sync_at
+    fake.clear_requests()
+    assert worker.run_once() == [] and fake.requests() == []  # not due again before `interval`
