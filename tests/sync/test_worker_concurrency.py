@@ -266,3 +266,37 @@ def test_the_dispatcher_keeps_the_lease_of_a_pass_waiting_on_graph(session_facto
         worker.stop()
         thread.join(WAIT)
     assert not thread.is_alive()
+
+
+def test_sigterm_stops_the_sync_command_and_leaves_no_lease(engine, session_factory, workspace_id, mailbox_id, fake,
+                                                            tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    add_mailboxes(session_factory, workspace_id, 7)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("DEALPANE_")},
+           "DEALPANE_DATABASE_URL": engine.url.render_as_string(hide_password=False), "DEALPANE_GRAPH_AUTH": "dev",
+           "DEALPANE_GRAPH_BASE_URL": fake.url, "DEALPANE_GRAPH_PAGE_SIZE": "2", "DEALPANE_AUTH_MODE": "dev",
+           "DEALPANE_SYNC_INTERVAL_SECONDS": "3600"}
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "addin.cli", "sync", "--concurrency", "3"], env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+        try:
+            for _ in range(WAIT * 20):  # it is under way
+                if "claimed" in log_path.read_text() or process.poll() is not None:
+                    break
+                threading.Event().wait(0.05)
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(WAIT)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    output = log_path.read_text()
+    assert code == 0, output
+    assert "3 mailboxes at once" in output and "stopped" in output
+    with session_factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Mailbox)
+                              .where(Mailbox.lease_owner.is_not(None))) == 0
