@@ -25,12 +25,13 @@ Keeping 1,000 mailboxes fresh (issue 20):
   next_sync_at is still to come gets a targeted pass: only the notified resources (no set-aside
   retry, no subscription upkeep) and, when next_tasks_at is due, Dealpane's To Do changes pushed
   (TaskKeeper.push: database only, no Graph request when nothing changed). So reminders reach To Do
-  within `interval` as before, while the To Do delta (completions read back) runs with full passes. `release` clears the woken mark only if woken_at is still the value read at
-  claim (the row locked): a notification accepted during the pass keeps the mark, and the mailbox
-  gets another pass; none is lost. A pass that fails (retry, error, missing permission) clears the
-  mark and sets next_sync_at after its wait: that later full pass runs delta from the stored
-  cursors, which returns every change since, notified or not (Retry-After is honoured rather than
-  bypassed by the next notification).
+  within `interval` as before, while the To Do delta (completions read back) runs with full passes.
+  `release` clears the woken mark only if woken_at is still the value read at claim (the row
+  locked): a notification accepted during the pass keeps the mark, and the mailbox gets another
+  pass; none is lost. A pass that fails (retry, error, missing permission) clears the mark and sets
+  next_sync_at after its wait: that later full pass runs delta from the stored cursors, which
+  returns every change since, notified or not (Retry-After is honoured rather than bypassed by the
+  next notification).
 - Safety poll: after a full pass, the next one is `interval` later (DEALPANE_SYNC_INTERVAL_SECONDS,
   300), or `safety_interval` later (DEALPANE_SYNC_SAFETY_INTERVAL_SECONDS, 14,400 = 4 h) when the
   worker has a webhook URL and every resource of the mailbox has a live subscription.
@@ -40,9 +41,11 @@ Keeping 1,000 mailboxes fresh (issue 20):
                             a deltaLink and no change: 1 each; To Do: its list's task delta: 1)
     one targeted pass     = 1 per notified resource
     one To Do push pass   = 0 when nothing changed in Dealpane (every `interval` between full passes)
-    one renewal pass      = 3 PATCH (subscriptions.py: every ~46 h)
-    per hour: 4 / 4 h + 3 / 46 h = 1.0 + 0.065 = 1.07 requests <= 2 (the calendar window's daily
-    re-anchor adds its pages once a day: ceil(events in 15 months / 200) / 24 per hour, 0.04 for 1,000 events).
+    one renewal pass      = an idle full pass + 3 PATCH = 7 (subscriptions.py: once every ~46 h)
+    per hour: 4 / 4 h + 3 / 46 h = 1.0 + 0.065 = 1.07 requests <= 2.
+    Not counted above: the calendar window's daily re-anchor (sync.REANCHOR) reads the whole window
+    again once a day: ceil(events in 15 months / 200) pages (+ one $batch per 20 recurring
+    occurrences it must complete), e.g. 1,000 events = 5 pages = 0.21 per hour: 1.28 in all.
 - Stop (SIGTERM/Ctrl-C: `stop()`): no more claims; passes under way get `shutdown_grace` seconds to
   finish, then their leases are released: the pass still running stops at its next page
   (sync.LeaseLost) and writes nothing more. A worker killed outright (SIGKILL) holds its leases
