@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response
 
 from . import defaults, ids
 from .errors import GraphError
+from .schema import parse_select
 from .web import Ctx, Router, _headers, check_id, reject_options
 
 FILE, ITEM, REFERENCE = ("#microsoft.graph.fileAttachment", "#microsoft.graph.itemAttachment",
@@ -67,18 +68,7 @@ def prepare(message: dict, seed: str | None) -> dict:
 
 
 def _select(ctx: Ctx) -> list[str] | None:
-    raw = ctx.arg("$select")
-    if raw is None or not raw.strip():
-        return None
-    known = {name.lower(): name for kind in TYPES for name in BASE + OWN[kind]}
-    chosen = []
-    for part in raw.split(","):
-        name = known.get(part.strip().lower())
-        if name is None:
-            raise GraphError(400, "RequestBroker--ParseUri",
-                             f"Could not find a property named '{part.strip()}' on type 'microsoft.graph.attachment'.")
-        chosen.append(name)
-    return chosen
+    return parse_select("attachment", ctx.arg("$select"), names=[n for kind in TYPES for n in BASE + OWN[kind]])
 
 
 def render_attachment(attachment: dict, select: list[str] | None = None) -> dict:

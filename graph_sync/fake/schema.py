@@ -7,6 +7,7 @@ name here against Graph's CSDL, so what the fake accepts and returns stays insid
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 from .errors import GraphError
 
@@ -122,11 +123,13 @@ def _validate(value: dict, props: dict[str, str | None], type_name: str) -> None
             _validate(element, COMPLEX[inner], inner)
 
 
-def parse_select(entity: str, raw: str | None) -> list[str] | None:
-    """``$select`` as the entity's own property names (Graph matches them case-insensitively)."""
+def parse_select(entity: str, raw: str | None, names: Iterable[str] | None = None) -> list[str] | None:
+    """``$select`` as the entity's own property names (Graph matches them case-insensitively, and a
+    name given twice is one). `names`: the properties to accept when they are not ENTITIES[entity]'s
+    (an attachment's, whose properties depend on its derived type)."""
     if raw is None or not raw.strip():
         return None
-    known = {name.lower(): name for name in ENTITIES[entity]}
+    known = {name.lower(): name for name in (ENTITIES[entity] if names is None else names)}
     chosen = []
     for part in raw.split(","):
         name = known.get(part.strip().lower())

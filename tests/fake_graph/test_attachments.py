@@ -50,7 +50,11 @@ def test_select_leaves_the_content_out_and_keeps_the_type(start_fake, model):  #
     check_all(model, listed["value"], "attachment", "list $select")
     bad = client.get(f"/me/messages/{added['id']}/attachments?$select=nope")
     assert bad.status == 400 and bad.body["error"]["code"] == "RequestBroker--ParseUri"
+    assert "'microsoft.graph.attachment'" in bad.body["error"]["message"]
     assert client.get(f"/me/messages/{added['id']}/attachments?$filter=isInline").status == 501
+    # the same parser as every other entity's $select: names case-insensitive, one given twice is one
+    twice = client.ok("GET", f"/me/messages/{added['id']}/attachments?$select=NAME,name,Size")
+    assert all(set(a) - {"@odata.type", "@odata.mediaContentType"} == {"id", "name", "size"} for a in twice["value"])
 
 
 def test_get_one_and_its_raw_value(start_fake, model):  # noqa: F811
