@@ -44,7 +44,7 @@ class Config:
     graph_page_size: int = 200
     webhook_url: str | None = None
     sync_interval_seconds: int = 300
-    sync_lease_seconds: int = 600
+    sync_lease_seconds: int = 60
     # A mailbox whose subscriptions are alive (webhook_url set) gets its full pass this often; its
     # changes arrive as notifications (graph_sync/worker.py: ~1 request per mailbox per hour idle).
     sync_safety_interval_seconds: int = 14400
@@ -101,7 +101,7 @@ class Config:
             graph_page_size=int(get("GRAPH_PAGE_SIZE") or 200),
             webhook_url=get("WEBHOOK_URL"),
             sync_interval_seconds=int(get("SYNC_INTERVAL_SECONDS") or 300),
-            sync_lease_seconds=int(get("SYNC_LEASE_SECONDS") or 600),
+            sync_lease_seconds=int(get("SYNC_LEASE_SECONDS") or 60),
             sync_safety_interval_seconds=int(get("SYNC_SAFETY_INTERVAL_SECONDS") or 14400),
             sync_concurrency=int(get("SYNC_CONCURRENCY") or 4),
             sync_poll_seconds=float(get("SYNC_POLL_SECONDS") or 1.0),

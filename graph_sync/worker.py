@@ -82,7 +82,9 @@ from .tokens import NeedsSignIn, TokenConfigError
 
 log = logging.getLogger(__name__)
 
-LEASE = dt.timedelta(minutes=10)
+# A killed worker's mailboxes wait at most this long for another worker (issue 20). Safe short: the
+# dispatcher renews its passes' leases every third of it (_heartbeat), and every page renews it too.
+LEASE = dt.timedelta(seconds=60)
 PERMISSION_RECHECK = dt.timedelta(hours=1)
 SAFETY_INTERVAL = dt.timedelta(hours=4)
 CONCURRENCY = 4
