@@ -380,12 +380,14 @@ class Case:
                 workers += self._dead_cpu.get(process.pid, 0.0)
         return {"workers": workers, "database": groups["database"], "web": groups["server"]}
 
-    def inject(self) -> dict:
+    def inject(self, rate: float | None = None, seconds: float | None = None, label: str = "") -> dict:
         from graph_sync.fake.company import customer_addresses  # noqa: PLC0415
 
         args = self.args
+        rate = rate or args.rate
+        seconds = seconds or args.seconds
         customers = customer_addresses(args.customers)
-        rnd = random.Random(args.seed + 1)
+        rnd = random.Random(args.seed + 1 + len(label))
         outstanding: dict[str, dict] = {}   # internetMessageId -> {arrived, account, mailbox}
         seen: dict[str, float] = {}
         lock = threading.Lock()
@@ -425,17 +427,17 @@ class Case:
         observer.start()
         sent: list[dict] = []
         started = time.monotonic()
-        total = int(args.rate * args.seconds)
+        total = int(rate * seconds)
         for n in range(total):
-            due = started + n / args.rate
+            due = started + n / rate
             delay = due - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            if self.kill and not killed and n >= total // 2:
+            if self.kill and not label and not killed and n >= total // 2:
                 killed.update(self._kill_one_worker())
             seller = rnd.randrange(self.mailboxes)
             customer = rnd.choice(customers)
-            message_id = f"<fresh-{self.name}-{n}@{customer.split('@')[1]}>"
+            message_id = f"<fresh-{self.name}-{label}{n}@{customer.split('@')[1]}>"
             upn = self.sellers[seller]
             record = {"n": n, "mailbox": upn, "account": self.accounts[customer.split("@")[1]],
                       "internetMessageId": message_id}
@@ -473,7 +475,7 @@ class Case:
             net = cpu[k] - self.idle_cpu_per_s.get(k, 0.0) * window - reads.get(k, 0.0)
             per_thousand[f"cpu_s_per_1000_{k}_net"] = round(max(net, 0.0) * 1000 / max(total, 1), 2)
         result = {
-            "injected": total, "rate_per_s": args.rate, "injection_s": round(injected_s, 1),
+            "injected": total, "rate_per_s": rate, "injection_s": round(injected_s, 1),
             "freshness_p50_s": percentile(fresh, 50), "freshness_p95_s": percentile(fresh, 95),
             "freshness_p99_s": percentile(fresh, 99), "freshness_max_s": round(max(fresh), 3) if fresh else None,
             "freshness_mean_s": round(statistics.fmean(fresh), 3) if fresh else None,
@@ -493,7 +495,9 @@ class Case:
                 "at_message": killed["at"], "mailboxes_leased": len(held), "lease_s": self.args.lease,
                 "their_messages": len(theirs), "their_freshness_max_s": round(max(theirs), 3) if theirs else None,
                 "their_lost": sum(1 for m in sent if m["mailbox"] in held and m["internetMessageId"] not in seen)}
-        self._sent = sent
+        self._sent = getattr(self, "_sent", []) + sent
+        result["throttled_during_injection"] = {k: v - stats_before["throttled"].get(k, 0)
+                                                for k, v in stats_after["throttled"].items()}
         return result
 
     def observer_read_cost(self, polls: int, sample: int = 300) -> dict:
@@ -629,6 +633,10 @@ def run_case(args: argparse.Namespace, mailboxes: int, workers: int, mode: str, 
         result["first_sync_graph_requests"] = stats["requests"]
         result.update(case.idle_window())
         result.update(case.inject())
+        if args.stress_rate:
+            log(f"stress: {args.stress_rate} messages a second for {args.stress_seconds:.0f} s")
+            stress = case.inject(args.stress_rate, args.stress_seconds, "stress")
+            result["stress"] = {k: v for k, v in stress.items() if not k.startswith("observer")}
         result.update(case.doubled())
         stats = case.fake.stats()
         result["throttled_429"] = stats["throttled"]
@@ -669,6 +677,9 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=1000, help="customer addresses (200 domains = accounts)")
     parser.add_argument("--rate", type=float, default=5.0, help="new customer messages per second, company-wide")
     parser.add_argument("--seconds", type=float, default=120, help="how long new mail keeps arriving")
+    parser.add_argument("--stress-rate", type=float, default=0,
+                        help="after the steady phase, a second phase at this rate (messages a second)")
+    parser.add_argument("--stress-seconds", type=float, default=60)
     parser.add_argument("--drain", type=float, default=None, help="how long to wait for the last messages")
     parser.add_argument("--idle", type=float, default=30, help="idle window before the injection, seconds")
     parser.add_argument("--poll", type=float, default=0.25, help="the observer's API polling period, seconds")
