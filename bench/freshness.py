@@ -436,6 +436,19 @@ class Case:
                 time.sleep(delay)
             if self.kill and not label and not killed and n >= total // 2:
                 killed.update(self._kill_one_worker())
+                for k, upn in enumerate(killed["mailboxes"]):  # new mail for each mailbox it held, at once
+                    customer = rnd.choice(customers)
+                    message_id = f"<fresh-{self.name}-killed{k}@{customer.split('@')[1]}>"
+                    record = {"n": f"killed{k}", "mailbox": upn, "account": self.accounts[customer.split("@")[1]],
+                              "internetMessageId": message_id}
+                    with lock:
+                        outstanding[message_id] = record
+                    answer = self.fake.call("POST", f"/_fake/users/{urllib.parse.quote(upn)}/messages", {
+                        "subject": "Are you still there?", "internetMessageId": message_id, "parentFolderId": "inbox",
+                        "from": {"emailAddress": {"name": customer.split("@")[0], "address": customer}},
+                        "toRecipients": [{"emailAddress": {"address": upn}}]})
+                    record["arrived"] = answer["arrived_at"]
+                    sent.append(record)
             seller = rnd.randrange(self.mailboxes)
             customer = rnd.choice(customers)
             message_id = f"<fresh-{self.name}-{label}{n}@{customer.split('@')[1]}>"
@@ -490,8 +503,9 @@ class Case:
         }
         if killed:
             held = set(killed["mailboxes"])
+            # (every message for its mailboxes after the kill: the one put in each at once, and any later)
             theirs = [seen[m["internetMessageId"]] - m["arrived"] for m in sent
-                      if m["mailbox"] in held and m["internetMessageId"] in seen]
+                      if m["mailbox"] in held and m["internetMessageId"] in seen and m["arrived"] >= killed["at"]]
             result["killed_worker"] = {
                 "at_message": killed["at"], "mailboxes_leased": len(held), "lease_s": self.args.lease,
                 "their_messages": len(theirs), "their_freshness_max_s": round(max(theirs), 3) if theirs else None,
@@ -514,19 +528,25 @@ class Case:
         return {k: (after[k] - before[k]) / sample * polls for k in ("web", "database")}
 
     def _kill_one_worker(self) -> dict:
-        victim = self.worker_processes[0]
-        # Which mailboxes it holds right now (its lease owner name carries its pid: graph_sync.worker.worker_name).
-        held = []
+        """SIGKILL the first worker while it holds leases (it is in the middle of passes: waited for up to
+        10 s), the way a host dies. Returns the mailboxes it held: their next mail must wait for the
+        leases to expire (DEALPANE_SYNC_LEASE_SECONDS) and another worker to take them over."""
         import sqlalchemy as sa  # noqa: PLC0415
 
-        with self.db().connect() as conn:
-            rows = conn.execute(sa.text("SELECT address, lease_owner FROM mailbox WHERE lease_owner IS NOT NULL"))
-            held = [address for address, owner in rows if f":{victim.pid}:" in (owner or "")]
+        victim = self.worker_processes[0]
+        held: list[str] = []
+        deadline = time.monotonic() + 10
+        while not held and time.monotonic() < deadline:
+            # Its lease owner name carries its pid (graph_sync.worker.worker_name).
+            with self.db().connect() as conn:
+                rows = conn.execute(sa.text("SELECT address, lease_owner FROM mailbox WHERE lease_owner IS NOT NULL"))
+                held = [address for address, owner in rows if f":{victim.pid}:" in (owner or "")]
+            if not held:
+                time.sleep(0.02)
         self._dead_cpu[victim.pid] = process_cpu(victim.pid)[2]
         victim.send_signal(signal.SIGKILL)
         victim.wait()
-        log(f"killed worker pid {victim.pid} holding {len(held)} leases")
-        # Its mailboxes' later mail is measured too: one of the surviving workers takes them over.
+        log(f"killed worker pid {victim.pid} holding {len(held)} leases: {', '.join(held)}")
         return {"at": time.time(), "mailboxes": held}
 
     def doubled(self) -> dict:
