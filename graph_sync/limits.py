@@ -17,7 +17,7 @@ class GraphLimits:
     def __init__(self, per_mailbox: int = PER_MAILBOX, rate_per_second: float = 200.0):
         self.per_mailbox = per_mailbox
         self.rate = rate_per_second
-        self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._conditions: dict[str, asyncio.Condition] = {}
         self._paused_until: dict[str, float] = defaultdict(float)
         self._in_flight: dict[str, int] = defaultdict(int)
         self.peak_in_flight: dict[str, int] = defaultdict(int)
@@ -25,17 +25,27 @@ class GraphLimits:
         self._refilled = time.monotonic()
 
     @contextlib.asynccontextmanager
-    async def slot(self, mailbox: str):
-        semaphore = self._semaphores.setdefault(mailbox, asyncio.Semaphore(self.per_mailbox))
-        async with semaphore:
+    async def slot(self, mailbox: str, weight: int = 1):
+        """Hold `weight` of the mailbox's slots while a request runs. A JSON $batch is one HTTP request
+        but Graph runs up to 4 of its items at once, each counting against the mailbox's limits
+        (https://learn.microsoft.com/graph/throttling#throttling-and-batching, and the Outlook limits:
+        https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits): it weighs
+        min(4, its items). Slots are taken all at once (never some of them while waiting for the rest:
+        two batches could hold half each and wait for ever)."""
+        weight = max(1, min(int(weight), self.per_mailbox))
+        condition = self._conditions.setdefault(mailbox, asyncio.Condition())
+        async with condition:
+            await condition.wait_for(lambda: self._in_flight[mailbox] + weight <= self.per_mailbox)
+            self._in_flight[mailbox] += weight
+        try:
             await self._wait_pause(mailbox)
             await self._take_token()
-            self._in_flight[mailbox] += 1
             self.peak_in_flight[mailbox] = max(self.peak_in_flight[mailbox], self._in_flight[mailbox])
-            try:
-                yield
-            finally:
-                self._in_flight[mailbox] -= 1
+            yield
+        finally:
+            async with condition:
+                self._in_flight[mailbox] -= weight
+                condition.notify_all()
 
     def pause(self, mailbox: str, seconds: float) -> None:
         """Graph said Retry-After for this mailbox: hold its other requests too."""

@@ -418,7 +418,9 @@ class MsGraphClient:
         ]}
         info = self._absolute(Method.POST, f"{self.base_url}/$batch", body)
         idempotent = all(r.method.upper() in ("GET", "HEAD") for r in chunk)
-        answer = self._json(info, idempotent=idempotent)
+        # Graph runs up to 4 of a batch's items at once, each against the mailbox's limits: the batch
+        # holds that many of its slots (limits.py), so a delta page fetched beside it cannot make a 5th.
+        answer = self._json(info, idempotent=idempotent, weight=len(chunk))
         return {str(item["id"]): BatchResponse(id=str(item["id"]), status=int(item["status"]), body=item.get("body"),
                                                headers=item.get("headers") or {})
                 for item in answer.get("responses", [])}
@@ -460,8 +462,8 @@ class MsGraphClient:
             raise GraphBug("a delta page without @odata.nextLink or @odata.deltaLink")
         return DeltaPage(items=items, removed=removed, next_link=next_link, delta_link=delta_link)
 
-    def _json(self, info: RequestInformation, *, idempotent: bool | None = None) -> Any:
-        raw = self._send(info, idempotent=idempotent)
+    def _json(self, info: RequestInformation, *, idempotent: bool | None = None, weight: int = 1) -> Any:
+        raw = self._send(info, idempotent=idempotent, weight=weight)
         if not raw:
             return {}
         try:  # orjson: a 1,000-message delta page parses ~3x faster than with json, and the parse holds the GIL
@@ -469,8 +471,9 @@ class MsGraphClient:
         except ValueError as error:  # orjson.JSONDecodeError is a ValueError
             raise GraphBug(f"Graph answered {len(raw)} bytes that are not JSON") from error
 
-    def _send(self, info: RequestInformation, *, idempotent: bool | None = None) -> bytes | None:
-        """Send through the SDK; retry transient failures of idempotent requests."""
+    def _send(self, info: RequestInformation, *, idempotent: bool | None = None, weight: int = 1) -> bytes | None:
+        """Send through the SDK; retry transient failures of idempotent requests. `weight`: the
+        mailbox's concurrency slots it holds (limits.GraphLimits.slot; a $batch more than one)."""
         info.headers.add("Prefer", IMMUTABLE_IDS)
         if idempotent is None:
             idempotent = info.http_method in (Method.GET, Method.HEAD, Method.PUT, Method.DELETE, Method.OPTIONS)
@@ -478,7 +481,7 @@ class MsGraphClient:
         refreshed = False
         for attempt in range(1, attempts + 1):
             try:
-                body = loop.run(self._limited(info), timeout=self._timeout * 3)
+                body = loop.run(self._limited(info, weight), timeout=self._timeout * 3)
                 GRAPH_CALLS.labels("ok").inc()
                 return body
             except TOKEN_ERRORS:
@@ -494,7 +497,7 @@ class MsGraphClient:
                     info.headers.remove("Authorization")
                     self._auth.force_next = True
                     try:
-                        return loop.run(self._limited(info), timeout=self._timeout * 3)
+                        return loop.run(self._limited(info, weight), timeout=self._timeout * 3)
                     except TOKEN_ERRORS:
                         raise
                     except Exception as retry_error:  # noqa: BLE001 - sorted like the first one
@@ -511,8 +514,8 @@ class MsGraphClient:
                 loop.run(self._sleep(wait))
         raise GraphBug("unreachable")  # pragma: no cover
 
-    async def _limited(self, info: RequestInformation) -> bytes | None:
-        async with LIMITS.slot(self.limit_key):
+    async def _limited(self, info: RequestInformation, weight: int = 1) -> bytes | None:
+        async with LIMITS.slot(self.limit_key, weight):
             return await self._adapter.send_primitive_async(info, "bytes", ERROR_MAP)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:

@@ -314,3 +314,42 @@ def test_a_refused_attachment_names_its_permission(client, fake):
         client.list_attachments(message["id"])
     assert refused.value.permission == "Mail.Read" and "message-list-attachments" in refused.value.doc
     assert refused.value.what == "read attachments"
+
+
+def test_a_batch_holds_the_slots_of_the_items_graph_runs_at_once():
+    """Graph runs up to 4 of a $batch's items at once, each counting against the mailbox's 4 concurrent
+    requests (https://learn.microsoft.com/graph/throttling#throttling-and-batching): a batch beside other
+    requests to the same mailbox must not make a 5th. The fake Graph enforces the limit (429
+    ApplicationThrottled, MailboxConcurrency) and, with latency, lets requests overlap."""
+    import json
+    import threading
+
+    from graph_sync.fake import FakeGraph
+    from graph_sync.fake.cli import DEMO_MAILBOX
+    from graph_sync.limits import LIMITS
+    from graph_sync.port import BatchRequest
+
+    with FakeGraph(json.loads(DEMO_MAILBOX.read_text(encoding="utf-8")), latency=(0.05, 0.1)) as graph:
+        client = MsGraphClient(graph.url, lambda force=False: "t", limit_key="batched@contoso.com", max_attempts=1)
+        ids = [m["id"] for m in graph.mailbox.to_dict()["messages"]][:8]
+        errors = []
+
+        def single(message_id):
+            try:
+                client.get_message(message_id)
+            except Exception as error:  # noqa: BLE001 - collected: a 429 here is the failure
+                errors.append(error)
+
+        def batch():
+            answers = client.batch([BatchRequest(id=str(n), method="GET", url=f"/me/messages/{i}")
+                                    for n, i in enumerate(ids * 2)])
+            errors.extend(a.status for a in answers if a.status != 200)
+
+        threads = [threading.Thread(target=batch)] + [threading.Thread(target=single, args=(i,)) for i in ids]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        client.close()
+        assert errors == [] and sum(graph.stats(summary=True)["throttled"].values()) == 0
+    assert LIMITS.peak_in_flight["batched@contoso.com"] <= 4
