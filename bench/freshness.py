@@ -529,13 +529,13 @@ class Case:
 
     def _kill_one_worker(self) -> dict:
         """SIGKILL the first worker while it holds leases (it is in the middle of passes: waited for up to
-        10 s), the way a host dies. Returns the mailboxes it held: their next mail must wait for the
+        30 s), the way a host dies. Returns the mailboxes it held: their next mail must wait for the
         leases to expire (DEALPANE_SYNC_LEASE_SECONDS) and another worker to take them over."""
         import sqlalchemy as sa  # noqa: PLC0415
 
         victim = self.worker_processes[0]
         held: list[str] = []
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while not held and time.monotonic() < deadline:
             # Its lease owner name carries its pid (graph_sync.worker.worker_name).
             with self.db().connect() as conn:
