@@ -114,11 +114,10 @@ def test_demo_serves_the_seeded_workspace_and_a_second_run_keeps_it(tmp_path):
     assert (ws2, count2) == (ws1, count1)
 
 
-def test_mailboxes_add_set_and_list(clean_env, tmp_path):
-    db = tmp_path / "m.sqlite3"
-    clean_env.setenv("DEALPANE_DATABASE_URL", f"sqlite:///{db}")
-    runner = CliRunner()
-    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+def demo_database(env, db) -> str:
+    """A migrated SQLite file with the demo workspace, set as DEALPANE_DATABASE_URL; its workspace id."""
+    env.setenv("DEALPANE_DATABASE_URL", f"sqlite:///{db}")
+    assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0
     from storage.db import make_engine, make_session_factory
     from storage.demo import seed_demo
 
@@ -128,6 +127,12 @@ def test_mailboxes_add_set_and_list(clean_env, tmp_path):
         session.commit()
         ws = workspace.id
     engine.dispose()
+    return ws
+
+
+def test_mailboxes_add_set_and_list(clean_env, tmp_path):
+    db = tmp_path / "m.sqlite3"
+    runner, ws = CliRunner(), demo_database(clean_env, db)
     refused = runner.invoke(main, ["mailboxes", "add", "sales@contoso.com", "--workspace", ws])
     assert refused.exit_code == 2 and "DEALPANE_CLIENT_ID" in refused.output  # application mode, no app settings
     assert "sales@contoso.com" not in runner.invoke(main, ["mailboxes", "list"]).output
@@ -147,6 +152,7 @@ def test_mailboxes_add_set_and_list(clean_env, tmp_path):
 
     import sqlalchemy as sa
 
+    from storage.db import make_engine, make_session_factory
     from storage.models import Mailbox, SetAsideItem
 
     engine = make_engine(f"sqlite:///{db}")
@@ -202,19 +208,7 @@ def test_backup_and_restore_give_back_the_same_data(clean_env, tmp_path):
 def test_mailboxes_add_connects_a_whole_list_at_once_or_nothing(clean_env, tmp_path):
     """A company connects its salespeople in one go: EMAILS and/or --from-file, every address checked
     before anything is connected, one transaction."""
-    db = tmp_path / "bulk.sqlite3"
-    clean_env.setenv("DEALPANE_DATABASE_URL", f"sqlite:///{db}")
-    runner = CliRunner()
-    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
-    from storage.db import make_engine, make_session_factory
-    from storage.demo import seed_demo
-
-    engine = make_engine(f"sqlite:///{db}")
-    with make_session_factory(engine)() as session:
-        workspace, _ = seed_demo(session)
-        session.commit()
-        ws = workspace.id
-    engine.dispose()
+    runner, ws = CliRunner(), demo_database(clean_env, tmp_path / "bulk.sqlite3")
     listing = tmp_path / "sellers.txt"
     listing.write_text("# the sales team\nseller0001@contoso.com\n\nSeller0002@Contoso.com  # Anne\nnot-an-address\n")
     refused = runner.invoke(main, ["mailboxes", "add", "--from-file", str(listing), "--workspace", ws, "--mode", "dev"])

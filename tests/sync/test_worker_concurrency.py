@@ -78,17 +78,23 @@ def run_in_thread(worker: SyncWorker, **options) -> threading.Thread:
     return thread
 
 
-def test_one_worker_syncs_n_mailboxes_at_once(session_factory, graph, workspace_id, mailbox_id):
-    ids = add_mailboxes(session_factory, workspace_id, 5) + [mailbox_id]
-    board = Board(meet=3)
-    board.expected = len(ids)
-    worker = Watched(session_factory, graph, board=board, interval=dt.timedelta(hours=1), concurrency=3, poll=0.05)
+def run_until_all_done(worker: SyncWorker, board: "Board") -> threading.Thread:
+    """Run the dispatcher until the board has seen every pass it expects, then stop it."""
     thread = run_in_thread(worker)
     try:
         assert board.all_done.wait(WAIT)
     finally:
         worker.stop()
         thread.join(WAIT)
+    return thread
+
+
+def test_one_worker_syncs_n_mailboxes_at_once(session_factory, graph, workspace_id, mailbox_id):
+    ids = add_mailboxes(session_factory, workspace_id, 5) + [mailbox_id]
+    board = Board(meet=3)
+    board.expected = len(ids)
+    worker = Watched(session_factory, graph, board=board, interval=dt.timedelta(hours=1), concurrency=3, poll=0.05)
+    thread = run_until_all_done(worker, board)
     assert not thread.is_alive()
     assert board.peak == 3 and not board.overlaps  # three at once (the barrier met), never more
     assert sorted(m for m, _ in board.passes) == sorted(ids)  # each once
@@ -216,12 +222,7 @@ def test_application_mailboxes_share_one_token_and_one_http_pipeline(entra_world
     board = Board(meet=3)
     board.expected = 6
     worker = Watched(session_factory, access, board=board, interval=dt.timedelta(hours=1), concurrency=3, poll=0.05)
-    thread = run_in_thread(worker)
-    try:
-        assert board.all_done.wait(WAIT)
-    finally:
-        worker.stop()
-        thread.join(WAIT)
+    thread = run_until_all_done(worker, board)
     try:
         with session_factory() as session:
             assert [m.status for m in session.scalars(sa.select(Mailbox))] == ["ok"] * 6
