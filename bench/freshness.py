@@ -57,7 +57,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("results")
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_load import cpu_seconds_by_group, free_port, process_cpu  # noqa: E402
+from http_load import Server, cpu_seconds_by_group, free_port, process_cpu  # noqa: E402
 
 ADMIN = "admin@contoso.com"
 PYTHON = sys.executable
@@ -106,6 +106,39 @@ def drop_database(base_url: str, name: str) -> None:
 
 # ---- processes ---------------------------------------------------------------------------------
 
+class KeepAlive:
+    """JSON over one keep-alive connection per thread to host:port, sent again once on a dropped one."""
+
+    def __init__(self, host: str, port: int, headers: dict | None = None):
+        self.host, self.port, self.headers = host, port, headers or {}
+        self._local = threading.local()
+
+    def call(self, method: str, path: str, body=None) -> tuple[int, object]:
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {**self.headers, **({"Content-Type": "application/json"} if data else {})}
+        for attempt in range(2):
+            conn = getattr(self._local, "conn", None)
+            if conn is None:
+                conn = self._local.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+            try:
+                conn.request(method, path, body=data, headers=headers)
+                response = conn.getresponse()
+                raw = response.read()
+                return response.status, (json.loads(raw) if raw and raw[:1] in b"{[" else raw)
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                self._local.conn = None
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def ok(self, method: str, path: str, body=None) -> object:
+        status, payload = self.call(method, path, body)
+        if status >= 300:
+            raise RuntimeError(f"{method} {path}: {status} {payload!r:.400}")
+        return payload
+
+
 class Fake:
     """The company fake Graph (+ stand-in Entra) in its own process."""
 
@@ -122,32 +155,10 @@ class Fake:
             self.process.kill()
             raise SystemExit(f"the company fake Graph did not start: {line!r}") from None
         control = urllib.parse.urlsplit(self.info["control_url"])
-        self.host, self.port = control.hostname, control.port
-        self._local = threading.local()
-
-    def _conn(self) -> http.client.HTTPConnection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
-        return conn
+        self.http = KeepAlive(control.hostname, control.port)
 
     def call(self, method: str, path: str, body=None) -> dict:
-        data = json.dumps(body).encode() if body is not None else None
-        for attempt in range(2):
-            conn = self._conn()
-            try:
-                conn.request(method, path, body=data, headers={"Content-Type": "application/json"} if data else {})
-                response = conn.getresponse()
-                raw = response.read()
-                break
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                self._local.conn = None
-                if attempt:
-                    raise
-        if response.status >= 400:
-            raise RuntimeError(f"fake {method} {path}: {response.status} {raw[:300]!r}")
-        return json.loads(raw) if raw else {}
+        return self.http.ok(method, path, body) or {}
 
     def stats(self) -> dict:
         return self.call("GET", "/_fake/stats?summary=1")
@@ -163,59 +174,14 @@ class Fake:
             self.process.kill()
 
 
-class Api:
-    """The web tier's REST API as the admin reads it (dev auth), one keep-alive connection per thread."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self._local = threading.local()
-
-    def call(self, method: str, path: str, body=None) -> tuple[int, object]:
-        data = json.dumps(body).encode() if body is not None else None
-        headers = {"X-Dev-User": ADMIN, **({"Content-Type": "application/json"} if data else {})}
-        for attempt in range(3):
-            conn = getattr(self._local, "conn", None)
-            if conn is None:
-                conn = self._local.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-            try:
-                conn.request(method, path, body=data, headers=headers)
-                response = conn.getresponse()
-                raw = response.read()
-                return response.status, (json.loads(raw) if raw and raw[:1] in b"{[" else raw)
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                self._local.conn = None
-                if attempt == 2:
-                    raise
-                time.sleep(0.2)
-        raise AssertionError("unreachable")
-
-    def ok(self, method: str, path: str, body=None) -> object:
-        status, payload = self.call(method, path, body)
-        if status >= 300:
-            raise RuntimeError(f"API {method} {path}: {status} {payload!r:.400}")
-        return payload
+def api_client(port: int) -> KeepAlive:
+    """The web tier's REST API as the admin reads it (dev auth)."""
+    return KeepAlive("127.0.0.1", port, {"X-Dev-User": ADMIN})
 
 
 def dealpane(env: dict, *args: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run([PYTHON, "-m", "addin.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           **kwargs)
-
-
-def wait_ready(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"dealpane serve exited with {process.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/readyz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("dealpane serve did not become ready")
 
 
 # ---- one case ----------------------------------------------------------------------------------
@@ -227,6 +193,7 @@ class Case:
         self.processes: list[subprocess.Popen] = []
         self.worker_processes: list[subprocess.Popen] = []
         self.tmp = tempfile.TemporaryDirectory(prefix="dealpane-freshness-")
+        self._dead_cpu: dict[int, float] = {}  # CPU a killed worker had used: its /proc entry is gone
 
     # -- set-up --
     def start(self) -> None:
@@ -259,13 +226,10 @@ class Case:
         upgraded = dealpane(env, "db", "upgrade")
         if upgraded.returncode:
             raise SystemExit(f"db upgrade failed: {upgraded.stderr[-2000:]}")
-        self.web = subprocess.Popen([PYTHON, "-m", "addin.cli", "serve", "--insecure-dev-auth", "--port",
-                                     str(self.web_port), "--workers", str(args.web_workers)],
-                                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                    stderr=open(Path(self.tmp.name) / "web.log", "w"))
+        with open(Path(self.tmp.name) / "web.log", "w") as web_log:
+            self.web = Server(args.web_workers, env, web_log, self.web_port).process
         self.processes.append(self.web)
-        wait_ready(self.web_port, self.web)
-        self.api = Api(self.web_port)
+        self.api = api_client(self.web_port)
         workspace = self.api.ok("POST", "/api/v1/workspaces", {"name": "Contoso sales", "currency": "EUR"})
         self.ws = workspace["id"]
         self.accounts: dict[str, str] = {}
@@ -335,44 +299,15 @@ class Case:
         return {"first_sync_s": round(time.monotonic() - started, 1), "history_items_after_first_sync": items}
 
     # -- measurement --
-    def database_pids(self) -> set[int]:
-        """Our PostgreSQL server (the postmaster listening on the case's port) and its backends: other
-        clusters on the machine (a test run) are not counted."""
-        import sqlalchemy as sa  # noqa: PLC0415
-
-        port = str(sa.engine.make_url(self.db_url).port or 5432)
-        postmaster = None
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if argv and argv[0].endswith(b"postgres") and b"-p" in argv and port.encode() in argv:
-                postmaster = int(entry)
-        found = set()
-        if postmaster is None:
-            return found
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    _name, parent, _seconds = process_cpu(entry)
-                except OSError:
-                    continue
-                if int(entry) == postmaster or parent == postmaster:
-                    found.add(int(entry))
-        return found
+    def postmaster(self) -> int:
+        """Our PostgreSQL server's postmaster (the parent of a backend of ours): other clusters on the
+        machine (a test run) are not counted."""
+        if not hasattr(self, "_postmaster"):
+            self._postmaster = process_cpu(self.scalar("SELECT pg_backend_pid()"))[1]
+        return self._postmaster
 
     def cpu(self) -> dict:
-        groups = cpu_seconds_by_group(self.web.pid)
-        database = 0.0
-        for pid in self.database_pids():
-            try:
-                database += process_cpu(pid)[2]
-            except OSError:
-                pass
-        groups["database"] = database
+        groups = cpu_seconds_by_group(self.web.pid, self.postmaster())
         workers = 0.0
         for process in self.worker_processes:
             try:
@@ -393,12 +328,11 @@ class Case:
         seen: dict[str, float] = {}
         lock = threading.Lock()
         stop_observing = threading.Event()
-        self._dead_cpu: dict[int, float] = {}
         killed: dict = {}
         polls = Counter()
 
         def observe() -> None:
-            api = Api(self.web_port)
+            api = api_client(self.web_port)
             while not stop_observing.is_set():
                 with lock:
                     accounts = {m["account"] for m in outstanding.values()}

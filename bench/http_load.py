@@ -23,9 +23,10 @@ def process_cpu(pid: int | str) -> tuple[str, int, float]:
         (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds_by_group(server_pid: int) -> dict[str, float]:
+def cpu_seconds_by_group(server_pid: int, postmaster: int | None = None) -> dict[str, float]:
     """CPU time used so far by the server (the process and its children: gunicorn's workers) and by
-    the PostgreSQL server processes on this machine."""
+    the PostgreSQL server processes on this machine, or only by `postmaster` and its backends (one
+    cluster, when other clusters run beside it)."""
     found = {"server": 0.0, "database": 0.0}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -36,7 +37,7 @@ def cpu_seconds_by_group(server_pid: int) -> dict[str, float]:
             continue
         if int(entry) == server_pid or parent == server_pid:
             found["server"] += seconds
-        elif name == "postgres":
+        elif name == "postgres" and (postmaster is None or postmaster in (int(entry), parent)):
             found["database"] += seconds
     return found
 
@@ -48,17 +49,22 @@ def free_port() -> int:
 
 
 class Server:
-    """`dealpane serve` (gunicorn, dev auth) on the database named by DEALPANE_DATABASE_URL."""
+    """`dealpane serve` (gunicorn, dev auth) on the database named by DEALPANE_DATABASE_URL, or with
+    `env` as its whole environment (its output to `log`, an open file, when given; on `port`, else a
+    free one)."""
 
-    def __init__(self, workers: int | None = None):
-        self.port = free_port()
-        env = {**os.environ, "DEALPANE_AUTH_MODE": "dev", "DEALPANE_GRAPH_AUTH": "dev"}
+    def __init__(self, workers: int | None = None, env: dict | None = None, log=None, port: int | None = None):
+        self.port = port or free_port()
+        if env is None:
+            env = {**os.environ, "DEALPANE_AUTH_MODE": "dev", "DEALPANE_GRAPH_AUTH": "dev"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "addin.cli", "serve", "--insecure-dev-auth", "--port", str(self.port),
              *(["--workers", str(workers)] if workers else [])],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log or subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while True:
+            if self.process.poll() is not None:
+                raise SystemExit(f"dealpane serve exited with {self.process.returncode}")
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 conn.request("GET", "/readyz")

@@ -134,11 +134,16 @@ class SyncWorker:
         self.listener: wakeup.Listener | None = None
         self.configuration_errors: list[str] = []  # of the last pass: settings missing, not a mailbox's fault
 
-    def _due(self, now: dt.datetime):
+    @staticmethod
+    def _claimable(now: dt.datetime):
+        """A mailbox the worker may take: in a claimable state, its lease free or expired."""
         free = sa.or_(Mailbox.lease_expires_at.is_(None), Mailbox.lease_expires_at < now)
+        return sa.and_(Mailbox.status.in_(CLAIMABLE), free)
+
+    def _due(self, now: dt.datetime):
         due = sa.or_(Mailbox.next_sync_at.is_(None), Mailbox.next_sync_at <= now, Mailbox.woken_at.is_not(None),
                      Mailbox.next_tasks_at <= now)
-        return sa.and_(Mailbox.status.in_(CLAIMABLE), free, due)
+        return sa.and_(self._claimable(now), due)
 
     def claim_many(self, limit: int, exclude: Collection[str] = ()) -> list[Mailbox]:
         """Take the leases of up to `limit` due mailboxes in one statement: woken ones first (oldest
@@ -172,9 +177,7 @@ class SyncWorker:
             return claimed[0] if claimed else None
         with UnitOfWork(self._session_factory) as uow:
             now = self._now()
-            free = sa.or_(Mailbox.lease_expires_at.is_(None), Mailbox.lease_expires_at < now)
-            stmt = sa.select(Mailbox).where(Mailbox.status.in_(CLAIMABLE), free,
-                                            Mailbox.address == address.lower()).limit(1)
+            stmt = sa.select(Mailbox).where(self._claimable(now), Mailbox.address == address.lower()).limit(1)
             if uow.session.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)
             mailbox = uow.session.scalars(stmt).first()
